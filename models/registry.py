@@ -1,0 +1,120 @@
+"""The one list of every model in Latent Lab: what it builds, on which datasets, and how it trains.
+
+Pages, the training CLI, tests and benchmarks all read ``REGISTRY``; nothing else names models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+from models import autoencoders, classifier, gan, vae
+
+IMAGE_DATASETS = ("mnist", "fashion_mnist")
+TOY_DATASET = "toy3d"
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is trained. Every field is written into the model card."""
+    epochs: int                        # full passes over the 60,000 training images
+    batch_size: int = 128
+    optimizer: str = "adam"            # any keras.optimizers name
+    learning_rate: float = 1e-3
+    loss: str = "mse"                  # autoencoders only; VAEs/GANs define their own
+    noise: tuple[str, float] | None = None  # denoisers: (corruption, level) applied while training
+    beta: float = 1.0                  # VAEs: weight of the KL term
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str                          # registry key, checkpoint file stem, CLI argument
+    title: str                         # what the app shows
+    family: str                        # autoencoder | vae | gan | classifier
+    build: Callable                    # returns the networks (see models/*.py)
+    recipe: Recipe
+    summary: str                       # one sentence for the home page
+    datasets: tuple[str, ...] = IMAGE_DATASETS
+    tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"
+
+    def checkpoint_command(self, dataset: str) -> str:
+        """The exact command that (re)builds this checkpoint."""
+        return f"python -m training {self.name} --dataset {dataset}"
+
+
+_SPECS = [
+    ModelSpec("classifier", "CNN classifier", "classifier", classifier.cnn_classifier,
+              Recipe(epochs=3), "Scores generated images and labels reconstructions."),
+    ModelSpec("linear_ae_3d", "Linear AE on 3-D points", "autoencoder", autoencoders.linear_ae_3d,
+              Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
+              "The course's toy: 3-D points projected onto the plane PCA finds.",
+              datasets=(TOY_DATASET,), tags=("pca",)),
+    ModelSpec("linear_ae", "Linear AE (= PCA)", "autoencoder", partial(autoencoders.linear_ae, code_size=16),
+              Recipe(epochs=12), "No activations: it learns PCA's top-16 subspace.", tags=("reconstruction",)),
+    ModelSpec("stacked_ae", "Stacked dense AE", "autoencoder", autoencoders.stacked_ae,
+              Recipe(epochs=30), "784-100-30 SELU encoder, mirrored decoder.", tags=("reconstruction", "map")),
+    ModelSpec("tied_ae", "Tied-weights AE", "autoencoder", autoencoders.tied_ae,
+              Recipe(epochs=30), "The decoder reuses the encoder's kernels, transposed: half the weights.",
+              tags=("reconstruction",)),
+    ModelSpec("conv_ae_upsampling", "Conv AE (upsampling)", "autoencoder", autoencoders.conv_ae_upsampling,
+              Recipe(epochs=10), "Conv encoder, 64-value code; decoder upsamples then convolves.",
+              tags=("reconstruction",)),
+    ModelSpec("conv_ae_transpose", "Conv AE (transposed conv)", "autoencoder", autoencoders.conv_ae_transpose,
+              Recipe(epochs=10), "Same encoder; decoder learns its upsampling with transposed convolutions.",
+              tags=("reconstruction",)),
+    ModelSpec("recurrent_ae", "Recurrent (LSTM) AE", "autoencoder", autoencoders.recurrent_ae,
+              Recipe(epochs=8), "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
+              tags=("reconstruction",)),
+    ModelSpec("denoising_gaussian", "Denoising AE (Gaussian)", "autoencoder", partial(autoencoders.denoising_conv_ae, filters=16),
+              Recipe(epochs=6, noise=("gaussian", 0.55)), "Trained to undo Gaussian noise of σ = 0.55.",
+              tags=("denoising",)),
+    ModelSpec("denoising_masking", "Denoising AE (dropout)", "autoencoder", partial(autoencoders.denoising_conv_ae, filters=16),
+              Recipe(epochs=6, noise=("masking", 0.5)), "Trained to fill in images with half the pixels dropped.",
+              tags=("denoising",)),
+    ModelSpec("sparse_l1", "Sparse AE (L1)", "autoencoder", partial(autoencoders.sparse_ae, "l1"),
+              Recipe(epochs=25), "300 sigmoid codings with an L1 activity penalty.",
+              tags=("reconstruction", "sparse")),
+    ModelSpec("sparse_kl", "Sparse AE (KL)", "autoencoder", partial(autoencoders.sparse_ae, "kl"),
+              Recipe(epochs=25), "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
+              tags=("reconstruction", "sparse")),
+    ModelSpec("vae_dense", "Dense VAE (10-D), β = 1", "vae", partial(vae.dense_vae, latent_dim=10),
+              Recipe(epochs=20, beta=1.0), "A 10-D latent for sample quality; also the β = 1 β-VAE.",
+              tags=("beta",)),
+    ModelSpec("beta_vae_4", "β-VAE, β = 4", "vae", partial(vae.dense_vae, latent_dim=10),
+              Recipe(epochs=20, beta=4.0), "Same network; the KL term weighs 4×.", tags=("beta",)),
+    ModelSpec("beta_vae_10", "β-VAE, β = 10", "vae", partial(vae.dense_vae, latent_dim=10),
+              Recipe(epochs=20, beta=10.0), "Same network; the KL term weighs 10×.", tags=("beta",)),
+    ModelSpec("vae_conv_2d", "Conv VAE (2-D latent)", "vae", partial(vae.conv_vae, latent_dim=2),
+              Recipe(epochs=10), "A 2-D latent you can draw as a map and sample.", tags=("map",)),
+    ModelSpec("dcgan", "DCGAN", "gan", partial(gan.dcgan, noise_dim=64),
+              Recipe(epochs=5, learning_rate=2e-4), "Generates images from 64-D noise.", tags=("gan",)),
+    ModelSpec("cgan", "Conditional GAN", "gan", partial(gan.conditional_gan, noise_dim=64),
+              Recipe(epochs=5, learning_rate=2e-4), "Generates an image of the class you ask for.",
+              tags=("gan",)),
+]
+
+REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def specs_for(dataset: str, tag: str | None = None) -> list[ModelSpec]:
+    """Models trained on ``dataset`` (optionally only those with ``tag``), in registry order."""
+    return [s for s in _SPECS if dataset in s.datasets and (tag is None or tag in s.tags)]
+
+
+def noise_dim(spec: ModelSpec) -> int:
+    """Latent size of a GAN's generator input."""
+    return spec.build.keywords["noise_dim"]
+
+
+def is_conditional(spec: ModelSpec) -> bool:
+    return spec.family == "gan" and spec.build.func is gan.conditional_gan

@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests use only the committed sample images, never a full dataset."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
+    from training.samples import sample_path
+    with np.load(sample_path("mnist")) as data:
+        return data["x"], data["y"]
+
+
+@pytest.fixture(scope="session")
+def tiny_images(mnist_sample) -> tuple[np.ndarray, np.ndarray]:
+    """64 float images in [0, 1] with labels: enough for one training step."""
+    from models.inference import to_model_input
+    x, y = mnist_sample
+    return to_model_input(x[::16][:64]), y[::16][:64]
+
+
+def pytest_configure(config):
+    # Keras warns when a functional model gets a list where it declared a dict-free structure; harmless here.
+    config.addinivalue_line("filterwarnings", "ignore:The structure of `inputs`:UserWarning")
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
+    config.addinivalue_line("filterwarnings", "ignore:`shuffle=True` was passed:UserWarning")

@@ -1,0 +1,92 @@
+"""Command line: ``python -m training MODEL --dataset mnist`` or ``python -m training --all``.
+
+Also ``python -m training --list`` and ``python -m training --verify [--sample]`` (re-evaluate
+committed checkpoints and compare with their cards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, get_spec
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("models", nargs="*", help=f"registry names: {', '.join(REGISTRY)}")
+    p.add_argument("--all", action="store_true", help="train every model on every dataset it supports")
+    p.add_argument("--dataset", choices=IMAGE_DATASETS, action="append",
+                   help="dataset(s) to train on (default: every dataset the model supports)")
+    p.add_argument("--data-dir", help="folder with <name>.npz or IDX files (else $LATENT_LAB_DATA_DIR, "
+                                      "else Keras' cache/download)")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs (for quick trials)")
+    p.add_argument("--list", action="store_true", help="list the registry and exit")
+    p.add_argument("--verify", action="store_true", help="re-evaluate checkpoints and compare with cards")
+    p.add_argument("--sample", action="store_true", help="with --verify: use the committed sample only")
+    return p
+
+
+def _plan(args) -> list[tuple[str, str]]:
+    names = list(REGISTRY) if args.all or (args.verify and not args.models) else args.models
+    plan = []
+    for name in names:
+        spec = get_spec(name)
+        for ds in spec.datasets:
+            if ds == TOY_DATASET or not args.dataset or ds in args.dataset:
+                plan.append((name, ds))
+    # The classifier scores the GANs: train it first on each dataset.
+    order = [*IMAGE_DATASETS, TOY_DATASET]
+    return sorted(plan, key=lambda p: (order.index(p[1]), p[0] != "classifier"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list:
+        for spec in REGISTRY.values():
+            print(f"{spec.name:20s} {spec.family:11s} {','.join(spec.datasets):22s} {spec.summary}")
+        return 0
+    if not args.models and not args.all and not args.verify:
+        _parser().print_usage()
+        print("name a model, or pass --all (see --list)")
+        return 2
+    try:
+        plan = _plan(args)
+    except KeyError as err:
+        print(f"error: {err.args[0]}", file=sys.stderr)
+        return 2
+    from training.datasets import DatasetError  # noqa: late import keeps --help instant
+    try:
+        if args.verify:
+            from training.verify import verify
+            return verify(plan, args.data_dir, sample_only=args.sample)
+        return _train(plan, args)
+    except DatasetError as err:
+        print(f"dataset error: {err}", file=sys.stderr)
+        return 1
+
+
+def _train(plan: list[tuple[str, str]], args) -> int:
+    from training.datasets import load_dataset
+    from training.run import train_one
+    from training.samples import write_sample
+
+    loaded = {}
+    verbose = 1 if sys.stdout.isatty() else 2
+    for i, (name, ds) in enumerate(plan, 1):
+        if ds != TOY_DATASET and ds not in loaded:
+            loaded[ds] = load_dataset(ds, args.data_dir)
+            print(f"[data] {ds}: {loaded[ds].source} (sha256 {loaded[ds].sha256[:12]}…)", flush=True)
+            print(f"[data] sample written to {write_sample(ds, *loaded[ds].test)}", flush=True)
+        print(f"[{i}/{len(plan)}] training {name} on {ds}", flush=True)
+        start = time.perf_counter()
+        metrics = train_one(get_spec(name), loaded.get(ds), epochs=args.epochs, verbose=verbose)
+        shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        print(f"[{i}/{len(plan)}] {name}/{ds} done in {time.perf_counter() - start:.0f} s: {shown}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
