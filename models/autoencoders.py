@@ -58,6 +58,16 @@ def stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, ker
     return encoder, _dense_decoder(code_size, (hidden,), "selu", "lecun_normal")
 
 
+def dense_ae(hidden: tuple[int, ...] = (256, 128), code_size: int = 2) -> tuple[keras.Model, keras.Model]:
+    """Plain deterministic dense AE; with a 2-D code it is the map the VAE is compared with."""
+    image = _image_input()
+    h = layers.Flatten()(image)
+    for units in hidden:
+        h = layers.Dense(units, activation="relu")(h)
+    encoder = keras.Model(image, layers.Dense(code_size, name="codings")(h), name="encoder")
+    return encoder, _dense_decoder(code_size, tuple(reversed(hidden)), "relu", "glorot_uniform")
+
+
 def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:
     """Same shape as the stacked AE, but each decoder layer reuses an encoder kernel, transposed."""
     image = _image_input()

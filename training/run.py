@@ -16,12 +16,10 @@ from models.checkpoints import save_checkpoint
 from models.evaluation import evaluate, evaluate_points, linear_subspace_angles
 from models.inference import Classifier, load_model, to_model_input, wrap
 from models.registry import TOY_DATASET, ModelSpec
-from models.toy import generate_3d_data
+from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
 from training.datasets import LoadedDataset
 from training.recipes import fit
 from training.samples import sample_path
-
-TOY_POINTS, TOY_SEED = 200, 42
 
 
 def library_versions() -> dict:

@@ -1,0 +1,221 @@
+"""The computations behind each page, as plain functions of loaded models and arrays.
+
+Pages call these and only draw the results; benchmarks time these same calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import metrics
+from models.inference import Autoencoder, Classifier, GenerativeAdversarial, VariationalAE, to_model_input
+from models.noise import corrupt, median_filter3
+
+# ---------------------------------------------------------------- reconstruction page
+
+
+def reconstruct_all(models: dict[str, Autoencoder], image: np.ndarray) -> dict[str, tuple[np.ndarray, float]]:
+    """One image through every autoencoder: {name: (reconstruction 28×28 in [0, 1], MSE)}."""
+    x = to_model_input(image[None])
+    out = {}
+    for name, model in models.items():
+        rec = model.reconstruct(x)
+        out[name] = (rec[0, ..., 0], float(metrics.mse_per_image(x, rec)[0]))
+    return out
+
+
+def layer_table(model: Autoencoder) -> list[dict]:
+    """Layer by layer: output shape and parameter count, encoder then decoder."""
+    rows = []
+    for part in ("encoder", "decoder"):
+        net = getattr(model, part)
+        for layer in net.layers:
+            shape = layer.output.shape if hasattr(layer, "output") else None
+            rows.append({"network": part, "layer": layer.name, "type": type(layer).__name__,
+                         "output shape": str(tuple(shape[1:])) if shape is not None else "",
+                         "parameters": int(layer.count_params()) if layer.built else 0})
+    return rows
+
+
+@dataclass
+class PCADemo:
+    points: np.ndarray          # (m, 3) data
+    codings: np.ndarray         # AE reconstructions in PCA's 2-D coordinates
+    pca_codings: np.ndarray     # PCA projections of the data
+    plane: tuple[np.ndarray, np.ndarray, np.ndarray]  # mesh of the AE's decoder plane
+
+
+def pca_demo(toy: Autoencoder, points: np.ndarray | None = None) -> PCADemo:
+    from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+    p = generate_3d_data(TOY_POINTS, TOY_SEED) if points is None else points
+    axes, _, mean = metrics.pca(p, 2)
+    rec = toy.reconstruct(p)
+    # The decoder's plane: its bias plus the span of its kernel rows, drawn over the codings' range.
+    dense = toy.decoder.get_layer(index=1)
+    kernel, bias = np.asarray(dense.kernel), np.asarray(dense.bias)
+    codes = toy.encode(p)
+    u = np.linspace(codes[:, 0].min(), codes[:, 0].max(), 10)
+    v = np.linspace(codes[:, 1].min(), codes[:, 1].max(), 10)
+    uu, vv = np.meshgrid(u, v)
+    mesh = np.stack([uu.ravel(), vv.ravel()], axis=1) @ kernel + bias
+    plane = tuple(mesh[:, i].reshape(uu.shape) for i in range(3))
+    return PCADemo(p, (rec - mean) @ axes, (p - mean) @ axes, plane)
+
+
+def codings_2d(model: Autoencoder, images: np.ndarray) -> np.ndarray:
+    """Codings of ``images`` projected onto their top two principal axes."""
+    codes = model.encode(to_model_input(images))
+    codes = (codes[0] if isinstance(codes, tuple) else codes).reshape(len(images), -1)
+    if codes.shape[1] == 2:
+        return codes
+    axes, _, mean = metrics.pca(codes, 2)
+    return (codes - mean) @ axes
+
+
+def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
+    codes = model.encode(to_model_input(images))
+    unit_means = codes.mean(axis=0)
+    return {"activations": codes.ravel(), "unit_means": unit_means,
+            "share_below": float((codes < 0.1).mean()),
+            "share_units_in_band": float(((unit_means >= 0.1) & (unit_means < 0.2)).mean())}
+
+
+# ---------------------------------------------------------------- denoising page
+
+def denoise_row(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, level: float,
+                seed: int) -> dict[str, tuple[np.ndarray, float, float]]:
+    """{label: (image, PSNR, SSIM)} for the noisy input, each denoiser and the median filter."""
+    x = to_model_input(clean[None])
+    noisy = corrupt(x, kind, level, seed)
+    outputs = {"noisy input": noisy, **{n: m.reconstruct(noisy) for n, m in models.items()},
+               "median filter 3×3": median_filter3(noisy)}
+    return {label: (img[0, ..., 0], float(metrics.psnr_per_image(x, img)[0]), float(metrics.ssim_per_image(x, img)[0]))
+            for label, img in outputs.items()}
+
+
+def psnr_curve(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, levels: np.ndarray,
+               seed: int = 0) -> dict[str, list[float]]:
+    """Mean PSNR over ``clean`` images at each noise level, for each denoiser, the noisy input and the filter."""
+    x = to_model_input(clean)
+    curves: dict[str, list[float]] = {"noisy input": [], "median filter 3×3": [], **{n: [] for n in models}}
+    for level in levels:
+        noisy = corrupt(x, kind, float(level), seed)
+        curves["noisy input"].append(float(metrics.psnr_per_image(x, noisy).mean()))
+        curves["median filter 3×3"].append(float(metrics.psnr_per_image(x, median_filter3(noisy)).mean()))
+        for name, model in models.items():
+            curves[name].append(float(metrics.psnr_per_image(x, model.reconstruct(noisy)).mean()))
+    return curves
+
+
+# ---------------------------------------------------------------- latent-space page
+
+def latent_means(model: Autoencoder, images: np.ndarray) -> np.ndarray:
+    codes = model.encode(to_model_input(images))
+    return codes[0] if isinstance(codes, tuple) else codes
+
+
+def manifold(model: Autoencoder, lo: float, hi: float, n: int) -> np.ndarray:
+    """Decode an n×n grid over [lo, hi]² (rows top to bottom = high to low z₂)."""
+    values = np.linspace(lo, hi, n, dtype=np.float32)
+    zz = np.array([[x, y] for y in values[::-1] for x in values], np.float32)
+    return model.decode(zz)[..., 0]
+
+
+def decode_point(model: Autoencoder, z: np.ndarray) -> np.ndarray:
+    return model.decode(np.asarray(z, np.float32).reshape(1, -1))[0, ..., 0]
+
+
+def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
+    """Decode ``steps`` points on the straight line between the codes of images ``a`` and ``b``."""
+    za, zb = latent_means(model, np.stack([a, b]))
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    return model.decode((1 - t) * za + t * zb)[..., 0]
+
+
+def prior_samples(model: VariationalAE, n: int, seed: int) -> np.ndarray:
+    z = np.random.default_rng(seed).standard_normal((n, model.latent_dim)).astype(np.float32)
+    return model.decode(z)[..., 0]
+
+
+# ---------------------------------------------------------------- β-VAE page
+
+def kl_order(model: VariationalAE) -> np.ndarray:
+    """Latent dimensions sorted by their mean KL on the test split (from the card), most used first."""
+    kl = np.asarray(model.card.get("metrics", {}).get("kl_per_dim", np.zeros(model.latent_dim)))
+    return np.argsort(-kl, kind="stable")
+
+
+def perturb(model: VariationalAE, image: np.ndarray, offsets: dict[int, float]) -> np.ndarray:
+    """Decode the image's posterior mean with some dimensions moved by the given amounts."""
+    z = latent_means(model, image[None]).copy()
+    for dim, value in offsets.items():
+        z[0, dim] += value
+    return model.decode(z)[0, ..., 0]
+
+
+def traversal(model: VariationalAE, image: np.ndarray, dims: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Rows = dimensions, columns = values: each dimension set to each value, the others held at the mean."""
+    z0 = latent_means(model, image[None])[0]
+    zs = np.repeat(z0[None], len(dims) * len(values), axis=0)
+    for r, dim in enumerate(dims):
+        zs[r * len(values):(r + 1) * len(values), dim] = values
+    return model.decode(zs.astype(np.float32))[..., 0]
+
+
+# ---------------------------------------------------------------- GAN page
+
+def gan_grid(model: GenerativeAdversarial, n: int, seed: int, truncation: float | None,
+             label: int | None = None) -> np.ndarray:
+    labels = None if label is None else np.full(n, label)
+    return model.generate(model.noise(n, seed, truncation), labels)[..., 0]
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Spherical interpolation: stays at the typical radius of a Gaussian, unlike a straight line."""
+    a_n, b_n = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    omega = np.arccos(np.clip(np.dot(a_n, b_n), -1.0, 1.0))
+    if omega < 1e-6:
+        return (1 - t)[:, None] * a + t[:, None] * b
+    return (np.sin((1 - t) * omega)[:, None] * a + np.sin(t * omega)[:, None] * b) / np.sin(omega)
+
+
+def seed_interpolation(model: GenerativeAdversarial, seed_a: int, seed_b: int, steps: int,
+                       label: int | None = None) -> np.ndarray:
+    z = slerp(model.noise(1, seed_a)[0], model.noise(1, seed_b)[0], np.linspace(0, 1, steps)).astype(np.float32)
+    return model.generate(z, None if label is None else np.full(steps, label))[..., 0]
+
+
+def all_classes(model: GenerativeAdversarial, seed: int, truncation: float | None) -> np.ndarray:
+    """One latent vector rendered as each of the 10 classes (conditional GAN)."""
+    z = np.repeat(model.noise(1, seed, truncation), 10, axis=0)
+    return model.generate(z, np.arange(10))[..., 0]
+
+
+def discriminator_scores(model: GenerativeAdversarial, fake: np.ndarray, real: np.ndarray,
+                         real_labels: np.ndarray, fake_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """P(real) the discriminator assigns to generated and to real images."""
+    return (model.discriminate(fake, fake_labels if model.conditional else None),
+            model.discriminate(real, real_labels if model.conditional else None))
+
+
+def class_shares(classifier: Classifier, images: np.ndarray) -> np.ndarray:
+    return metrics.class_histogram(classifier.probabilities(images).argmax(axis=1))
+
+
+def progress_frames(png: bytes) -> np.ndarray:
+    """Split a GAN's progress sprite (one 56-pixel band of 2×10 samples per epoch) into frames."""
+    import io
+
+    from PIL import Image
+    sprite = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    return sprite.reshape(-1, 56, sprite.shape[1])
+
+
+def classify(classifier: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class and confidence for each image."""
+    probs = classifier.probabilities(images)
+    return probs.argmax(axis=1), probs.max(axis=1)
+
+

@@ -1,0 +1,131 @@
+"""Latent space: the 2-D VAE's map, its decoded manifold, interpolation and prior samples."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from models import analysis
+from pages.common import (CLASS_NAMES, get_model, gif_download, image_input, page_header, require_sample,
+                          show_grid, show_image)
+
+dataset = page_header("Latent space", """
+The convolutional VAE squeezes each image into just **two numbers**, so its whole latent space fits on a
+map. Each dot is a test image; click anywhere on the map (or use the sliders) to decode that point. The
+VAE is trained to keep its codes near a standard normal, so the map has no holes and random points decode
+to plausible images; the plain autoencoder beside it has no such pressure.""")
+
+vae = get_model(dataset, "vae_conv_2d")
+plain = get_model(dataset, "ae_2d", quiet=vae is None)
+x, y = require_sample(dataset)
+
+
+@st.cache_data(show_spinner=False)
+def _codes(dataset: str, name: str) -> np.ndarray:
+    return analysis.latent_means(vae if name == "vae_conv_2d" else plain, x)
+
+
+def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figure:
+    fig = go.Figure()
+    if clickable_grid:
+        # An invisible lattice of points: a click anywhere selects the nearest one.
+        g = np.linspace(-lim, lim, 41)
+        gx, gy = np.meshgrid(g, g)
+        fig.add_scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 9, "opacity": 0},
+                          hoverinfo="x+y", name="decode here", showlegend=False)
+    for c in range(10):
+        m = y == c
+        fig.add_scattergl(x=codes[m, 0], y=codes[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
+                          marker={"size": 5})
+    fig.update_layout(height=460, margin={"t": 10, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
+                      yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
+                      legend={"itemsizing": "constant"})
+    return fig
+
+
+@st.fragment
+def vae_map():
+    if vae is None:
+        return
+    codes = _codes(dataset, "vae_conv_2d")
+    c1, c2 = st.columns([3, 2])
+    lim = 4.0
+    with c1:
+        st.subheader("VAE: test codes")
+        event = st.plotly_chart(_map_figure(codes, lim, True), key="ls-map", on_select="rerun",
+                                selection_mode="points")
+    points = event.selection.points if event and event.selection else []
+    if points:
+        st.session_state["ls-z1"], st.session_state["ls-z2"] = (float(np.clip(points[0]["x"], -lim, lim)),
+                                                                float(np.clip(points[0]["y"], -lim, lim)))
+    with c2:
+        st.subheader("Decode a point")
+        z1 = st.slider("z₁", -lim, lim, 0.0, 0.05, key="ls-z1")
+        z2 = st.slider("z₂", -lim, lim, 0.0, 0.05, key="ls-z2")
+        show_image(analysis.decode_point(vae, np.array([z1, z2])), caption=f"decoded at ({z1:.2f}, {z2:.2f})",
+                   factor=8)
+
+
+vae_map()
+
+
+@st.fragment
+def manifold():
+    if vae is None:
+        return
+    st.subheader("The decoded manifold")
+    c1, c2 = st.columns(2)
+    span = c1.slider("Range (±)", 0.5, 4.0, 2.0, 0.25, key="ls-range")
+    n = c2.slider("Resolution (n × n)", 5, 25, 15, key="ls-res")
+    images = analysis.manifold(vae, -span, span, n)
+    show_grid(images, n, f"decoded grid over [−{span}, {span}]²", f"manifold_{dataset}_{n}x{n}.png", "ls-grid", factor=2)
+
+
+manifold()
+
+
+@st.fragment
+def interpolation():
+    if vae is None:
+        return
+    st.subheader("Interpolate between two inputs")
+    c1, c2 = st.columns(2)
+    with c1:
+        a = image_input("ls-a", dataset)
+    with c2:
+        b = image_input("ls-b", dataset)
+    steps = st.slider("Steps", 3, 16, 10, key="ls-steps")
+    if a is None or b is None:
+        return
+    frames = analysis.interpolate(vae, a[0], b[0], steps)
+    show_grid(frames, steps, "straight line between the two codes", f"interpolation_{dataset}.png", "ls-interp")
+    gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif")
+
+
+interpolation()
+
+
+@st.fragment
+def prior():
+    if vae is None:
+        return
+    st.subheader("Samples from the prior N(0, I)")
+    seed = st.number_input("Seed", 0, 100_000, 0, key="ls-prior-seed")
+    show_grid(analysis.prior_samples(vae, 32, int(seed)), 16, None, f"prior_samples_{dataset}.png", "ls-prior")
+
+
+prior()
+
+st.subheader("The same map for a plain autoencoder")
+if plain is None:
+    st.info("The plain 2-D autoencoder is not trained yet: python -m training ae_2d --dataset " + dataset)
+else:
+    codes = _codes(dataset, "ae_2d")
+    lim = float(np.abs(codes).max() * 1.05)
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(_map_figure(codes, lim, False), key="ls-ae-map")
+    with c2:
+        st.caption("Decoding points drawn from N(0, I) in this space (scaled to its spread) often lands in "
+                   "gaps between classes: nothing made the plain AE's codes fill a known region.")
+        z = np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32) * codes.std(axis=0)
+        show_grid(plain.decode(z)[..., 0], 8, "plain AE decoding random points", f"ae_random_{dataset}.png",
+                  "ls-ae-grid")
