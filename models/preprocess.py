@@ -41,15 +41,15 @@ def _open(data: bytes) -> Image.Image:
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width * height > MAX_PIXELS:
-                raise ImageInputError(f"The image is {width}×{height} pixels; the limit is "
-                                      f"{MAX_PIXELS // 1_000_000} megapixels. Scale it down first.")
+                raise ImageInputError(f"The image is {width}×{height} pixels: too large (the limit is "
+                                      f"{MAX_PIXELS // 1_000_000} megapixels). Scale it down first.")
             if getattr(img, "n_frames", 1) > 1:
                 raise ImageInputError(f"The image is animated ({img.n_frames} frames); upload a single frame.")
             img.load()
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageInputError("The image is too large to decode safely (decompression bomb).") from None
+        raise ImageInputError("The image is too large to decode safely (a decompression bomb?). Scale it down first.") from None
     except Image.UnidentifiedImageError:
         raise ImageInputError("This is not an image Latent Lab can read; upload a PNG or JPEG.") from None
     except (OSError, SyntaxError, ValueError) as err:

@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="folder with <name>.npz or IDX files (else $LATENT_LAB_DATA_DIR, "
                                       "else Keras' cache/download)")
     p.add_argument("--epochs", type=int, help="override the recipe's epochs (for quick trials)")
+    p.add_argument("--steps", type=int, help="limit steps per epoch (for quick trials and tests)")
     p.add_argument("--list", action="store_true", help="list the registry and exit")
     p.add_argument("--verify", action="store_true", help="re-evaluate checkpoints and compare with cards")
     p.add_argument("--sample", action="store_true", help="with --verify: use the committed sample only")
@@ -82,7 +83,7 @@ def _train(plan: list[tuple[str, str]], args) -> int:
             print(f"[data] sample written to {write_sample(ds, *loaded[ds].test)}", flush=True)
         print(f"[{i}/{len(plan)}] training {name} on {ds}", flush=True)
         start = time.perf_counter()
-        metrics = train_one(get_spec(name), loaded.get(ds), epochs=args.epochs, verbose=verbose)
+        metrics = train_one(get_spec(name), loaded.get(ds), epochs=args.epochs, steps=args.steps, verbose=verbose)
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         print(f"[{i}/{len(plan)}] {name}/{ds} done in {time.perf_counter() - start:.0f} s: {shown}", flush=True)
     return 0

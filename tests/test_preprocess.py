@@ -1,0 +1,56 @@
+"""Uploads become MNIST-style inputs; every bad upload gets its own clear message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.preprocess import ImageInputError, preprocess_array, preprocess_upload
+from tests.images import bad_uploads, convertible_uploads, off_centre_dark_digit
+
+
+def _centre_of_mass(img: np.ndarray) -> tuple[float, float]:
+    total = img.sum()
+    return ((img.sum(axis=1) * np.arange(28)).sum() / total, (img.sum(axis=0) * np.arange(28)).sum() / total)
+
+
+def test_off_centre_dark_on_light_becomes_centred_light_on_dark():
+    result = preprocess_upload(off_centre_dark_digit())
+    img = result.image
+    assert img.shape == (28, 28) and img.dtype == np.uint8
+    cy, cx = _centre_of_mass(img.astype(float))
+    assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0          # centred by mass
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
+    assert np.median(img) == 0 and border.mean() < 20                # dark background
+    assert img.max() == 255                                          # light ink
+    ys, xs = np.nonzero(img > 30)
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) <= 21       # fitted into the 20×20 box
+    assert result.original.shape == (200, 300)                       # the original is kept for display
+
+
+def test_canvas_drawing_is_processed_the_same_way():
+    canvas = np.zeros((224, 224, 3), np.uint8)
+    canvas[150:200, 160:175] = 255                                   # a bar in the bottom-right corner
+    cy, cx = _centre_of_mass(preprocess_array(canvas).image.astype(float))
+    assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0
+
+
+@pytest.mark.parametrize("name", list(bad_uploads()))
+def test_bad_upload_has_clear_message(name):
+    data, fragment = bad_uploads()[name]
+    with pytest.raises(ImageInputError) as err:
+        preprocess_upload(data)
+    assert fragment.lower() in str(err.value).lower()
+
+
+@pytest.mark.parametrize("name", list(convertible_uploads()))
+def test_odd_formats_are_converted_with_a_note(name):
+    data, note = convertible_uploads()[name]
+    result = preprocess_upload(data)
+    assert any(note.lower() in n.lower() for n in result.notes)
+    assert result.image.max() > 200 and np.median(result.image) == 0   # ink found, background dark
+
+
+def test_blank_image_is_rejected():
+    with pytest.raises(ImageInputError, match="blank"):
+        preprocess_array(np.zeros((50, 50, 3), np.uint8))
