@@ -3,8 +3,6 @@ downloads and the image-input picker. No model math here: it lives in ``models/`
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import streamlit as st
 
@@ -24,9 +22,28 @@ CLASS_NAMES = {
 
 # ---------------------------------------------------------------- app-wide state (sidebar)
 
+NAVIGATION = [("app.py", "Home", ":material/home:"),
+              ("pages/1_Reconstruction.py", "Reconstruction", ":material/compare:"),
+              ("pages/2_Denoising.py", "Denoising", ":material/blur_off:"),
+              ("pages/3_Latent_space.py", "Latent space", ":material/scatter_plot:"),
+              ("pages/4_Beta_VAE.py", "β-VAE", ":material/tune:"),
+              ("pages/5_GAN.py", "GAN", ":material/auto_awesome:")]
+
+
+def app_frame() -> str:
+    """Page setup shared by the home page and every page: layout, sidebar controls; returns the dataset."""
+    st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
+    sidebar_controls()
+    return current_dataset()
+
+
 def sidebar_controls() -> None:
     """Dataset and lecture mode, bound to the URL (``?dataset=…&lecture=true``) and kept across pages."""
     with st.sidebar:
+        st.markdown("### Latent Lab")
+        for path, label, icon in NAVIGATION:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
         st.radio("Dataset", IMAGE_DATASETS, format_func=DATASET_TITLES.get, key="dataset",
                  bind="query-params", horizontal=True)
         st.toggle("Lecture mode", key="lecture", bind="query-params",
@@ -213,18 +230,9 @@ def models_or_warn(dataset: str, names: list[str]) -> dict[str, LoadedModel]:
 
 
 def page_header(title: str, intro: str) -> str:
-    """Title + explanation; returns the dataset in use."""
-    dataset = current_dataset()
+    """Page frame, title and explanation; returns the dataset in use."""
+    dataset = app_frame()
     st.title(title)
     st.caption(f"Dataset: **{DATASET_TITLES[dataset]}** · change it in the sidebar")
     explain(intro)
     return dataset
-
-
-def timed(fn: Callable, *args, **kwargs):
-    """Run ``fn`` and keep its wall time in session state (shown in a page's footer)."""
-    import time
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    st.session_state["last_compute_ms"] = (time.perf_counter() - start) * 1000
-    return out

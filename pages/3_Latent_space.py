@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models import analysis
-from pages.common import (CLASS_NAMES, get_model, gif_download, image_input, page_header, require_sample,
+from pages.ui.common import (CLASS_NAMES, get_model, gif_download, image_input, page_header, require_sample,
                           show_grid, show_image)
 
 dataset = page_header("Latent space", """

@@ -7,7 +7,7 @@ import streamlit as st
 from models import analysis
 from models.noise import NOISE_TYPES
 from models.registry import specs_for
-from pages.common import image_input, models_or_warn, page_header, require_sample, show_grid, show_image
+from pages.ui.common import image_input, models_or_warn, page_header, require_sample, show_grid, show_image
 
 NOISE_LABELS = {"gaussian": "Gaussian", "masking": "Dropout / masking", "salt_pepper": "Salt and pepper"}
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}

@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import analysis
 from models.registry import TOY_DATASET, specs_for
-from pages.common import (CLASS_NAMES, get_model, image_input, models_or_warn, page_header, require_sample,
+from pages.ui.common import (CLASS_NAMES, get_model, image_input, models_or_warn, page_header, require_sample,
                           show_grid, show_image)
 
 dataset = page_header("Reconstruction", """

@@ -7,7 +7,7 @@ import streamlit as st
 from models import analysis
 from models.checkpoints import checkpoint_paths
 from models.registry import specs_for
-from pages.common import CLASS_NAMES, get_model, gif_download, models_or_warn, page_header, require_sample, show_grid
+from pages.ui.common import CLASS_NAMES, get_model, gif_download, models_or_warn, page_header, require_sample, show_grid
 
 dataset = page_header("GAN", """
 A **generator** turns random noise into images; a **discriminator** learns to tell them from real ones, and

@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import analysis
 from models.registry import specs_for
-from pages.common import image_input, models_or_warn, page_header, show_grid, show_image
+from pages.ui.common import image_input, models_or_warn, page_header, show_grid, show_image
 
 dataset = page_header("β-VAE", """
 A β-VAE weighs the KL term of the VAE loss by **β**. The larger β, the more the model is pushed to use few

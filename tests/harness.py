@@ -1,0 +1,108 @@
+"""Starting the real app and a real browser, for the browser tests, benchmarks and the load test.
+
+The server binds 127.0.0.1 on a free port and is always stopped by whoever started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+OUTPUT = ROOT / "test-output"
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 90.0) -> float:
+    """Poll Streamlit's health endpoint; return the seconds it took."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"Streamlit at {url} was not healthy within {timeout} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict | None = None, log_name: str = "server.log") -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
+    port = free_port()
+    OUTPUT.mkdir(exist_ok=True)
+    log = open(OUTPUT / log_name, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url, proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+        log.close()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def chromium_browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(page, timeout: float = 90.0) -> None:
+    """Wait until the app's script has finished: no 'Running' status, twice in a row."""
+    deadline, calm = time.time() + timeout, 0
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 and \
+            "Running" in (page.locator('[data-testid="stStatusWidget"]').first.inner_text(timeout=1000) or "")
+        calm = 0 if running else calm + 1
+        if calm >= 3:
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the app kept running")

@@ -1,0 +1,191 @@
+"""AppTest: every page runs on the committed checkpoints, and each control changes what it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.images import bad_uploads, convertible_uploads, off_centre_dark_digit
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_page(page: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def images(at: AppTest) -> dict[str, str]:
+    """caption → media URL (the URL is a hash of the image bytes: it changes when the picture does)."""
+    return {f"{i}:{img.caption}": img.url for i, el in enumerate(at.get("image")) for img in el.proto.imgs}
+
+
+def urls(at: AppTest) -> list[str]:
+    return [img.url for el in at.get("image") for img in el.proto.imgs]
+
+
+def _rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_home_lists_every_model_ready():
+    at = open_page()
+    from models.registry import REGISTRY
+    table = at.dataframe[0].value
+    assert len(table) == len(REGISTRY)
+    assert list(table["status"]).count("✓ ready") == len(REGISTRY), table[["model", "status"]]
+    assert not at.error
+
+
+def test_dataset_switch_is_kept_across_pages():
+    at = open_page("1_Reconstruction")
+    before = urls(at)
+    at.sidebar.radio[0].set_value("fashion_mnist")
+    _rerun(at)
+    assert urls(at)[0] != before[0]
+    at.switch_page("pages/5_GAN.py")
+    _rerun(at)
+    assert "Fashion-MNIST" in " ".join(c.value for c in at.caption)
+
+
+def test_reconstruction_controls():
+    at = open_page("1_Reconstruction")
+    before = images(at)
+    assert sum("MSE" in k for k in before) >= 8                    # every autoencoder, side by side
+    at.selectbox(key="rec-class").set_value(3)
+    _rerun(at)
+    after = images(at)
+    assert len(set(before.values()) & set(after.values())) <= 2    # input and every reconstruction changed
+    table = at.dataframe[0].value
+    assert {"output shape", "parameters"} <= set(table.columns)
+    assert len(at.get("plotly_chart")) >= 4                         # PCA 3-D + 2-D, codings map, sparsity
+
+
+def test_reconstruction_random_input_with_seed():
+    at = open_page("1_Reconstruction")
+    at.segmented_control(key="rec-source").set_value("Random")
+    _rerun(at)
+    first = urls(at)[0]
+    at.number_input(key="rec-seed").set_value(5)
+    _rerun(at)
+    assert urls(at)[0] != first
+
+
+def test_denoising_slider_changes_noise_and_output():
+    at = open_page("2_Denoising")
+    before = images(at)
+    assert any("PSNR" in k for k in before)
+    at.slider(key="dn-level-gaussian").set_value(0.9)
+    _rerun(at)
+    after = images(at)
+    changed = [k for k in before if before[k] != after.get(k)]
+    assert len(changed) >= 4                                        # noisy, both denoisers, filter
+    at.selectbox(key="dn-kind").set_value("salt_pepper")
+    _rerun(at)
+    assert any("PSNR" in k for k in images(at))
+
+
+def test_latent_space_sliders_and_grid():
+    at = open_page("3_Latent_space")
+    decoded = [u for k, u in images(at).items() if "decoded at" in k]
+    at.slider(key="ls-z1").set_value(2.0)
+    _rerun(at)
+    assert [u for k, u in images(at).items() if "decoded at" in k] != decoded
+    grid_before = [u for k, u in images(at).items() if "decoded grid" in k]
+    at.slider(key="ls-res").set_value(7)
+    _rerun(at)
+    assert [u for k, u in images(at).items() if "decoded grid" in k] != grid_before
+    assert any("Animation" in k for k in images(at))               # interpolation GIF
+    assert len(at.get("download_button")) >= 3
+
+
+def test_beta_vae_slider_moves_outputs():
+    at = open_page("4_Beta_VAE")
+    before = images(at)
+    at.slider(key="bv-dim-0").set_value(3.0)
+    _rerun(at)
+    after = images(at)
+    changed = [k for k in before if k.split(":", 1)[1].startswith("β =") and before[k] != after.get(k)]
+    assert len(changed) == 3                                        # β = 1, 4, 10 all respond
+    assert len(at.get("plotly_chart")) == 3                         # KL bars per model
+
+
+def test_gan_controls():
+    at = open_page("5_GAN")
+    first = urls(at)
+    at.number_input(key="gan-seed").set_value(11)
+    _rerun(at)
+    assert urls(at)[0] != first[0]
+    at.slider(key="gan-epoch-dcgan").set_value(1)
+    _rerun(at)
+    assert any("after epoch 1" in k for k in images(at))
+    at.segmented_control(key="gan-model").set_value("cgan")
+    _rerun(at)
+    assert any("T-shirt" in k or "0 · 1" in k for k in images(at))  # one vector as every class
+
+
+def test_lecture_mode_enlarges_images():
+    normal = open_page("1_Reconstruction")
+    lecture = open_page("1_Reconstruction", lecture=True)
+    assert not lecture.get("expander")[0].proto.expanded and normal.get("expander")[0].proto.expanded
+
+
+def test_upload_is_preprocessed_and_shown():
+    at = open_page("1_Reconstruction")
+    at.segmented_control(key="rec-source").set_value("Upload")
+    _rerun(at)
+    at.file_uploader(key="rec-upload").set_value(("seven.png", off_centre_dark_digit(), "image/png"))
+    _rerun(at)
+    captions = " ".join(images(at))
+    assert "as the model sees it" in captions and "MSE" in captions
+
+
+@pytest.mark.parametrize("name", list(bad_uploads()))
+def test_bad_upload_gets_message_and_page_survives(name):
+    data, fragment = bad_uploads()[name]
+    at = open_page("2_Denoising")
+    at.segmented_control(key="dn-source").set_value("Upload")
+    _rerun(at)
+    at.file_uploader(key="dn-upload").set_value((name, data, "image/png"))
+    _rerun(at)
+    assert any(fragment.lower() in e.value.lower() for e in at.error), [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) == 1                          # the rest of the page still renders
+    at.segmented_control(key="dn-source").set_value("Test sample")
+    _rerun(at)
+    assert any("PSNR" in k for k in images(at))                     # and keeps working
+
+
+@pytest.mark.parametrize("name", list(convertible_uploads()))
+def test_convertible_upload_shows_note(name):
+    data, note = convertible_uploads()[name]
+    at = open_page("1_Reconstruction")
+    at.segmented_control(key="rec-source").set_value("Upload")
+    _rerun(at)
+    at.file_uploader(key="rec-upload").set_value((name, data, "image/png"))
+    _rerun(at)
+    assert any(note.lower() in i.value.lower() for i in at.info)
+
+
+def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
+    import shutil
+
+    from models import checkpoints
+    root = tmp_path / "ckpt"
+    shutil.copytree(checkpoints.CHECKPOINT_DIR, root, ignore=shutil.ignore_patterns("tied_ae.keras"))
+    monkeypatch.setenv("LATENT_LAB_CHECKPOINTS", str(root))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/1_Reconstruction.py").run()
+    assert not at.exception
+    assert any("tied_ae.keras is missing" in w.value and "python -m training tied_ae" in w.value for w in at.warning)
+    assert sum("MSE" in k for k in images(at)) >= 7                 # every other autoencoder still shows

@@ -1,0 +1,147 @@
+"""End to end in Debian's Chromium: start `streamlit run app.py`, operate each page's main control,
+check that the rendered image's pixels change, and save a screenshot per page."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.harness import OUTPUT, chromium_available, chromium_browser, streamlit_server, wait_idle
+from tests.images import bad_uploads, off_centre_dark_digit
+
+pytestmark = pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
+                                reason="Chromium is not installed (apt-get install chromium); CI requires it")
+SHOTS = OUTPUT / "browser"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server(log_name="browser-server.log") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def visit(page, url: str, path: str) -> None:
+    page.goto(url + path)
+    page.wait_for_selector("h1", timeout=90_000)
+    wait_idle(page)
+
+
+def pixels(page, caption: str) -> np.ndarray:
+    """The rendered pixels of the image whose caption contains ``caption``."""
+    element = page.locator(f'[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("{caption}"))').first
+    element.scroll_into_view_if_needed()
+    return np.asarray(Image.open(io.BytesIO(element.locator("img").screenshot())).convert("L"), np.int16)
+
+
+def changed(before: np.ndarray, after: np.ndarray) -> bool:
+    return before.shape != after.shape or np.abs(before - after).mean() > 1.0
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def press(page, slider_label: str, key: str, times: int) -> None:
+    thumb = page.locator(f'[data-testid="stSlider"]:has-text("{slider_label}") [role="slider"]').first
+    thumb.scroll_into_view_if_needed()
+    thumb.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+    time.sleep(0.5)
+    wait_idle(page)
+
+
+def test_home(page, app_url):
+    visit(page, app_url, "/")
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text().startswith("19 / 19") or \
+        "missing" not in page.content()
+    shoot(page, "0_home")
+
+
+def test_reconstruction_upload(page, app_url):
+    visit(page, app_url, "/Reconstruction")
+    before = pixels(page, "Stacked dense AE")
+    page.get_by_role("button", name="Upload").first.click()
+    wait_idle(page)
+    page.locator('input[type="file"]').first.set_input_files(
+        files=[{"name": "seven.png", "mimeType": "image/png", "buffer": off_centre_dark_digit()}])
+    page.wait_for_selector('text=as the model sees it', timeout=60_000)
+    wait_idle(page)
+    assert changed(before, pixels(page, "Stacked dense AE"))
+    shoot(page, "1_reconstruction")
+
+
+def test_denoising_slider(page, app_url):
+    visit(page, app_url, "/Denoising")
+    before = pixels(page, "noisy input")
+    press(page, "Noise level", "ArrowRight", 6)
+    assert changed(before, pixels(page, "noisy input"))
+    shoot(page, "2_denoising")
+
+
+def test_latent_space_map_click(page, app_url):
+    visit(page, app_url, "/Latent_space")
+    before = pixels(page, "decoded at")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.30, box["y"] + box["height"] * 0.30)
+    time.sleep(1.0)
+    wait_idle(page)
+    assert changed(before, pixels(page, "decoded at"))
+    shoot(page, "3_latent_space")
+
+
+def test_beta_vae_slider(page, app_url):
+    visit(page, app_url, "/Beta_VAE")
+    before = pixels(page, "β = 1")
+    press(page, "#1", "End", 1)
+    assert changed(before, pixels(page, "β = 1"))
+    shoot(page, "4_beta_vae")
+
+
+def test_gan_seed_button(page, app_url):
+    visit(page, app_url, "/GAN")
+    grid = page.locator('[data-testid="stImage"]').first
+    before = np.asarray(Image.open(io.BytesIO(grid.screenshot())).convert("L"), np.int16)
+    page.locator('[data-testid="stNumberInput"]:has-text("Seed") [data-testid="stNumberInputStepUp"]').first.click()
+    time.sleep(0.5)
+    wait_idle(page)
+    after = np.asarray(Image.open(io.BytesIO(grid.screenshot())).convert("L"), np.int16)
+    assert changed(before, after)
+    shoot(page, "5_gan")
+
+
+def test_bad_upload_keeps_page_alive(page, app_url):
+    visit(page, app_url, "/Denoising")
+    page.get_by_role("button", name="Upload").first.click()
+    wait_idle(page)
+    data, fragment = bad_uploads()["truncated.png"]
+    page.locator('input[type="file"]').first.set_input_files(
+        files=[{"name": "broken.png", "mimeType": "image/png", "buffer": data}])
+    page.wait_for_selector(f'[data-testid="stAlertContentError"]:has-text("{fragment}")', timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Test sample").first.click()
+    wait_idle(page)
+    assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
+    shoot(page, "6_bad_upload")
