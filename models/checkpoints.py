@@ -12,11 +12,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
+if TYPE_CHECKING:
+    import keras
 
-from models import layers as _registered_layers  # noqa: F401  (registers the custom classes)
 from models.registry import get_spec
 
 CHECKPOINT_DIR = Path(os.environ.get("LATENT_LAB_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
@@ -60,7 +60,7 @@ def atomic_write(path: Path, write) -> None:
             os.remove(tmp)
 
 
-def save_checkpoint(bundle: keras.Model, card: dict[str, Any], dataset: str, name: str,
+def save_checkpoint(bundle: "keras.Model", card: dict[str, Any], dataset: str, name: str,
                     progress_png: bytes | None = None, root: Path | None = None) -> dict[str, Path]:
     """Write weights, then the progress grid, then the card (last: a card always matches its weights)."""
     paths = checkpoint_paths(dataset, name, root)
@@ -107,8 +107,11 @@ def read_card(dataset: str, name: str, root: Path | None = None) -> dict[str, An
 
 
 def load_checkpoint(dataset: str, name: str, root: Path | None = None,
-                    verify_hash: bool = True) -> tuple[keras.Model, dict[str, Any]]:
+                    verify_hash: bool = True) -> tuple["keras.Model", dict[str, Any]]:
     """Load a bundle with ``safe_mode=True`` after checking its card; one clear error otherwise."""
+    import keras  # late: reading cards (the home page) must not wait for TensorFlow
+
+    from models import layers as _registered  # noqa: F401  (registers the custom classes)
     card = read_card(dataset, name, root)
     path = checkpoint_paths(dataset, name, root)["weights"]
     hint = _rebuild_hint(dataset, name)

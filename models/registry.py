@@ -5,11 +5,8 @@ Pages, the training CLI, tests and benchmarks all read ``REGISTRY``; nothing els
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Callable
-
-from models import autoencoders, classifier, gan, vae
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 TOY_DATASET = "toy3d"
@@ -30,11 +27,28 @@ class Recipe:
 
 
 @dataclass(frozen=True)
+class Builder:
+    """A network builder named by ``"module:function"``: importing the registry needs no TensorFlow,
+    so the home page can list models before any model code is loaded."""
+    target: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def __call__(self):
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)(*self.args, **self.kwargs)
+
+    def describe(self) -> dict:
+        """What the model card records about the architecture."""
+        return {"builder": self.target.replace(":", "."), "args": list(self.args), "kwargs": dict(self.kwargs)}
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str                          # registry key, checkpoint file stem, CLI argument
     title: str                         # what the app shows
     family: str                        # autoencoder | vae | gan | classifier
-    build: Callable                    # returns the networks (see models/*.py)
+    build: Builder                     # returns the networks (see models/*.py)
     recipe: Recipe
     summary: str                       # one sentence for the home page
     datasets: tuple[str, ...] = IMAGE_DATASETS
@@ -46,54 +60,54 @@ class ModelSpec:
 
 
 _SPECS = [
-    ModelSpec("classifier", "CNN classifier", "classifier", classifier.cnn_classifier,
+    ModelSpec("classifier", "CNN classifier", "classifier", Builder("models.classifier:cnn_classifier"),
               Recipe(epochs=3), "Scores generated images and labels reconstructions."),
-    ModelSpec("linear_ae_3d", "Linear AE on 3-D points", "autoencoder", autoencoders.linear_ae_3d,
+    ModelSpec("linear_ae_3d", "Linear AE on 3-D points", "autoencoder", Builder("models.autoencoders:linear_ae_3d"),
               Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
               "The course's toy: 3-D points projected onto the plane PCA finds.",
               datasets=(TOY_DATASET,), tags=("pca",)),
-    ModelSpec("linear_ae", "Linear AE (= PCA)", "autoencoder", partial(autoencoders.linear_ae, code_size=16),
+    ModelSpec("linear_ae", "Linear AE (= PCA)", "autoencoder", Builder("models.autoencoders:linear_ae", kwargs={"code_size": 16}),
               Recipe(epochs=12), "No activations: it learns PCA's top-16 subspace.", tags=("reconstruction",)),
-    ModelSpec("stacked_ae", "Stacked dense AE", "autoencoder", autoencoders.stacked_ae,
+    ModelSpec("stacked_ae", "Stacked dense AE", "autoencoder", Builder("models.autoencoders:stacked_ae"),
               Recipe(epochs=30), "784-100-30 SELU encoder, mirrored decoder.", tags=("reconstruction",)),
-    ModelSpec("tied_ae", "Tied-weights AE", "autoencoder", autoencoders.tied_ae,
+    ModelSpec("tied_ae", "Tied-weights AE", "autoencoder", Builder("models.autoencoders:tied_ae"),
               Recipe(epochs=30), "The decoder reuses the encoder's kernels, transposed: half the weights.",
               tags=("reconstruction",)),
-    ModelSpec("conv_ae_upsampling", "Conv AE (upsampling)", "autoencoder", autoencoders.conv_ae_upsampling,
+    ModelSpec("conv_ae_upsampling", "Conv AE (upsampling)", "autoencoder", Builder("models.autoencoders:conv_ae_upsampling"),
               Recipe(epochs=10), "Conv encoder, 64-value code; decoder upsamples then convolves.",
               tags=("reconstruction",)),
-    ModelSpec("conv_ae_transpose", "Conv AE (transposed conv)", "autoencoder", autoencoders.conv_ae_transpose,
+    ModelSpec("conv_ae_transpose", "Conv AE (transposed conv)", "autoencoder", Builder("models.autoencoders:conv_ae_transpose"),
               Recipe(epochs=10), "Same encoder; decoder learns its upsampling with transposed convolutions.",
               tags=("reconstruction",)),
-    ModelSpec("recurrent_ae", "Recurrent (LSTM) AE", "autoencoder", autoencoders.recurrent_ae,
+    ModelSpec("recurrent_ae", "Recurrent (LSTM) AE", "autoencoder", Builder("models.autoencoders:recurrent_ae"),
               Recipe(epochs=8), "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
               tags=("reconstruction",)),
-    ModelSpec("denoising_gaussian", "Denoising AE (Gaussian)", "autoencoder", partial(autoencoders.denoising_conv_ae, filters=16),
+    ModelSpec("denoising_gaussian", "Denoising AE (Gaussian)", "autoencoder", Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
               Recipe(epochs=6, noise=("gaussian", 0.55)), "Trained to undo Gaussian noise of σ = 0.55.",
               tags=("denoising",)),
-    ModelSpec("denoising_masking", "Denoising AE (dropout)", "autoencoder", partial(autoencoders.denoising_conv_ae, filters=16),
+    ModelSpec("denoising_masking", "Denoising AE (dropout)", "autoencoder", Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
               Recipe(epochs=6, noise=("masking", 0.5)), "Trained to fill in images with half the pixels dropped.",
               tags=("denoising",)),
-    ModelSpec("sparse_l1", "Sparse AE (L1)", "autoencoder", partial(autoencoders.sparse_ae, "l1"),
+    ModelSpec("sparse_l1", "Sparse AE (L1)", "autoencoder", Builder("models.autoencoders:sparse_ae", ("l1",)),
               Recipe(epochs=25), "300 sigmoid codings with an L1 activity penalty.",
               tags=("reconstruction", "sparse")),
-    ModelSpec("sparse_kl", "Sparse AE (KL)", "autoencoder", partial(autoencoders.sparse_ae, "kl"),
+    ModelSpec("sparse_kl", "Sparse AE (KL)", "autoencoder", Builder("models.autoencoders:sparse_ae", ("kl",)),
               Recipe(epochs=25), "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
               tags=("reconstruction", "sparse")),
-    ModelSpec("vae_dense", "Dense VAE (10-D), β = 1", "vae", partial(vae.dense_vae, latent_dim=10),
+    ModelSpec("vae_dense", "Dense VAE (10-D), β = 1", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
               Recipe(epochs=20, beta=1.0), "A 10-D latent for sample quality; also the β = 1 β-VAE.",
               tags=("beta",)),
-    ModelSpec("beta_vae_4", "β-VAE, β = 4", "vae", partial(vae.dense_vae, latent_dim=10),
+    ModelSpec("beta_vae_4", "β-VAE, β = 4", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
               Recipe(epochs=20, beta=4.0), "Same network; the KL term weighs 4×.", tags=("beta",)),
-    ModelSpec("beta_vae_10", "β-VAE, β = 10", "vae", partial(vae.dense_vae, latent_dim=10),
+    ModelSpec("beta_vae_10", "β-VAE, β = 10", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
               Recipe(epochs=20, beta=10.0), "Same network; the KL term weighs 10×.", tags=("beta",)),
-    ModelSpec("vae_conv_2d", "Conv VAE (2-D latent)", "vae", partial(vae.conv_vae, latent_dim=2),
+    ModelSpec("vae_conv_2d", "Conv VAE (2-D latent)", "vae", Builder("models.vae:conv_vae", kwargs={"latent_dim": 2}),
               Recipe(epochs=10), "A 2-D latent you can draw as a map and sample.", tags=("map",)),
-    ModelSpec("ae_2d", "Plain AE (2-D code)", "autoencoder", partial(autoencoders.dense_ae, code_size=2),
+    ModelSpec("ae_2d", "Plain AE (2-D code)", "autoencoder", Builder("models.autoencoders:dense_ae", kwargs={"code_size": 2}),
               Recipe(epochs=20), "A deterministic 2-D code: the map the VAE's is compared with.", tags=("map",)),
-    ModelSpec("dcgan", "DCGAN", "gan", partial(gan.dcgan, noise_dim=64),
+    ModelSpec("dcgan", "DCGAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": 64}),
               Recipe(epochs=5, learning_rate=2e-4), "Generates images from 64-D noise.", tags=("gan",)),
-    ModelSpec("cgan", "Conditional GAN", "gan", partial(gan.conditional_gan, noise_dim=64),
+    ModelSpec("cgan", "Conditional GAN", "gan", Builder("models.gan:conditional_gan", kwargs={"noise_dim": 64}),
               Recipe(epochs=5, learning_rate=2e-4), "Generates an image of the class you ask for.",
               tags=("gan",)),
 ]
@@ -115,8 +129,8 @@ def specs_for(dataset: str, tag: str | None = None) -> list[ModelSpec]:
 
 def noise_dim(spec: ModelSpec) -> int:
     """Latent size of a GAN's generator input."""
-    return spec.build.keywords["noise_dim"]
+    return spec.build.kwargs["noise_dim"]
 
 
 def is_conditional(spec: ModelSpec) -> bool:
-    return spec.family == "gan" and spec.build.func is gan.conditional_gan
+    return spec.family == "gan" and spec.build.target.endswith(":conditional_gan")

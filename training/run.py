@@ -32,16 +32,10 @@ def load_sample(dataset: str, root: Path | None = None) -> tuple[np.ndarray, np.
         return data["x"], data["y"]
 
 
-def _builder_description(spec: ModelSpec) -> dict:
-    func = getattr(spec.build, "func", spec.build)
-    return {"builder": f"{func.__module__}.{func.__name__}",
-            "args": list(getattr(spec.build, "args", ())), "kwargs": dict(getattr(spec.build, "keywords", {}))}
-
-
 def _card(spec: ModelSpec, dataset: str, source: str, sha: str, seconds: float, history: dict,
           parameters: int, epochs: int) -> dict:
     return {"model": spec.name, "dataset": dataset, "title": spec.title, "family": spec.family,
-            "config": {"recipe": {**asdict(spec.recipe), "epochs": epochs}, **_builder_description(spec)},
+            "config": {"recipe": {**asdict(spec.recipe), "epochs": epochs}, **spec.build.describe()},
             "epochs": epochs, "seed": spec.recipe.seed, "data_source": source, "data_sha256": sha,
             "train_seconds": round(seconds, 1), "versions": library_versions(), "parameters": parameters,
             "history": {k: [round(float(v), 6) for v in vals] for k, vals in history.items()},

@@ -3,15 +3,19 @@ downloads and the image-input picker. No model math here: it lives in ``models/`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
 from models import imaging
 from models.checkpoints import CheckpointError, read_card
-from models.inference import LoadedModel, load_model
 from models.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
 from models.registry import DATASET_TITLES, IMAGE_DATASETS, get_spec
 from training.samples import sample_path
+
+if TYPE_CHECKING:
+    from models.inference import LoadedModel
 
 CLASS_NAMES = {
     "mnist": [str(i) for i in range(10)],
@@ -77,11 +81,12 @@ def explain(text: str) -> None:
 # ---------------------------------------------------------------- models and data (cached once per process)
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=64)
-def _load_model_cached(dataset: str, name: str) -> LoadedModel:
+def _load_model_cached(dataset: str, name: str) -> "LoadedModel":
+    from models.inference import load_model  # late: the home page never needs TensorFlow
     return load_model(dataset, name)
 
 
-def get_model(dataset: str, name: str, quiet: bool = False) -> LoadedModel | None:
+def get_model(dataset: str, name: str, quiet: bool = False) -> "LoadedModel | None":
     """The shared, cached model; on a missing or broken checkpoint, say how to rebuild it and return None.
 
     Failures are not cached, so a model rebuilt while the app runs is picked up on the next rerun.
@@ -224,7 +229,7 @@ def _uploaded_input(key: str) -> tuple[np.ndarray, str] | None:
         return None
 
 
-def models_or_warn(dataset: str, names: list[str]) -> dict[str, LoadedModel]:
+def models_or_warn(dataset: str, names: list[str]) -> "dict[str, LoadedModel]":
     """Load several models; the missing ones get one warning each and are left out."""
     return {n: m for n in names if (m := get_model(dataset, n)) is not None}
 
