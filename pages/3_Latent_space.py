@@ -54,9 +54,11 @@ def vae_map():
         event = st.plotly_chart(_map_figure(codes, lim, True), key="ls-map", on_select="rerun",
                                 selection_mode="points")
     points = event.selection.points if event and event.selection else []
-    if points:
-        st.session_state["ls-z1"], st.session_state["ls-z2"] = (float(np.clip(points[0]["x"], -lim, lim)),
-                                                                float(np.clip(points[0]["y"], -lim, lim)))
+    clicked = (float(np.clip(points[0]["x"], -lim, lim)), float(np.clip(points[0]["y"], -lim, lim))) if points else None
+    if clicked and clicked != st.session_state.get("ls-last-click"):
+        # A new click moves the sliders; an old selection must not undo later slider moves.
+        st.session_state["ls-last-click"] = clicked
+        st.session_state["ls-z1"], st.session_state["ls-z2"] = clicked
     with c2:
         st.subheader("Decode a point")
         z1 = st.slider("z₁", -lim, lim, 0.0, 0.05, key="ls-z1")

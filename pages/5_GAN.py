@@ -35,7 +35,6 @@ def samples():
         label = c4.selectbox("Class", range(10), format_func=lambda i: f"{i}: {names[i]}", key="gan-label")
     images = analysis.gan_grid(model, n, seed, truncation if truncation < 3.0 else None, label)
     show_grid(images, 16 if n >= 16 else n, None, f"{choice}_{dataset}_seed{seed}.png", "gan-grid")
-    st.session_state["gan-last-batch"] = (choice, images, label)
 
 
 samples()
