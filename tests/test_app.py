@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.images import bad_uploads, convertible_uploads, off_centre_dark_digit
@@ -36,6 +37,14 @@ def _rerun(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def upload(at: AppTest, prefix: str, name: str, data: bytes) -> AppTest:
+    """Switch a page's input picker to Upload and upload ``data``."""
+    at.segmented_control(key=f"{prefix}-source").set_value("Upload")
+    _rerun(at)
+    at.file_uploader(key=f"{prefix}-upload").set_value((name, data, "image/png"))
+    return _rerun(at)
 
 
 def test_home_lists_every_model_ready():
@@ -141,11 +150,7 @@ def test_lecture_mode_enlarges_images():
 
 
 def test_upload_is_preprocessed_and_shown():
-    at = open_page("1_Reconstruction")
-    at.segmented_control(key="rec-source").set_value("Upload")
-    _rerun(at)
-    at.file_uploader(key="rec-upload").set_value(("seven.png", off_centre_dark_digit(), "image/png"))
-    _rerun(at)
+    at = upload(open_page("1_Reconstruction"), "rec", "seven.png", off_centre_dark_digit())
     captions = " ".join(images(at))
     assert "as the model sees it" in captions and "MSE" in captions
 
@@ -153,11 +158,7 @@ def test_upload_is_preprocessed_and_shown():
 @pytest.mark.parametrize("name", list(bad_uploads()))
 def test_bad_upload_gets_message_and_page_survives(name):
     data, fragment = bad_uploads()[name]
-    at = open_page("2_Denoising")
-    at.segmented_control(key="dn-source").set_value("Upload")
-    _rerun(at)
-    at.file_uploader(key="dn-upload").set_value((name, data, "image/png"))
-    _rerun(at)
+    at = upload(open_page("2_Denoising"), "dn", name, data)
     assert any(fragment.lower() in e.value.lower() for e in at.error), [e.value for e in at.error]
     assert len(at.get("plotly_chart")) == 1                          # the rest of the page still renders
     at.segmented_control(key="dn-source").set_value("Test sample")
@@ -168,11 +169,7 @@ def test_bad_upload_gets_message_and_page_survives(name):
 @pytest.mark.parametrize("name", list(convertible_uploads()))
 def test_convertible_upload_shows_note(name):
     data, note = convertible_uploads()[name]
-    at = open_page("1_Reconstruction")
-    at.segmented_control(key="rec-source").set_value("Upload")
-    _rerun(at)
-    at.file_uploader(key="rec-upload").set_value((name, data, "image/png"))
-    _rerun(at)
+    at = upload(open_page("1_Reconstruction"), "rec", name, data)
     assert any(note.lower() in i.value.lower() for i in at.info)
 
 
@@ -182,10 +179,14 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     from models import checkpoints
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints.CHECKPOINT_DIR, root, ignore=shutil.ignore_patterns("tied_ae.keras"))
-    monkeypatch.setenv("LATENT_LAB_CHECKPOINTS", str(root))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/1_Reconstruction.py").run()
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", root)
+    st.cache_resource.clear()                    # models loaded by earlier tests are cached per process
+    try:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        at.switch_page("pages/1_Reconstruction.py").run()
+    finally:
+        st.cache_resource.clear()
     assert not at.exception
     assert any("tied_ae.keras is missing" in w.value and "python -m training tied_ae" in w.value for w in at.warning)
     assert sum("MSE" in k for k in images(at)) >= 7                 # every other autoencoder still shows

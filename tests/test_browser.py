@@ -47,7 +47,8 @@ def visit(page, url: str, path: str) -> None:
 
 def pixels(page, caption: str) -> np.ndarray:
     """The rendered pixels of the image whose caption contains ``caption``."""
-    element = page.locator(f'[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("{caption}"))').first
+    selector = f':has([data-testid="stImageCaption"]:has-text("{caption}"))' if caption else ""
+    element = page.locator(f'[data-testid="stImage"]{selector}').first
     element.scroll_into_view_if_needed()
     return np.asarray(Image.open(io.BytesIO(element.locator("img").screenshot())).convert("L"), np.int16)
 
@@ -78,13 +79,18 @@ def test_home(page, app_url):
     shoot(page, "0_home")
 
 
-def test_reconstruction_upload(page, app_url):
-    visit(page, app_url, "/Reconstruction")
-    before = pixels(page, "Stacked dense AE")
+def upload(page, name: str, data: bytes) -> None:
+    """Switch the page's input picker to Upload and send a file through the real file input."""
     page.get_by_role("button", name="Upload").first.click()
     wait_idle(page)
     page.locator('input[type="file"]').first.set_input_files(
-        files=[{"name": "seven.png", "mimeType": "image/png", "buffer": off_centre_dark_digit()}])
+        files=[{"name": name, "mimeType": "image/png", "buffer": data}])
+
+
+def test_reconstruction_upload(page, app_url):
+    visit(page, app_url, "/Reconstruction")
+    before = pixels(page, "Stacked dense AE")
+    upload(page, "seven.png", off_centre_dark_digit())
     page.wait_for_selector('text=as the model sees it', timeout=60_000)
     wait_idle(page)
     assert changed(before, pixels(page, "Stacked dense AE"))
@@ -122,23 +128,19 @@ def test_beta_vae_slider(page, app_url):
 
 def test_gan_seed_button(page, app_url):
     visit(page, app_url, "/GAN")
-    grid = page.locator('[data-testid="stImage"]').first
-    before = np.asarray(Image.open(io.BytesIO(grid.screenshot())).convert("L"), np.int16)
+    before = pixels(page, "")                                  # the first image: the sample grid
     page.locator('[data-testid="stNumberInput"]:has-text("Seed") [data-testid="stNumberInputStepUp"]').first.click()
     time.sleep(0.5)
     wait_idle(page)
-    after = np.asarray(Image.open(io.BytesIO(grid.screenshot())).convert("L"), np.int16)
+    after = pixels(page, "")
     assert changed(before, after)
     shoot(page, "5_gan")
 
 
 def test_bad_upload_keeps_page_alive(page, app_url):
     visit(page, app_url, "/Denoising")
-    page.get_by_role("button", name="Upload").first.click()
-    wait_idle(page)
     data, fragment = bad_uploads()["truncated.png"]
-    page.locator('input[type="file"]').first.set_input_files(
-        files=[{"name": "broken.png", "mimeType": "image/png", "buffer": data}])
+    upload(page, "broken.png", data)
     page.wait_for_selector(f'[data-testid="stAlertContentError"]:has-text("{fragment}")', timeout=60_000)
     wait_idle(page)
     page.get_by_role("button", name="Test sample").first.click()
