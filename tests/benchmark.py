@@ -63,6 +63,16 @@ def quality_rows() -> list[dict]:
     return rows
 
 
+def _check(value: float, bar: float, what: str, higher: bool = False) -> tuple[bool, str]:
+    """(met?, readable verdict with the margin when missed)."""
+    ok = value >= bar if higher else value <= bar
+    sign = "≥" if higher else "≤"
+    text = f"{'✓' if ok else '✗'} {what} {value:.5g} {sign} {bar:.5g}"
+    if not ok:
+        text += f" (missed by {abs(value - bar):.3g}, {value / bar:.2f}× the bar)"
+    return ok, text
+
+
 def _judge(spec, ds: str, card: dict, course) -> dict:
     m = card["metrics"]
     row = {"model": spec.name, "dataset": ds, "epochs": card["epochs"], "train s": card["train_seconds"]}
@@ -72,16 +82,16 @@ def _judge(spec, ds: str, card: dict, course) -> dict:
     elif spec.family == "gan":
         row["result"] = (f"Fréchet {m['frechet_distance']:.3f}, min class share {m['min_class_share']:.3f}, "
                          f"{m['classes_covered_5pct']}/10 classes ≥5%")
-        checks.append((m["min_class_share"] >= ref.GAN_MIN_CLASS_SHARE, "all 10 classes ≥ 5%"))
+        checks.append(_check(m["min_class_share"], ref.GAN_MIN_CLASS_SHARE, "min class share", higher=True))
     elif spec.family == "vae":
         row["result"] = f"−ELBO {m['neg_elbo']:.1f} nats, KL {m['kl']:.1f}, active dims {m['active_dims']}, MSE {m['mse']:.4f}"
         if (spec.name, ds) in ref.ELBO_BARS:
             bar = ref.ELBO_BARS[(spec.name, ds)]
-            checks.append((m["neg_elbo"] <= bar, f"−ELBO ≤ {bar}"))
+            checks.append(_check(m["neg_elbo"], bar, "−ELBO"))
     elif spec.recipe.noise is not None:
         row["result"] = (f"PSNR {m['psnr_noisy_db']:.2f} → {m['psnr_denoised_db']:.2f} dB "
                          f"(+{m['psnr_gain_db']:.2f}), SSIM {m['ssim_noisy']:.2f} → {m['ssim_denoised']:.2f}")
-        checks.append((m["psnr_gain_db"] >= ref.DENOISING_GAIN_DB, f"gain ≥ {ref.DENOISING_GAIN_DB} dB"))
+        checks.append(_check(m["psnr_gain_db"], ref.DENOISING_GAIN_DB, "PSNR gain dB", higher=True))
     elif ds == TOY_DATASET:
         row["result"] = f"MSE {m['mse']:.4f} (PCA {m['pca_mse']:.4f}), angles to PCA {m['max_angle_deg']:.2f}° max"
     else:
@@ -96,7 +106,7 @@ def _judge(spec, ds: str, card: dict, course) -> dict:
         key, value = ref.WELL_TRAINED[(spec.name, ds)]
         if key == "mse":
             bar = ref.MSE_RATIO_TO_WELL_TRAINED * value
-            checks.append((m["mse"] <= bar, f"MSE ≤ 1.25×{value} = {bar:.5f}"))
+            checks.append(_check(m["mse"], bar, f"MSE (1.25× well-trained {value})"))
         else:
             notes.append(f"well-trained −ELBO {value}")
     if course:
@@ -105,12 +115,16 @@ def _judge(spec, ds: str, card: dict, course) -> dict:
         row["course recipe"] = f"{name} ({c['source']}, {c['epochs']} ep, {c['train_seconds']:.0f} s): " + \
             ", ".join(f"{k} {v:.4f}" for k, v in cm.items())
         if "mse" in cm and spec.family == "autoencoder":
-            checks.append((m["mse"] <= ref.MSE_RATIO_TO_COURSE * cm["mse"], f"MSE ≤ 0.85× course {cm['mse']:.5f}"))
+            checks.append(_check(m["mse"], ref.MSE_RATIO_TO_COURSE * cm["mse"], "MSE (0.85× course)"))
         if "psnr_denoised_db" in cm:
-            checks.append((m["psnr_denoised_db"] > cm["psnr_denoised_db"], f"PSNR > course {cm['psnr_denoised_db']:.2f}"))
+            checks.append(_check(m["psnr_denoised_db"], cm["psnr_denoised_db"], "PSNR dB (course)", higher=True))
+        if "frechet_distance" in cm:
+            checks.append(_check(m["frechet_distance"], cm["frechet_distance"], "Fréchet (course)"))
         if "neg_elbo" in cm:
-            checks.append((m["neg_elbo"] < cm["neg_elbo"], f"−ELBO < course {cm['neg_elbo']:.1f}"))
-    row["verdict"] = "; ".join(("✓ " if ok else "✗ ") + what for ok, what in checks) or "no bar"
+            checks.append(_check(m["neg_elbo"], cm["neg_elbo"], "−ELBO (course)"))
+    row["verdict"] = "; ".join(text for _, text in checks) or "no bar"
+    if not all(ok for ok, _ in checks) and spec.name in ref.WHY_SHORT:
+        row["verdict"] += f". Why: {ref.WHY_SHORT[spec.name]}"
     if notes:
         row["verdict"] += " (" + "; ".join(notes) + ")"
     return row

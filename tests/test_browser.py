@@ -137,7 +137,7 @@ def test_gan_seed_button(page, app_url):
     shoot(page, "5_gan")
 
 
-def test_bad_upload_keeps_page_alive(page, app_url):
+def test_bad_upload_keeps_page_alive(page, browser, app_url):
     visit(page, app_url, "/Denoising")
     data, fragment = bad_uploads()["truncated.png"]
     upload(page, "broken.png", data)
@@ -147,3 +147,8 @@ def test_bad_upload_keeps_page_alive(page, app_url):
     wait_idle(page)
     assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     shoot(page, "6_bad_upload")
+    other = browser.new_context().new_page()                   # another session is unaffected
+    visit(other, app_url, "/Denoising")
+    assert other.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert other.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
+    other.context.close()

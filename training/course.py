@@ -122,11 +122,40 @@ def denoise_blog(r: CourseRecipe, x, x_test) -> dict:
             "psnr_denoised_db": float(metrics.psnr_per_image(x_test, rec).mean())}
 
 
+def dense_gan(r: CourseRecipe, x, x_test) -> dict:
+    """HOML ch. 17 GAN: dense generator 30-100-150-784 and discriminator 784-150-100-1 (SELU), batch 32,
+    scored like the zoo's GANs (classifier features, 10,000 samples)."""
+    from models.evaluation import evaluate_gan
+    from models.gan import GAN
+    from models.inference import GenerativeAdversarial, load_model
+    from models.registry import Builder, ModelSpec
+    z = keras.Input((30,))
+    h = layers.Dense(150, activation="selu")(layers.Dense(100, activation="selu")(z))
+    out = layers.Reshape((28, 28, 1))(layers.Dense(784, activation="sigmoid")(h))
+    generator = keras.Model(z, out, name="generator")
+    image = keras.Input((28, 28, 1))
+    h = layers.Dense(100, activation="selu")(layers.Dense(150, activation="selu")(layers.Flatten()(image)))
+    discriminator = keras.Model(image, layers.Dense(1)(h), name="discriminator")
+    gan = GAN(generator, discriminator, noise_dim=30)
+    gan.compile(d_optimizer=keras.optimizers.RMSprop(), g_optimizer=keras.optimizers.RMSprop())
+    gan.fit(make_dataset(x, None, Recipe(epochs=r.epochs, batch_size=32)), epochs=r.epochs, verbose=2)
+    bundle_z, bundle_x = keras.Input((30,), name="z"), keras.Input((28, 28, 1), name="image")
+    bundle = keras.Model([bundle_z, bundle_x], [generator(bundle_z), discriminator(bundle_x)])
+    spec = ModelSpec("course_gan", "HOML GAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": 30}),
+                     Recipe(epochs=r.epochs), "")
+    wrapped = GenerativeAdversarial(spec=spec, dataset=r.dataset, card={}, bundle=bundle)
+    y_test = np.zeros(len(x_test), np.int32)
+    result = evaluate_gan(wrapped, (x_test[..., 0] * 255).round().astype(np.uint8), y_test,
+                          load_model(r.dataset, "classifier"), 10_000)
+    return {k: result[k] for k in ("frechet_distance", "min_class_share", "classes_covered_5pct")}
+
+
 RECIPES = [
     CourseRecipe("dense_32_adam", "mnist", "Keras blog, simple autoencoder", "stacked_ae", 50, dense_32),
     CourseRecipe("stacked_selu_sgd", "fashion_mnist", "HOML ch. 17 stacked AE", "stacked_ae", 10, stacked_sgd),
     CourseRecipe("conv_4x4x4_adadelta", "mnist", "Keras blog, convolutional AE", "conv_ae_upsampling", 50, conv_adadelta),
     CourseRecipe("conv_vae_2d_10ep", "mnist", "keras-io VAE example, 10 epochs", "vae_conv_2d", 10, conv_vae_10),
+    CourseRecipe("gan_dense_homl", "mnist", "HOML ch. 17 dense GAN", "dcgan", 5, dense_gan),
     CourseRecipe("denoise_gaussian_blog", "mnist", "Keras blog, denoising AE (10 epochs)", "denoising_gaussian", 10,
                  denoise_blog),
 ]
