@@ -88,7 +88,7 @@ def codings_map():
     fig = go.Figure()
     for c in range(10):
         m = y == c
-        fig.add_scattergl(x=xy[m, 0], y=xy[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
+        fig.add_scatter(x=xy[m, 0], y=xy[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
                           customdata=np.flatnonzero(m), marker={"size": 6})
     fig.update_layout(height=480, margin={"t": 10}, legend={"itemsizing": "constant"})
     event = st.plotly_chart(fig, key=f"rec-map-{which}", on_select="rerun", selection_mode="points")

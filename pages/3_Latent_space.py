@@ -30,11 +30,11 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
         # An invisible lattice of points: a click anywhere selects the nearest one.
         g = np.linspace(-lim, lim, 41)
         gx, gy = np.meshgrid(g, g)
-        fig.add_scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 9, "opacity": 0},
+        fig.add_scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 9, "opacity": 0},
                           hoverinfo="x+y", name="decode here", showlegend=False)
     for c in range(10):
         m = y == c
-        fig.add_scattergl(x=codes[m, 0], y=codes[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
+        fig.add_scatter(x=codes[m, 0], y=codes[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
                           marker={"size": 5})
     fig.update_layout(height=460, margin={"t": 10, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
                       yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
@@ -94,7 +94,7 @@ def interpolation():
     with c1:
         a = image_input("ls-a", dataset)
     with c2:
-        b = image_input("ls-b", dataset)
+        b = image_input("ls-b", dataset, default_class=7)
     steps = st.slider("Steps", 3, 16, 10, key="ls-steps")
     if a is None or b is None:
         return

@@ -36,31 +36,33 @@ for col, (name, model) in zip(cols, models.items()):
     col.plotly_chart(fig, key=f"bv-kl-{name}")
 
 
+st.subheader("Move one latent at a time")
+left, right = st.columns([1, 2])
+with left:
+    picked = image_input("bv", dataset)        # shared by the sliders and the traversal grids below
+if picked is None:
+    st.stop()
+image, caption = picked
+
+
 @st.fragment
 def perturbation():
-    st.subheader("Move one latent at a time")
-    left, right = st.columns([1, 2])
-    with left:
-        picked = image_input("bv", dataset)
-    if picked is None:
-        return
-    image, caption = picked
-    with right:
-        st.caption("Offsets in prior standard deviations, applied to each model's dimensions in KL order.")
-        slider_cols = st.columns(5)
-        offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}")
-                   for k in range(latent)]
-        out_cols = st.columns(len(models) + 1)
-        with out_cols[0]:
-            show_image(image, caption=f"input: {caption}")
-        for col, (name, model) in zip(out_cols[1:], models.items()):
-            order = analysis.kl_order(model)
-            moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
-            with col:
-                show_image(analysis.perturb(model, image, moved), caption=f"β = {_beta(name):g}")
+    st.caption("Offsets in prior standard deviations, applied to each model's dimensions in KL order.")
+    slider_cols = st.columns(5)
+    offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}")
+               for k in range(latent)]
+    out_cols = st.columns(len(models) + 1)
+    with out_cols[0]:
+        show_image(image, caption=f"input: {caption}")
+    for col, (name, model) in zip(out_cols[1:], models.items()):
+        order = analysis.kl_order(model)
+        moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
+        with col:
+            show_image(analysis.perturb(model, image, moved), caption=f"β = {_beta(name):g}")
 
 
-perturbation()
+with right:
+    perturbation()
 
 
 @st.fragment
@@ -69,10 +71,6 @@ def traversals():
     c1, c2 = st.columns(2)
     rows = c1.slider("Dimensions shown (most used first)", 1, latent, min(6, latent), key="bv-rows")
     steps = c2.slider("Values from −3σ to +3σ", 5, 13, 9, 2, key="bv-steps")
-    picked = image_input("bv-trav", dataset)
-    if picked is None:
-        return
-    image = picked[0]
     values = np.linspace(-3, 3, steps, dtype=np.float32)
     cols = st.columns(len(models))
     for col, (name, model) in zip(cols, models.items()):

@@ -95,14 +95,14 @@ def chromium_browser():
             browser.close()
 
 
-def wait_idle(page, timeout: float = 90.0) -> None:
-    """Wait until the app's script has finished: no 'Running' status, twice in a row."""
+def wait_idle(page, timeout: float = 120.0) -> None:
+    """Wait until the app's script has finished: Streamlit marks its root with
+    ``data-test-script-state="notRunning"``; require it twice in a row, 0.2 s apart."""
     deadline, calm = time.time() + timeout, 0
     while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 and \
-            "Running" in (page.locator('[data-testid="stStatusWidget"]').first.inner_text(timeout=1000) or "")
-        calm = 0 if running else calm + 1
-        if calm >= 3:
+        state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state", timeout=30_000)
+        calm = calm + 1 if state == "notRunning" else 0
+        if calm >= 2:
             return
         time.sleep(0.2)
-    raise TimeoutError("the app kept running")
+    raise TimeoutError("the app's script kept running")

@@ -163,7 +163,7 @@ def gif_download(frames: np.ndarray, file_name: str, key: str) -> None:
 
 # ---------------------------------------------------------------- image input picker
 
-def image_input(key: str, dataset: str) -> tuple[np.ndarray, str] | None:
+def image_input(key: str, dataset: str, default_class: int = 0) -> tuple[np.ndarray, str] | None:
     """Pick an input: committed test sample (by class or random), a drawing, or an upload.
 
     Returns (uint8 28×28 image, caption), or None while there is nothing usable yet.
@@ -174,7 +174,8 @@ def image_input(key: str, dataset: str) -> tuple[np.ndarray, str] | None:
                                   key=f"{key}-source", required=True)
     if source == "Test sample":
         c1, c2 = st.columns(2)
-        label = c1.selectbox("Class", range(10), format_func=lambda i: f"{i}: {names[i]}", key=f"{key}-class")
+        label = c1.selectbox("Class", range(10), index=default_class, format_func=lambda i: f"{i}: {names[i]}",
+                             key=f"{key}-class")
         members = np.flatnonzero(y == label)
         which = c2.number_input("Example", 0, len(members) - 1, 0, key=f"{key}-index")
         return x[members[which]], f"test image ({names[label]})"
