@@ -74,6 +74,16 @@ if linear is not None and "pca" in linear.card.get("metrics", {}):
                "close to PCA, closest on the high-variance directions.")
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _codings_2d(dataset: str, name: str) -> np.ndarray:
+    return analysis.codings_2d(models[name], require_sample(dataset)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sparsity(dataset: str, name: str) -> dict:
+    return analysis.sparsity(models[name], require_sample(dataset)[0])
+
+
 @st.fragment
 def codings_map():
     st.subheader("Codings of the test sample")
@@ -84,7 +94,7 @@ def codings_map():
     x, y = require_sample(dataset)
     which = st.selectbox("Autoencoder", list(models), format_func=lambda n: models[n].spec.title, key="rec-map",
                          index=list(models).index("stacked_ae") if "stacked_ae" in models else 0)
-    xy = analysis.codings_2d(models[which], x)
+    xy = _codings_2d(dataset, which)
     fig = go.Figure()
     for c in range(10):
         m = y == c
@@ -109,10 +119,9 @@ if sparse:
     st.subheader("Sparse codings: L1 vs KL")
     st.caption("Activations of the 300 coding units over the test sample. Both penalties push most "
                "activations toward 0; the KL penalty aims each unit's *mean* activation at the 0.1 target.")
-    x, _ = require_sample(dataset)
     cols = st.columns(len(sparse))
     for col, (name, model) in zip(cols, sparse.items()):
-        stats = analysis.sparsity(model, x)
+        stats = _sparsity(dataset, name)
         fig = go.Figure()
         fig.add_histogram(x=stats["activations"], nbinsx=50, name="all activations", histnorm="probability")
         fig.add_histogram(x=stats["unit_means"], nbinsx=50, name="mean per unit", histnorm="probability")
