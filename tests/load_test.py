@@ -26,7 +26,7 @@ async def _session(browser, url: str, interactions: int, latencies: list, errors
         page = await context.new_page()
         await page.goto(url + PAGE, timeout=300_000)
         await page.wait_for_selector('text=decoded at (0.00, 0.00)', timeout=300_000)
-        thumb = page.locator('[data-testid="stSlider"]:has-text("z₁") [role="slider"]').first
+        thumb = page.locator('[data-testid="stSlider"]:has-text("z₁") input[type="range"]').first
         for i in range(1, interactions + 1):
             await thumb.focus()
             start = time.perf_counter()

@@ -63,8 +63,7 @@ def shoot(page, name: str) -> None:
 
 
 def press(page, slider_label: str, key: str, times: int) -> None:
-    thumb = page.locator(f'[data-testid="stSlider"]:has-text("{slider_label}") [role="slider"]').first
-    thumb.scroll_into_view_if_needed()
+    thumb = page.locator(f'[data-testid="stSlider"]:has-text("{slider_label}") input[type="range"]').first
     thumb.focus()
     for _ in range(times):
         page.keyboard.press(key)
@@ -81,7 +80,7 @@ def test_home(page, app_url):
 
 def upload(page, name: str, data: bytes) -> None:
     """Switch the page's input picker to Upload and send a file through the real file input."""
-    page.get_by_role("button", name="Upload").first.click()
+    page.get_by_role("radio", name="Upload").first.click()
     wait_idle(page)
     page.locator('input[type="file"]').first.set_input_files(
         files=[{"name": name, "mimeType": "image/png", "buffer": data}])
@@ -143,7 +142,7 @@ def test_bad_upload_keeps_page_alive(page, browser, app_url):
     upload(page, "broken.png", data)
     page.wait_for_selector(f'[data-testid="stAlertContentError"]:has-text("{fragment}")', timeout=60_000)
     wait_idle(page)
-    page.get_by_role("button", name="Test sample").first.click()
+    page.get_by_role("radio", name="Test sample").first.click()
     wait_idle(page)
     assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     shoot(page, "6_bad_upload")
