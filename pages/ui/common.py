@@ -3,6 +3,8 @@ downloads and the image-input picker. No model math here: it lives in ``models/`
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,8 +39,19 @@ NAVIGATION = [("app.py", "Home", ":material/home:"),
 def app_frame() -> str:
     """Page setup shared by the home page and every page: layout, sidebar controls; returns the dataset."""
     st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
+    _prewarm_tensorflow()
     sidebar_controls()
     return current_dataset()
+
+
+@st.cache_resource(show_spinner=False)
+def _prewarm_tensorflow() -> threading.Thread:
+    """Import TensorFlow once per process in the background while the first page renders, so the
+    first click on a model page does not wait for it (the home page itself never needs it)."""
+    thread = threading.Thread(target=lambda: importlib.import_module("models.inference"), daemon=True,
+                              name="latent-lab-prewarm")
+    thread.start()
+    return thread
 
 
 def sidebar_controls() -> None:
