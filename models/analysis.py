@@ -213,9 +213,7 @@ def progress_frames(png: bytes) -> np.ndarray:
     return sprite.reshape(-1, 56, sprite.shape[1])
 
 
-def classify(classifier: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted class and confidence for each image."""
+def label_images(classifier: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classifier's class and confidence for each image: how recognisable a reconstruction is."""
     probs = classifier.probabilities(images)
     return probs.argmax(axis=1), probs.max(axis=1)
-
-

@@ -16,6 +16,7 @@ Lower is better, and the size of the code and the kind of layers decide how low 
 
 names = [s.name for s in specs_for(dataset, "reconstruction")]
 models = models_or_warn(dataset, names)
+classifier = get_model(dataset, "classifier", quiet=True)
 
 
 @st.fragment
@@ -25,12 +26,17 @@ def side_by_side():
         return
     image, caption = picked
     results = analysis.reconstruct_all(models, image)
+    seen_as = [""] * (len(results) + 1)
+    if classifier is not None:             # the classifier says what each picture looks like
+        pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
+        labels, confidence = analysis.label_images(classifier, pictures)
+        seen_as = [f" · seen as {CLASS_NAMES[dataset][c]} ({p:.0%})" for c, p in zip(labels, confidence)]
     cols = st.columns(len(results) + 1)
     with cols[0]:
-        show_image(image, caption=f"input: {caption}")
-    for col, (name, (rec, mse)) in zip(cols[1:], results.items()):
+        show_image(image, caption=f"input: {caption}{seen_as[0]}")
+    for col, (name, (rec, mse)), seen in zip(cols[1:], results.items(), seen_as[1:]):
         with col:
-            show_image(rec, caption=f"{models[name].spec.title} · MSE {mse:.4f}")
+            show_image(rec, caption=f"{models[name].spec.title} · MSE {mse:.4f}{seen}")
     show_grid(np.stack([image / 255.0] + [r for r, _ in results.values()]), len(results) + 1, None,
               f"reconstructions_{dataset}.png", "rec-grid")
 

@@ -146,3 +146,9 @@ def test_missing_and_empty_folder(tmp_path):
 def test_unknown_dataset():
     with pytest.raises(DatasetError, match="Unknown dataset"):
         load_dataset("cifar10")
+
+
+def test_load_data_is_a_drop_in_for_keras(tmp_path, arrays):
+    np.savez(tmp_path / "mnist.npz", **arrays)
+    (x_train, y_train), (x_test, y_test) = datasets.load_data("mnist", tmp_path)
+    assert x_train.shape == (TRAIN, 28, 28) and y_test.shape == (TEST,) and x_test.dtype == np.uint8
