@@ -151,3 +151,11 @@ def test_bad_upload_keeps_page_alive(page, browser, app_url):
     assert other.locator('[data-testid="stAlertContentError"]').count() == 0
     assert other.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     other.context.close()
+
+
+def test_dataset_choice_survives_page_switch(page, app_url):
+    visit(page, app_url, "/Reconstruction?dataset=Fashion-MNIST")
+    page.locator('[data-testid="stSidebar"] a:has-text("GAN")').first.click()
+    page.wait_for_url("**/GAN**", timeout=60_000)
+    wait_idle(page)
+    assert "Fashion-MNIST" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()

@@ -55,16 +55,30 @@ def _prewarm_tensorflow() -> threading.Thread:
 
 
 def sidebar_controls() -> None:
-    """Dataset and lecture mode, bound to the URL (``?dataset=…&lecture=true``) and kept across pages."""
+    """Dataset and lecture mode, kept across pages and in the URL (``?dataset=Fashion-MNIST&lecture=true``)."""
+    # Streamlit forgets a page's widgets when the page changes, so the two app-wide choices live in
+    # session state ("kept-…"), start from the URL (a bookmark), and are written back to the URL every run.
+    by_title = {DATASET_TITLES[d].lower(): d for d in IMAGE_DATASETS} | {d: d for d in IMAGE_DATASETS}
+    if "kept-dataset" not in st.session_state:
+        st.session_state["kept-dataset"] = by_title.get(str(st.query_params.get("dataset", "")).lower(),
+                                                        IMAGE_DATASETS[0])
+    if "kept-lecture" not in st.session_state:
+        st.session_state["kept-lecture"] = str(st.query_params.get("lecture", "")).lower() in ("true", "1", "yes")
     with st.sidebar:
         st.markdown("### Latent Lab")
         for path, label, icon in NAVIGATION:
             st.page_link(path, label=label, icon=icon)
         st.divider()
-        st.radio("Dataset", IMAGE_DATASETS, format_func=DATASET_TITLES.get, key="dataset",
-                 bind="query-params", horizontal=True)
-        st.toggle("Lecture mode", key="lecture", bind="query-params",
-                  help="Larger images, higher contrast, explanations collapsed: for a projector.")
+        dataset = st.radio("Dataset", IMAGE_DATASETS, index=IMAGE_DATASETS.index(current_dataset()),
+                           format_func=DATASET_TITLES.get, key="dataset", horizontal=True)
+        lecture = st.toggle("Lecture mode", value=lecture_mode(), key="lecture",
+                            help="Larger images, higher contrast, explanations collapsed: for a projector.")
+    st.session_state["kept-dataset"], st.session_state["kept-lecture"] = dataset, lecture
+    st.query_params["dataset"] = DATASET_TITLES[current_dataset()]
+    if lecture_mode():
+        st.query_params["lecture"] = "true"
+    elif "lecture" in st.query_params:
+        del st.query_params["lecture"]
     if lecture_mode():
         st.markdown("""<style>
             html, body, [class*="st-"] { font-size: 1.15rem; }
@@ -77,12 +91,12 @@ def sidebar_controls() -> None:
 
 
 def current_dataset() -> str:
-    ds = st.session_state.get("dataset", IMAGE_DATASETS[0])
+    ds = st.session_state.get("kept-dataset", IMAGE_DATASETS[0])
     return ds if ds in IMAGE_DATASETS else IMAGE_DATASETS[0]
 
 
 def lecture_mode() -> bool:
-    return bool(st.session_state.get("lecture", False))
+    return bool(st.session_state.get("kept-lecture", False))
 
 
 def explain(text: str) -> None:
