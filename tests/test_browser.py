@@ -143,11 +143,13 @@ def test_bad_upload_keeps_page_alive(page, browser, app_url):
     page.wait_for_selector(f'[data-testid="stAlertContentError"]:has-text("{fragment}")', timeout=60_000)
     wait_idle(page)
     page.get_by_role("radio", name="Test sample").first.click()
+    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("PSNR")', timeout=60_000)
     wait_idle(page)
     assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     shoot(page, "6_bad_upload")
     other = browser.new_context().new_page()                   # another session is unaffected
     visit(other, app_url, "/Denoising")
+    other.wait_for_selector('[data-testid="stImageCaption"]:has-text("PSNR")', timeout=60_000)
     assert other.locator('[data-testid="stAlertContentError"]').count() == 0
     assert other.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     other.context.close()
