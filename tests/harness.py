@@ -49,15 +49,16 @@ def wait_healthy(url: str, timeout: float = 90.0) -> float:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict | None = None, log_name: str = "server.log") -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
+def streamlit_server(env: dict | None = None, log_name: str = "server.log",
+                     options: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run app.py [options]`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
     port = free_port()
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *(options or [])],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
     url = f"http://127.0.0.1:{port}"

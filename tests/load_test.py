@@ -1,5 +1,10 @@
-"""Classroom load: N headless-browser sessions at once, each making M slider interactions against one
-real server on 127.0.0.1. Bounded in count and time; stops the server itself.
+"""Classroom load: N sessions at once against one real server on 127.0.0.1, each making M interactions.
+
+Each session is a headless client speaking Streamlit's websocket protocol (``tests/st_client.py``): it opens
+one of the five model pages (sessions are spread over them), then moves that page's main control M times,
+waiting after each move for the rerun to finish and fetching every image the page shows, as a browser
+would. Every interaction is checked: the run finished cleanly, no exception is shown, the image the control
+drives changed, every image URL serves bytes. Bounded in time; starts and stops the server itself.
 
 ``python -m tests.load_test --sessions 30 --interactions 30``
 """
@@ -9,78 +14,165 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
+import threading
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from tests.harness import CHROMIUM, CHROMIUM_ARGS, rss_mb, streamlit_server
+from tests.harness import rss_mb, streamlit_server
+from tests.st_client import RunResult, StreamlitSession
 
-PAGE = "/Latent_space"
-STEP = 0.05                       # the z₁ slider's step
-TIME_LIMIT_S = 900
+TIME_LIMIT_S = 600
 
 
-async def _session(browser, url: str, interactions: int, latencies: list, errors: list) -> None:
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+@dataclass(frozen=True)
+class Scenario:
+    """One page's main control: which widget, the value of the i-th move, and what must then be shown."""
+    page: str
+    key: str
+    value: Callable[[int], float]
+    check: Callable[[float, RunResult], str | None] = lambda v, r: None
+
+
+def _caption_has(text: Callable[[float], str]) -> Callable[[float, RunResult], str | None]:
+    def check(v: float, run: RunResult) -> str | None:
+        want = text(v)
+        return None if any(want in caption for _, caption in run.images) else f"no image captioned {want!r}"
+    return check
+
+
+SCENARIOS = [
+    Scenario("Latent_space", "ls-z1", lambda i: round(((i % 60) - 30) * 0.05, 2),
+             _caption_has(lambda v: f"decoded at ({v:.2f}, 0.00)")),
+    Scenario("Beta_VAE", "bv-dim-0", lambda i: [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0][i % 6]),
+    Scenario("Denoising", "dn-level-gaussian", lambda i: round(0.05 + 0.05 * (i % 19), 2),
+             _caption_has(lambda v: "PSNR")),
+    Scenario("GAN", "gan-seed", lambda i: i),
+    Scenario("Reconstruction", "rec-index", lambda i: i % 50),
+]
+
+
+async def _interact(session: StreamlitSession, scenario: Scenario, i: int, before: set[str]) -> tuple[float, set[str]]:
+    """One move: the rerun plus fetching its images (what a browser waits for). Raises on any fault."""
+    start = time.perf_counter()
+    value = scenario.value(i)
+    run = await session.set(scenario.key, value)
+    if run.exceptions:
+        raise AssertionError(f"exception shown: {run.exceptions[0][:160]}")
+    urls = {url for url, _ in run.images}
+    if not urls or urls <= before:
+        raise AssertionError(f"{scenario.key}={value}: no changed image in the rerun")
+    if problem := scenario.check(value, run):
+        raise AssertionError(f"{scenario.key}={value}: {problem}")
+    for url in urls - before:
+        if not await session.fetch(url):
+            raise AssertionError(f"{url} served no bytes")
+    return time.perf_counter() - start, urls
+
+
+async def _session(base_url: str, scenario: Scenario, interactions: int, think_s: float, seed: int,
+                   report: dict) -> None:
+    rng = random.Random(seed)
     try:
-        page = await context.new_page()
-        await page.goto(url + PAGE, timeout=300_000)
-        await page.wait_for_selector('text=decoded at (0.00, 0.00)', timeout=300_000)
-        thumb = page.locator('[data-testid="stSlider"]:has-text("z₁") input[type="range"]').first
-        for i in range(1, interactions + 1):
-            await thumb.focus()
+        async with StreamlitSession(base_url) as session:
             start = time.perf_counter()
-            await page.keyboard.press("ArrowRight")
-            try:
-                await page.wait_for_selector(f"text=decoded at ({i * STEP:.2f}, 0.00)", timeout=120_000)
-                latencies.append((time.perf_counter() - start) * 1000)
-            except Exception as err:  # a timeout is the error we count
-                errors.append(f"interaction {i}: {type(err).__name__}")
-            if await page.locator('[data-testid="stException"]').count():
-                errors.append(f"interaction {i}: exception shown")
+            opened = await session.open(scenario.page)
+            if opened.exceptions:
+                raise AssertionError(f"exception shown on {scenario.page}: {opened.exceptions[0][:160]}")
+            for url, _ in opened.images:
+                await session.fetch(url)
+            report["open_s"].append(time.perf_counter() - start)
+            shown = {url for url, _ in opened.images}
+            for i in range(1, interactions + 1):
+                await asyncio.sleep(rng.uniform(0, 2 * think_s))
+                try:
+                    seconds, shown = await _interact(session, scenario, i, shown)
+                    report["latency_s"].append(seconds)
+                    report["by_page"].setdefault(scenario.page, []).append(seconds)
+                except Exception as err:
+                    report["errors"].append(f"{scenario.page} move {i}: {type(err).__name__}: {str(err)[:160]}")
     except Exception as err:
-        errors.append(f"session: {type(err).__name__}: {str(err)[:120]}")
-    finally:
-        await context.close()
+        report["errors"].append(f"{scenario.page} session: {type(err).__name__}: {str(err)[:160]}")
 
 
-async def _drive(url: str, sessions: int, interactions: int) -> tuple[list, list]:
-    from playwright.async_api import async_playwright
-    latencies, errors = [], []
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            await asyncio.wait_for(asyncio.gather(*[_session(browser, url, interactions, latencies, errors)
-                                                    for _ in range(sessions)]), timeout=TIME_LIMIT_S)
-        except asyncio.TimeoutError:
-            errors.append(f"load test stopped at its {TIME_LIMIT_S} s limit")
-        finally:
-            await browser.close()
-    return latencies, errors
+def _watch_memory(pid: int, stop: threading.Event, peak: list[float]) -> None:
+    while not stop.wait(0.5):
+        peak[0] = max(peak[0], rss_mb(pid))
 
 
-def run_load_test(sessions: int = 30, interactions: int = 30) -> dict:
+async def _drive(base_url: str, sessions: int, interactions: int, think_s: float, report: dict) -> None:
+    tasks = [_session(base_url, SCENARIOS[k % len(SCENARIOS)], interactions, think_s, k, report)
+             for k in range(sessions)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=TIME_LIMIT_S)
+    except asyncio.TimeoutError:
+        report["errors"].append(f"load test stopped at its {TIME_LIMIT_S} s limit")
+
+
+async def _one_page_at_a_time(base_url: str, interactions: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for scenario in SCENARIOS:
+        async with StreamlitSession(base_url) as session:
+            shown = {url for url, _ in (await session.open(scenario.page)).images}
+            for i in range(1, interactions + 1):
+                seconds, shown = await _interact(session, scenario, i, shown)
+                times.setdefault(scenario.page, []).append(seconds * 1000)
+    return times
+
+
+def run_rerun_latency(interactions: int = 60, warmup: int = 5, streamlit_defaults: bool = False) -> dict:
+    """One session at a time on an idle server: each page's main control, move → rerun finished → images
+    fetched. ``streamlit_defaults`` undoes pages/ui/runtime_tuning.py, to show what it is worth."""
+    from pages.ui.runtime_tuning import UNTUNED_ENV
+    env = {UNTUNED_ENV: "1"} if streamlit_defaults else None
+    options = ["--runner.postScriptGC", "true"] if streamlit_defaults else None
+    with streamlit_server(env=env, options=options, log_name="latency-server.log") as (url, _):
+        times = asyncio.run(_one_page_at_a_time(url, interactions + warmup))
+    return {page: {"median_ms": float(np.median(t[warmup:])), "p95_ms": float(np.percentile(t[warmup:], 95))}
+            for page, t in times.items()}
+
+
+def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0.5) -> dict:
+    """Start a server, drive the classroom against it, stop it; return the figures."""
+    report: dict = {"open_s": [], "latency_s": [], "by_page": {}, "errors": []}
     with streamlit_server(log_name="load-server.log") as (url, proc):
-        rss_before = rss_mb(proc.pid)
+        rss_start = rss_mb(proc.pid)
+        peak, stop = [rss_start], threading.Event()
+        watcher = threading.Thread(target=_watch_memory, args=(proc.pid, stop, peak), daemon=True)
+        watcher.start()
         start = time.perf_counter()
-        latencies, errors = asyncio.run(_drive(url, sessions, interactions))
+        asyncio.run(_drive(url, sessions, interactions, think_s, report))
         wall = time.perf_counter() - start
-        rss_after = rss_mb(proc.pid)
-    lat = np.asarray(latencies) if latencies else np.asarray([np.nan])
-    return {"sessions": sessions, "interactions": interactions, "completed": len(latencies),
-            "errors": len(errors), "error_samples": errors[:5], "p50_ms": float(np.median(lat)),
-            "p95_ms": float(np.percentile(lat, 95)), "rss_before_mb": rss_before, "rss_after_mb": rss_after,
-            "wall_s": wall}
+        stop.set()
+        watcher.join()
+        rss_end = rss_mb(proc.pid)
+    lat = np.asarray(report["latency_s"] or [np.nan]) * 1000
+    opened = np.asarray(report["open_s"] or [np.nan])
+    return {
+        "sessions": sessions, "interactions": interactions, "think_s": think_s,
+        "completed": len(report["latency_s"]), "expected": sessions * interactions,
+        "errors": len(report["errors"]), "error_samples": report["errors"][:5],
+        "p50_ms": float(np.median(lat)), "p95_ms": float(np.percentile(lat, 95)), "max_ms": float(lat.max()),
+        "p50_ms_by_page": {p: float(np.median(v) * 1000) for p, v in sorted(report["by_page"].items())},
+        "page_open_p50_s": float(np.median(opened)), "page_open_max_s": float(opened.max()),
+        "rss_start_mb": rss_start, "rss_peak_mb": peak[0], "rss_end_mb": rss_end, "wall_s": wall,
+    }
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.load_test", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m tests.load_test", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)
+    p.add_argument("--think", type=float, default=0.5,
+                   help="mean pause between one session's moves, seconds (uniform 0…2×think)")
     args = p.parse_args()
-    result = run_load_test(args.sessions, args.interactions)
+    result = run_load_test(args.sessions, args.interactions, args.think)
     print(json.dumps(result, indent=2))
-    return 0 if result["errors"] == 0 else 1
+    return 0 if result["errors"] == 0 and result["completed"] == result["expected"] else 1
 
 
 if __name__ == "__main__":

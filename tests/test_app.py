@@ -188,3 +188,16 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     assert not at.exception
     assert any("tied_ae.keras is missing" in w.value and "python -m training tied_ae" in w.value for w in at.warning)
     assert sum("MSE" in k for k in images(at)) >= 7                 # every other autoencoder still shows
+
+
+def test_reruns_keep_keras_state_and_tensorflow_kernels(monkeypatch):
+    """Streamlit would call keras.backend.clear_session() after every run (~20 ms per model call after it,
+    plus a full garbage collection): pages/ui/runtime_tuning.py turns that off. Counted here."""
+    import keras
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
+    at = open_page("3_Latent_space")
+    at.slider(key="ls-z1").set_value(0.5)
+    _rerun(at)
+    assert "decoded at (0.50, 0.00)" in " ".join(images(at))
+    assert calls == []

@@ -14,6 +14,7 @@ from models import imaging
 from models.checkpoints import CheckpointError, read_card
 from models.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
 from models.registry import DATASET_TITLES, IMAGE_DATASETS, get_spec
+from pages.ui.runtime_tuning import freeze_long_lived_objects, skip_keras_reset_between_runs
 from training.samples import sample_path
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ NAVIGATION = [("app.py", "Home", ":material/home:"),
 def app_frame() -> str:
     """Page setup shared by the home page and every page: layout, sidebar controls; returns the dataset."""
     st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
+    skip_keras_reset_between_runs()
     _prewarm_tensorflow()
     sidebar_controls()
     return current_dataset()
@@ -48,8 +50,11 @@ def app_frame() -> str:
 def _prewarm_tensorflow() -> threading.Thread:
     """Import TensorFlow once per process in the background while the first page renders, so the
     first click on a model page does not wait for it (the home page itself never needs it)."""
-    thread = threading.Thread(target=lambda: importlib.import_module("models.inference"), daemon=True,
-                              name="latent-lab-prewarm")
+    def prewarm() -> None:
+        importlib.import_module("models.inference")
+        freeze_long_lived_objects()
+
+    thread = threading.Thread(target=prewarm, daemon=True, name="latent-lab-prewarm")
     thread.start()
     return thread
 
@@ -110,7 +115,9 @@ def explain(text: str) -> None:
 @st.cache_resource(show_spinner="Loading model…", max_entries=64)
 def _load_model_cached(dataset: str, name: str) -> "LoadedModel":
     from models.inference import load_model  # late: the home page never needs TensorFlow
-    return load_model(dataset, name)
+    model = load_model(dataset, name)
+    freeze_long_lived_objects()
+    return model
 
 
 def get_model(dataset: str, name: str, quiet: bool = False) -> "LoadedModel | None":
@@ -167,7 +174,8 @@ def display(image: np.ndarray) -> np.ndarray:
 
 
 def show_image(image: np.ndarray, caption: str | None = None, factor: int | None = None) -> None:
-    st.image(imaging.upscale(display(image), factor or scale()), caption=caption)
+    # PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector.
+    st.image(imaging.upscale(display(image), factor or scale()), caption=caption, output_format="PNG")
 
 
 def show_grid(images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str,
@@ -176,8 +184,9 @@ def show_grid(images: np.ndarray, cols: int, caption: str | None, file_name: str
     picture = imaging.upscale(imaging.grid(display(images) if np.ndim(images) == 2 else
                                            np.stack([display(i) for i in images]), cols),
                               factor or max(2, scale() - 2))
-    st.image(picture, caption=caption)
-    st.download_button("Download PNG", imaging.png_bytes(picture), file_name=file_name, mime="image/png",
+    png = imaging.png_bytes(picture)           # encoded once: shown as-is and offered for download
+    st.image(png, caption=caption)
+    st.download_button("Download PNG", png, file_name=file_name, mime="image/png",
                        key=f"dl-{key}", icon=":material/download:")
 
 
@@ -220,7 +229,7 @@ def _show_preprocessed(result: Preprocessed, what: str) -> tuple[np.ndarray, str
         st.info(note, icon="ℹ️")
     c1, c2 = st.columns(2)
     c1.image(result.original, caption=f"{what} (original)", width=140)
-    c2.image(imaging.upscale(result.image, 5), caption="as the model sees it (28×28)", width=140)
+    c2.image(imaging.upscale(result.image, 5), caption="as the model sees it (28×28)", width=140, output_format="PNG")
     return result.image, what
 
 

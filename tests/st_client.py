@@ -1,0 +1,151 @@
+"""A headless Streamlit client: speaks the app's own websocket protocol, as the browser does.
+
+One ``StreamlitSession`` is one browser tab without the browser: it opens a page (a full script run),
+moves a widget (a fragment rerun when the widget lives in an ``st.fragment``, like the real frontend
+does), collects what the server rendered and fetches the media (images) the page would show. Thirty of
+them cost the driver almost nothing, so a load test measures the server instead of thirty Chromiums.
+
+Built on Streamlit's protobuf messages (``streamlit.proto``) and ``websockets``, both installed with
+Streamlit itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+
+
+class ProtocolError(RuntimeError):
+    """The server answered something a browser would show as broken."""
+
+
+@dataclass
+class Widget:
+    key: str              # the ``key=`` the page gave it
+    id: str               # Streamlit's widget id, sent back with every value
+    kind: str             # the element type: slider, number_input, ...
+    fragment_id: str      # the fragment it lives in ("" for the main script)
+    proto: object = field(repr=False)
+
+
+@dataclass
+class RunResult:
+    seconds: float
+    images: list[tuple[str, str]]          # (url, caption) of every st.image rendered in this run
+    exceptions: list[str]                  # st.exception / uncaught errors shown in the page
+    messages: int
+
+
+class StreamlitSession:
+    """One client session of a running app at ``base_url`` (http://127.0.0.1:PORT)."""
+
+    def __init__(self, base_url: str, timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.page_name = ""
+        self.page_script_hash = ""
+        self.widgets: dict[str, Widget] = {}
+        self._states: dict[str, object] = {}      # widget id → WidgetState, resent every run like the frontend
+        self._ws = None
+
+    async def __aenter__(self) -> "StreamlitSession":
+        ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
+        self._ws = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
+                                            open_timeout=self.timeout)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._ws.close()
+
+    async def open(self, page_name: str, query_string: str = "") -> RunResult:
+        """Load a page (its URL path, e.g. ``Latent_space``): a full script run."""
+        self.page_name, self.widgets, self._states = page_name, {}, {}
+        msg = BackMsg()
+        msg.rerun_script.page_name = page_name
+        msg.rerun_script.query_string = query_string
+        return await self._run(msg)
+
+    def widget(self, key: str) -> Widget:
+        try:
+            return self.widgets[key]
+        except KeyError:
+            raise ProtocolError(f"no widget with key {key!r} on {self.page_name}; have {sorted(self.widgets)}")
+
+    async def set(self, key: str, value: float | int | bool | None = None) -> RunResult:
+        """Give a widget a new value (``None`` clicks a button) and wait for the rerun it triggers."""
+        w = self.widget(key)
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = w.id
+        if w.kind == "slider":
+            state.double_array_value.data.append(float(value))
+        elif w.kind == "number_input":
+            if w.proto.data_type == w.proto.INT:
+                state.int_value = int(value)
+            else:
+                state.double_value = float(value)
+        elif w.kind in ("checkbox", "toggle"):
+            state.bool_value = bool(value)
+        elif w.kind == "button":
+            state.trigger_value = True
+        else:
+            raise ProtocolError(f"setting a {w.kind} is not supported by this client")
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.page_name, cs.page_script_hash, cs.fragment_id = self.page_name, self.page_script_hash, w.fragment_id
+        for other_id, other in self._states.items():
+            if other_id != w.id:
+                cs.widget_states.widgets.add().CopyFrom(other)
+        cs.widget_states.widgets.add().CopyFrom(state)
+        if w.kind != "button":                # a trigger fires once; a value persists
+            self._states[w.id] = state
+        return await self._run(msg)
+
+    async def fetch(self, url: str) -> bytes:
+        """GET a media URL the page refers to, as the browser's <img> would."""
+        def get() -> bytes:
+            with urllib.request.urlopen(self.base_url + url, timeout=self.timeout) as r:
+                return r.read()
+        return await asyncio.to_thread(get)
+
+    async def _run(self, msg: BackMsg) -> RunResult:
+        start = time.perf_counter()
+        await self._ws.send(msg.SerializeToString())
+        images, exceptions, count = [], [], 0
+        while True:
+            raw = await asyncio.wait_for(self._ws.recv(), timeout=self.timeout)
+            count += 1
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.page_script_hash = fwd.new_session.page_script_hash
+            elif kind == "page_not_found":
+                raise ProtocolError(f"page {self.page_name!r} not found")
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self._record(fwd.delta.new_element, fwd.delta.fragment_id, images, exceptions)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if fwd.script_finished not in FINISHED_OK:
+                    raise ProtocolError(f"script finished with status {fwd.script_finished}")
+                return RunResult(time.perf_counter() - start, images, exceptions, count)
+
+    def _record(self, element, fragment_id: str, images: list, exceptions: list) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "imgs":
+            images.extend((img.url, img.caption) for img in element.imgs.imgs)
+        elif kind == "exception":
+            exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        else:
+            widget_id = getattr(getattr(element, kind), "id", "")
+            if widget_id.startswith("$$ID-"):
+                key = widget_id.split("-", 2)[2]
+                self.widgets[key] = Widget(key, widget_id, kind, fragment_id, getattr(element, kind))
