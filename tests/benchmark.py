@@ -1,8 +1,9 @@
 """Writes BENCHMARKS.md from measurements taken now: ``python -m tests.benchmark``.
 
 Quality (model cards + the course recipes re-trained by ``python -m training.course``), interaction
-speed of each page's main computation, cold start of the real app in Chromium, memory after 1,000 vs
-10 interactions, and the classroom load test. Nothing in BENCHMARKS.md is typed by hand.
+speed of each page's main computation and of each page's whole slider rerun (with and without
+``pages/ui/runtime_tuning.py``), cold start of the real app in Chromium, memory after 1,000 vs 10
+interactions, and the classroom load test. Nothing in BENCHMARKS.md is typed by hand.
 """
 
 from __future__ import annotations
@@ -184,6 +185,17 @@ def speed_rows() -> list[dict]:
     return rows
 
 
+def rerun_rows(interactions: int) -> list[dict]:
+    """Each page's main control through the real server, as the browser sees it, tuned and untuned."""
+    from tests.load_test import SCENARIOS, run_rerun_latency
+    tuned = run_rerun_latency(interactions)
+    untuned = run_rerun_latency(max(10, interactions // 4), streamlit_defaults=True)
+    return [{"page": s.page.replace("_", " "), "control": s.key, "median ms": f"{tuned[s.page]['median_ms']:.0f}",
+             "p95 ms": f"{tuned[s.page]['p95_ms']:.0f}",
+             "Streamlit defaults: median ms": f"{untuned[s.page]['median_ms']:.0f}",
+             "speed-up": f"{untuned[s.page]['median_ms'] / tuned[s.page]['median_ms']:.0f}×"} for s in SCENARIOS]
+
+
 def memory_growth() -> dict:
     """RSS of this process after 10 and after 1,000 mixed interactions (retracing would show as growth)."""
     fns = list(interactions().values())
@@ -231,21 +243,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-load", action="store_true", help="leave out the 30-session classroom load test")
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)
+    p.add_argument("--think", type=float, default=0.5, help="load test: mean pause between a session's moves, s")
     args = p.parse_args(argv)
     info = machine()
     print("[bench] quality", flush=True)
     quality = quality_rows()
     print("[bench] interaction speed", flush=True)
     speed = speed_rows()
+    print("[bench] page reruns", flush=True)
+    reruns = rerun_rows(60)
     print("[bench] memory", flush=True)
     memory = memory_growth()
-    browser = chromium_available()
-    cold = cold_start() if browser else None
+    cold = cold_start() if chromium_available() else None
     load = None
-    if browser and not args.skip_load:
+    if not args.skip_load:
         from tests.load_test import run_load_test
         print("[bench] classroom load", flush=True)
-        load = run_load_test(args.sessions, args.interactions)
+        load = run_load_test(args.sessions, args.interactions, args.think)
     md = [
         "# Benchmarks",
         "",
@@ -271,6 +285,16 @@ def main(argv: list[str] | None = None) -> int:
         "",
         table(speed, ["interaction", "median ms", "p95 ms", "under 30 ms"]),
         "",
+        "## Slider reruns seen by a client (real server, one session, idle machine)",
+        "",
+        "Each page's main control moved 60 times (after 5 warm-up moves) through Streamlit's own websocket "
+        "protocol (`tests/st_client.py`): from sending the new value to the rerun finished and its new "
+        "images fetched, which is what a browser waits for (page rendering itself excluded). The last column "
+        "is the same with Streamlit's defaults (a garbage collection and a Keras reset after every run; see "
+        "`pages/ui/runtime_tuning.py`).",
+        "",
+        table(reruns, ["page", "control", "median ms", "p95 ms", "Streamlit defaults: median ms", "speed-up"]),
+        "",
         f"Memory of the process making these calls: {memory['after 10']:.0f} MB after 10 interactions, "
         f"{memory['after 1000']:.0f} MB after 1,000 ({memory['after 1000'] - memory['after 10']:+.0f} MB).",
         "",
@@ -282,13 +306,24 @@ def main(argv: list[str] | None = None) -> int:
                f"(TensorFlow import and model loading included). Next page with new models: "
                f"{cold['second page (new models) s']:.1f} s. Server memory then: {cold['server RSS MB']:.0f} MB.", ""]
     if load:
+        by_page = ", ".join(f"{p.replace('_', ' ')} {v:.0f} ms" for p, v in load["p50_ms_by_page"].items())
         md += ["## Classroom load", "",
-               f"{load['sessions']} browser sessions at once against one server (127.0.0.1), each making "
-               f"{load['interactions']} slider interactions on the Latent-space page: "
-               f"{load['completed']} interactions completed, **{load['errors']} errors**; latency per interaction "
-               f"(key press → script finished, seen by the browser) p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; "
-               f"server memory {load['rss_before_mb']:.0f} MB before → {load['rss_after_mb']:.0f} MB after; "
-               f"wall time {load['wall_s']:.0f} s.", ""]
+               f"`python -m tests.load_test --sessions {load['sessions']} --interactions {load['interactions']} "
+               f"--think {load['think_s']:g}`: {load['sessions']} sessions open the app at once against one server "
+               "(127.0.0.1), spread over the five pages, each making "
+               f"{load['interactions']} moves of its page's main control with a random pause of 0–{2 * load['think_s']:g} s "
+               "between moves; every move is checked (clean rerun, no exception, the driven image changed, every "
+               "image served). The clients speak Streamlit's websocket protocol (`tests/st_client.py`), so the "
+               "driver costs the 2-core machine little and the figures are the server's.",
+               "",
+               f"- **{load['errors']} errors**; {load['completed']} of {load['expected']} moves completed.",
+               f"- Latency per move (value sent → rerun finished → images fetched): p50 {load['p50_ms']:.0f} ms, "
+               f"p95 {load['p95_ms']:.0f} ms, max {load['max_ms']:.0f} ms. p50 by page: {by_page}.",
+               f"- Opening the page (all {load['sessions']} at once on a cold server, models loading): "
+               f"p50 {load['page_open_p50_s']:.1f} s, slowest {load['page_open_max_s']:.1f} s.",
+               f"- Server memory: {load['rss_start_mb']:.0f} MB at start, peak {load['rss_peak_mb']:.0f} MB, "
+               f"{load['rss_end_mb']:.0f} MB at the end; wall time {load['wall_s']:.0f} s.",
+               ""]
     OUT.write_text("\n".join(md))
     print(f"[bench] wrote {OUT}")
     return 0
