@@ -161,3 +161,27 @@ def test_dataset_choice_survives_page_switch(page, app_url):
     page.wait_for_url("**/GAN**", timeout=60_000)
     wait_idle(page)
     assert "Fashion-MNIST" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def test_drawing_canvas_feeds_the_models(page, app_url):
+    """Draw a stroke on the canvas component with the mouse: the drawing becomes the models' input."""
+    visit(page, app_url, "/Reconstruction")
+    before = pixels(page, "Stacked dense AE")
+    page.get_by_role("radio", name="Draw").first.click()
+    page.wait_for_selector('text=Draw something to use it as input', timeout=60_000)
+    wait_idle(page)
+    # fabric.js stacks two canvases; the upper one takes the mouse. (Streamlit 1.67 mounts the
+    # component in an isolated element, not an iframe; Playwright's locators pierce its shadow root.)
+    canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas').last
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + w * 0.5, y0 + h * 0.2)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 12):                          # a vertical stroke: a "1"
+        page.mouse.move(x0 + w * (0.5 - 0.05 * t), y0 + h * (0.2 + 0.6 * t))
+    page.mouse.up()
+    page.wait_for_selector('text=your drawing (original)', timeout=60_000)
+    wait_idle(page)
+    assert changed(before, pixels(page, "Stacked dense AE"))
+    shoot(page, "7_drawing")
