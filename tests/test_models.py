@@ -44,3 +44,18 @@ def _example_inputs(bundle: keras.Model, x: np.ndarray) -> list[np.ndarray]:
         else:
             out.append(np.random.default_rng(0).standard_normal((8, *shape)).astype(np.float32))
     return out
+
+
+def test_one_loaded_model_is_safe_to_share_between_threads():
+    """Streamlit runs each session's script in its own thread, all calling the same cached model:
+    concurrent calls must give exactly what one caller gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.inference import load_model
+    vae = load_model("mnist", "vae_conv_2d")
+    points = np.random.default_rng(1).uniform(-3, 3, (64, 1, 2)).astype(np.float32)
+    alone = [vae.decode(p) for p in points]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(vae.decode, points))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
