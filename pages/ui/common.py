@@ -52,7 +52,7 @@ def _prewarm_tensorflow() -> threading.Thread:
     first click on a model page does not wait for it (the home page itself never needs it)."""
     def prewarm() -> None:
         importlib.import_module("models.inference")
-        freeze_long_lived_objects()
+        freeze_long_lived_objects(collect_first=True)
 
     thread = threading.Thread(target=prewarm, daemon=True, name="latent-lab-prewarm")
     thread.start()

@@ -30,11 +30,16 @@ def _untuned() -> bool:
     return os.environ.get(UNTUNED_ENV, "") not in ("", "0")
 
 
-def freeze_long_lived_objects() -> None:
-    """Exclude everything alive now (TensorFlow, loaded models) from future garbage collections."""
+def freeze_long_lived_objects(collect_first: bool = False) -> None:
+    """Exclude everything alive now (TensorFlow, loaded models) from future garbage collections.
+
+    ``collect_first`` frees the garbage of a big import before freezing (a full collection); after a model load
+    the few temporary objects are not worth that wait on a cold page.
+    """
     if _untuned():
         return
-    gc.collect()
+    if collect_first:
+        gc.collect()
     gc.freeze()
 
 
