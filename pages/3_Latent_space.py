@@ -35,8 +35,8 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
     for c in range(10):
         m = y == c
         fig.add_scatter(x=codes[m, 0], y=codes[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
-                          marker={"size": 5})
-    fig.update_layout(height=460, margin={"t": 10, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
+                          marker={"size": 5}, unselected={"marker": {"opacity": 1.0}})  # a click dims nothing
+    fig.update_layout(height=460, margin={"t": 36, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
                       yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
                       legend={"itemsizing": "constant"})
     return fig
