@@ -47,7 +47,7 @@ LIM = 4.0
 
 @st.fragment
 def vae_map() -> None:
-    """The clickable map. Its own fragment: a slider move never rebuilds the 2,700-point figure (~30 ms)."""
+    """The clickable map. Its own fragment: a slider move never rebuilds the 2,700-point Plotly figure."""
     st.subheader("VAE: test codes")
     event = st.plotly_chart(_map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map",
                             on_select="rerun", selection_mode="points")
