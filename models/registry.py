@@ -110,9 +110,9 @@ _SPECS = [
                                                                           kwargs={"hidden": (128, 64), "code_size": 2}),
               Recipe(epochs=20), "A deterministic 2-D code: the map the VAE's is compared with.", tags=("map",)),
     ModelSpec("dcgan", "DCGAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": 64}),
-              Recipe(epochs=5, learning_rate=2e-4), "Generates images from 64-D noise.", tags=("gan",)),
+              Recipe(epochs=12, learning_rate=2e-4), "Generates images from 64-D noise.", tags=("gan",)),
     ModelSpec("cgan", "Conditional GAN", "gan", Builder("models.gan:conditional_gan", kwargs={"noise_dim": 64}),
-              Recipe(epochs=5, learning_rate=2e-4), "Generates an image of the class you ask for.",
+              Recipe(epochs=12, learning_rate=2e-4), "Generates an image of the class you ask for.",
               tags=("gan",)),
 ]
 

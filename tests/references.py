@@ -27,6 +27,6 @@ WHY_SHORT = {
                     "trained 30 epochs on a GPU and the loss was still falling at epoch 8.",
     "tied_ae": "half the decoder's weights are shared, and 30 CPU epochs are not enough to match the untied figure.",
     "vae_conv_2d": "10 epochs fit the 2-hour CPU budget; the 2-D latent keeps reconstructions blurry.",
-    "dcgan": "5 epochs fit the CPU budget.",
-    "cgan": "5 epochs fit the CPU budget.",
+    "dcgan": "an unconditional GAN may favour some classes, and a small DCGAN gets only a dozen CPU epochs.",
+    "cgan": "a small conditional GAN gets only a dozen CPU epochs.",
 }
