@@ -171,6 +171,13 @@ def test_convertible_upload_shows_note(name):
     assert any(note.lower() in i.value.lower() for i in at.info)
 
 
+def _wait_for_background_model_loading() -> None:
+    import threading
+    for thread in threading.enumerate():
+        if thread.name.startswith("latent-lab-prewarm"):
+            thread.join(timeout=300)
+
+
 def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     import shutil
 
@@ -178,12 +185,14 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints.CHECKPOINT_DIR, root, ignore=shutil.ignore_patterns("tied_ae.keras"))
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", root)
+    _wait_for_background_model_loading()         # it must not refill the cache from the real folder
     st.cache_resource.clear()                    # models loaded by earlier tests are cached per process
     try:
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
         at.switch_page("pages/1_Reconstruction.py").run()
     finally:
+        _wait_for_background_model_loading()
         st.cache_resource.clear()
     assert not at.exception
     assert any("tied_ae.keras is missing" in w.value and "python -m training tied_ae" in w.value for w in at.warning)
@@ -201,3 +210,17 @@ def test_reruns_keep_keras_state_and_tensorflow_kernels(monkeypatch):
     _rerun(at)
     assert "decoded at (0.50, 0.00)" in " ".join(images(at))
     assert calls == []
+
+
+def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
+    """Opening any page (even the home page, which needs no TensorFlow) preloads the dataset's models."""
+    import models.inference
+    from pages.ui.common import _load_model_cached
+    st.cache_resource.clear()
+    open_page()
+    _wait_for_background_model_loading()
+    loads = []
+    monkeypatch.setattr(models.inference, "load_model", lambda *args: loads.append(args))
+    for name in ("vae_conv_2d", "dcgan", "stacked_ae"):
+        assert _load_model_cached("mnist", name) is not None
+    assert loads == []                           # every one was already in the shared cache

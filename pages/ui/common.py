@@ -4,6 +4,7 @@ downloads and the image-input picker. No model math here: it lives in ``models/`
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ import streamlit as st
 from models import imaging
 from models.checkpoints import CheckpointError, read_card
 from models.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
-from models.registry import DATASET_TITLES, IMAGE_DATASETS, get_spec
+from models.registry import DATASET_TITLES, IMAGE_DATASETS, REGISTRY, TOY_DATASET, get_spec
 from pages.ui.runtime_tuning import freeze_long_lived_objects, skip_keras_reset_between_runs
 from training.samples import sample_path
 
@@ -41,20 +42,38 @@ def app_frame() -> str:
     """Page setup shared by the home page and every page: layout, sidebar controls; returns the dataset."""
     st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
     skip_keras_reset_between_runs()
-    _prewarm_tensorflow()
     sidebar_controls()
-    return current_dataset()
+    dataset = current_dataset()
+    _prewarm(dataset)
+    return dataset
+
+
+class _QuietPrewarmThreads(logging.Filter):
+    """Streamlit warns once per cached call that a background thread has no session; ours wants none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not threading.current_thread().name.startswith("latent-lab-prewarm")
+
+
+_QUIET_PREWARM = _QuietPrewarmThreads()
 
 
 @st.cache_resource(show_spinner=False)
-def _prewarm_tensorflow() -> threading.Thread:
-    """Import TensorFlow once per process in the background while the first page renders, so the
-    first click on a model page does not wait for it (the home page itself never needs it)."""
+def _prewarm(dataset: str) -> threading.Thread:
+    """Once per process and dataset, in the background: import TensorFlow, then load every model of the
+    dataset into the shared cache. The home page never waits for it (it needs no TensorFlow), and a class
+    that opens the app a minute after the lecturer started it finds every page's models ready."""
     def prewarm() -> None:
         importlib.import_module("models.inference")
         freeze_long_lived_objects(collect_first=True)
+        for ds, name in [(ds, s.name) for s in REGISTRY.values() for ds in s.datasets if ds in (dataset, TOY_DATASET)]:
+            try:
+                _load_model_cached(ds, name)
+            except CheckpointError:
+                pass                    # the page that needs it says what is wrong and how to rebuild it
 
-    thread = threading.Thread(target=prewarm, daemon=True, name="latent-lab-prewarm")
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QUIET_PREWARM)
+    thread = threading.Thread(target=prewarm, daemon=True, name=f"latent-lab-prewarm-{dataset}")
     thread.start()
     return thread
 
