@@ -23,10 +23,10 @@ MSE_RATIO_TO_WELL_TRAINED = 1.25  # ≤ 1.25× the well-trained MSE
 
 # Why a bar can be missed on this hardware (shown only next to a bar that the measurement misses).
 WHY_SHORT = {
-    "recurrent_ae": "LSTMs cost ~35 s per epoch on 2 CPU cores, so the recipe trains 8 epochs; the reference "
-                    "trained 30 epochs on a GPU and the loss was still falling at epoch 8.",
+    "recurrent_ae": "LSTMs are slow on 2 CPU cores, so the recipe trains fewer epochs (see the epochs column) "
+                    "than the reference's 30 on a GPU.",
     "tied_ae": "half the decoder's weights are shared, and 30 CPU epochs are not enough to match the untied figure.",
-    "vae_conv_2d": "10 epochs fit the 2-hour CPU budget; the 2-D latent keeps reconstructions blurry.",
+    "vae_conv_2d": "the epochs shown fit the CPU budget; the 2-D latent keeps reconstructions blurry.",
     "dcgan": "an unconditional GAN may favour some classes, and a small DCGAN gets only a dozen CPU epochs.",
     "cgan": "a small conditional GAN gets only a dozen CPU epochs.",
 }
