@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,6 +49,18 @@ def app_frame() -> str:
     return dataset
 
 
+_last_page_work = 0.0                   # time.monotonic() of the last model fetch or picture by any page
+
+
+def _note_page_work() -> None:
+    global _last_page_work
+    _last_page_work = time.monotonic()
+
+
+def _pages_busy(quiet_s: float = 1.0) -> bool:
+    return time.monotonic() - _last_page_work < quiet_s
+
+
 class _QuietPrewarmThreads(logging.Filter):
     """Streamlit warns once per cached call that a background thread has no session; ours wants none."""
 
@@ -67,6 +80,8 @@ def _prewarm(dataset: str) -> threading.Thread:
         importlib.import_module("models.inference")
         freeze_long_lived_objects(collect_first=True)
         for ds, name in [(ds, s.name) for s in REGISTRY.values() for ds in s.datasets if ds in (dataset, TOY_DATASET)]:
+            while _pages_busy():        # give way: a page being drawn matters more than the next page
+                time.sleep(0.2)
             try:
                 _load_model_cached(ds, name)
             except CheckpointError:
@@ -144,6 +159,7 @@ def get_model(dataset: str, name: str, quiet: bool = False) -> "LoadedModel | No
 
     Failures are not cached, so a model rebuilt while the app runs is picked up on the next rerun.
     """
+    _note_page_work()
     try:
         return _load_model_cached(dataset, name)
     except CheckpointError as err:
@@ -193,6 +209,7 @@ def display(image: np.ndarray) -> np.ndarray:
 
 
 def show_image(image: np.ndarray, caption: str | None = None, factor: int | None = None) -> None:
+    _note_page_work()
     # PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector.
     st.image(imaging.upscale(display(image), factor or scale()), caption=caption, output_format="PNG")
 
@@ -200,6 +217,7 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
 def show_grid(images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str,
               factor: int | None = None) -> None:
     """Show a tiled grid and a button to download it as PNG (at display resolution)."""
+    _note_page_work()
     picture = imaging.upscale(imaging.grid(display(images) if np.ndim(images) == 2 else
                                            np.stack([display(i) for i in images]), cols),
                               factor or max(2, scale() - 2))
