@@ -26,9 +26,9 @@ def side_by_side():
         return
     image, caption = picked
     results = analysis.reconstruct_all(models, image)
-    seen_as = [""] * (len(results) + 1)
+    pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
+    seen_as = [""] * len(pictures)
     if classifier is not None:             # the classifier says what each picture looks like
-        pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
         labels, confidence = analysis.label_images(classifier, pictures)
         seen_as = [f" · seen as {CLASS_NAMES[dataset][c]} ({p:.0%})" for c, p in zip(labels, confidence)]
     cols = st.columns(len(results) + 1)
@@ -37,8 +37,7 @@ def side_by_side():
     for col, (name, (rec, mse)), seen in zip(cols[1:], results.items(), seen_as[1:]):
         with col:
             show_image(rec, caption=f"{models[name].spec.title} · MSE {mse:.4f}{seen}")
-    show_grid(np.stack([image / 255.0] + [r for r, _ in results.values()]), len(results) + 1, None,
-              f"reconstructions_{dataset}.png", "rec-grid")
+    show_grid(pictures, len(pictures), None, f"reconstructions_{dataset}.png", "rec-grid")
 
 
 side_by_side()

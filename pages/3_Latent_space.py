@@ -80,7 +80,7 @@ if vae is not None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
-    """Decoding n² points is the page's heaviest call (~35 ms for 15×15): each setting is decoded once."""
+    """Decoding n² points is the page's heaviest call (BENCHMARKS.md): each setting is decoded once."""
     return analysis.manifold(vae, -span, span, n)
 
 
