@@ -24,7 +24,7 @@ CARD_FORMAT_VERSION = 1
 CARD_FIELDS = {
     "format_version", "model", "dataset", "title", "family", "config", "epochs", "seed",
     "data_source", "data_sha256", "train_seconds", "versions", "parameters", "weights_sha256",
-    "weights_bytes", "metrics", "sample_metrics", "history", "created",
+    "weights_bytes", "metrics", "sample_metrics", "history", "created", "ablation",
 }
 
 

@@ -71,10 +71,15 @@ def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, cla
               "class_shares": [_r(s) for s in shares], "min_class_share": _r(shares.min()),
               "classes_covered_5pct": int((shares >= 0.05).sum()),
               "mean_confidence": _r(probs.max(axis=1).mean()), "generated": n,
+              "confident_share": _r(metrics.confident_share(probs)),
               "d_real_mean": _r(model.discriminate(x, y if model.conditional else None).mean()),
               "d_fake_mean": _r(model.discriminate(fake, labels).mean())}
     if model.conditional:
-        result["label_accuracy"] = _r((probs.argmax(axis=1) == labels).mean())
+        hits = probs.argmax(axis=1) == labels
+        per_class = [hits[labels == c].mean() for c in range(10)]
+        result["label_accuracy"] = _r(hits.mean())
+        result["label_accuracy_per_class"] = [_r(a) for a in per_class]
+        result["label_accuracy_min_class"] = _r(min(per_class))
     return result
 
 

@@ -1,8 +1,20 @@
 """DCGAN and class-conditional GAN: builders and the composite model that trains them.
 
-Each network has its own optimiser; ``train_step`` updates the discriminator, then the
-generator, differentiating only with respect to the network being updated (so no
-``trainable = False`` re-compile trick is needed).
+What makes these GANs draw well on a CPU budget (issue #10):
+- the generator is twice as wide as the first zoo's (128 → 64 channels, ~560k parameters);
+- the discriminator's layers are spectrally normalised (Miyato et al. 2018), which keeps it
+  Lipschitz and its gradients useful for the whole run;
+- the non-saturating loss with one-sided label smoothing (real target 0.9), and two learning
+  rates (TTUR, Heusel et al. 2017: the discriminator learns faster);
+- an exponential moving average of the generator's weights (Yazıcı et al. 2019): the EMA
+  generator is what the checkpoint ships;
+- the conditional GAN's discriminator is a *projection* discriminator (Miyato & Koyama 2018) with
+  an *auxiliary classifier* head (AC-GAN, Odena et al. 2017). The projection term makes the
+  real/fake score depend on the label; the auxiliary head gives the generator a direct "draw class
+  y" gradient, which is what makes the drawn class match the asked one.
+
+Each network has its own optimiser; ``train_step`` differentiates only with respect to the
+network being updated, so no ``trainable = False`` re-compile trick is needed.
 """
 
 from __future__ import annotations
@@ -16,34 +28,39 @@ from models.autoencoders import IMAGE_SHAPE
 NUM_CLASSES = 10
 
 
+def _sn(layer: layers.Layer) -> layers.Layer:
+    return layers.SpectralNormalization(layer)
+
+
 def _generator_body(h, width: int):
     h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
+    h = layers.ReLU()(layers.BatchNormalization()(h))
     h = layers.Reshape((7, 7, 2 * width))(h)
     h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))                     # 14×14
+    h = layers.ReLU()(layers.BatchNormalization()(h))                                     # 14×14
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(h)  # 28×28
 
 
-def _discriminator_body(h, width: int):
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(h))
-    h = layers.Dropout(0.3)(h)
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 4, strides=2, padding="same")(h))
-    h = layers.Dropout(0.3)(h)
-    return layers.Dense(1, name="logit")(layers.Flatten()(h))
+def _discriminator_features(image, width: int):
+    h = layers.LeakyReLU(0.2)(_sn(layers.Conv2D(width, 4, strides=2, padding="same"))(image))      # 14×14
+    h = layers.LeakyReLU(0.2)(_sn(layers.Conv2D(2 * width, 4, strides=2, padding="same"))(h))      # 7×7
+    return layers.Flatten(name="features")(h)
 
 
-def dcgan(noise_dim: int = 64, width: int = 32) -> tuple[keras.Model, keras.Model]:
-    """DCGAN sized for a CPU: transposed-conv generator, strided-conv discriminator (logit output)."""
+def dcgan(noise_dim: int = 64, width: int = 64, d_width: int = 32) -> tuple[keras.Model, keras.Model]:
+    """Transposed-conv generator, spectrally normalised strided-conv discriminator (logit output)."""
     z = keras.Input((noise_dim,), name="z")
     generator = keras.Model(z, _generator_body(z, width), name="generator")
     image = keras.Input(IMAGE_SHAPE, name="image")
-    discriminator = keras.Model(image, _discriminator_body(image, width), name="discriminator")
+    logit = _sn(layers.Dense(1, name="logit"))(_discriminator_features(image, d_width))
+    discriminator = keras.Model(image, logit, name="discriminator")
     return generator, discriminator
 
 
-def conditional_gan(noise_dim: int = 64, width: int = 32, embed_dim: int = 16) -> tuple[keras.Model, keras.Model]:
-    """Class-conditional GAN: both networks also read the class label (learned embeddings)."""
+def conditional_gan(noise_dim: int = 64, width: int = 64, d_width: int = 32,
+                    embed_dim: int = 16) -> tuple[keras.Model, keras.Model]:
+    """Generator reads [z, label]; discriminator reads [image, label] and returns
+    [real/fake logit (with the projection term), class logits (auxiliary head)]."""
     z = keras.Input((noise_dim,), name="z")
     label = keras.Input((1,), dtype="int32", name="label")
     label_code = layers.Flatten()(layers.Embedding(NUM_CLASSES, embed_dim)(label))
@@ -51,31 +68,56 @@ def conditional_gan(noise_dim: int = 64, width: int = 32, embed_dim: int = 16) -
                             name="generator")
     image = keras.Input(IMAGE_SHAPE, name="image")
     d_label = keras.Input((1,), dtype="int32", name="label")
-    label_plane = layers.Reshape(IMAGE_SHAPE)(layers.Embedding(NUM_CLASSES, 28 * 28)(d_label))
-    h = layers.Concatenate()([image, label_plane])
-    discriminator = keras.Model([image, d_label], _discriminator_body(h, width), name="discriminator")
+    features = _discriminator_features(image, d_width)
+    class_vector = layers.Flatten()(layers.Embedding(NUM_CLASSES, 7 * 7 * 2 * d_width, name="projection")(d_label))
+    projection = layers.Dot(axes=1)([class_vector, features])                 # ⟨embed(y), φ(x)⟩
+    logit = layers.Add(name="logit")([_sn(layers.Dense(1))(features), projection])
+    class_logits = _sn(layers.Dense(NUM_CLASSES, name="class_logits"))(features)
+    discriminator = keras.Model([image, d_label], [logit, class_logits], name="discriminator")
     return generator, discriminator
 
 
+def realness_logit(output):
+    """The discriminator's real/fake logit, whether or not it also has a class head."""
+    return output[0] if isinstance(output, (list, tuple)) else output
+
+
 class GAN(keras.Model):
-    """Adversarial training with the non-saturating loss; conditional when ``conditional=True``."""
+    """Adversarial training with the non-saturating loss and an EMA copy of the generator.
+
+    ``conditional=True`` feeds labels to both networks and, when the discriminator has a class head,
+    adds the auxiliary-classifier losses (discriminator: classify real images; generator: make the
+    discriminator read the asked class in its fakes).
+    """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_dim: int,
-                 conditional: bool = False, seed: int = 0, **kwargs):
+                 conditional: bool = False, seed: int = 0, ema_decay: float = 0.0,
+                 label_smoothing: float = 0.0, aux_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.noise_dim, self.conditional = noise_dim, conditional
+        self.ema_decay, self.real_target, self.aux_weight = ema_decay, 1.0 - label_smoothing, aux_weight
+        self.ema_generator = keras.models.clone_model(generator) if ema_decay else None
+        if self.ema_generator is not None:
+            self.ema_generator.set_weights(generator.get_weights())
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
+        names = ["d_loss", "g_loss", "d_real", "d_fake"] + (["aux_accuracy"] if conditional else [])
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
 
     def compile(self, d_optimizer, g_optimizer):
         super().compile()
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.cce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    @property
+    def shipped_generator(self) -> keras.Model:
+        """The generator that goes into the checkpoint: the EMA copy when there is one."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
 
     def _generate(self, batch, labels, training):
         z = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
@@ -84,28 +126,45 @@ class GAN(keras.Model):
 
     def _discriminate(self, images, labels, training):
         inputs = [images, labels] if self.conditional else images
-        return self.discriminator(inputs, training=training)
+        out = self.discriminator(inputs, training=training)
+        if isinstance(out, (list, tuple)):
+            return out[0], out[1]
+        return out, None
+
+    def _aux_loss(self, class_logits, labels):
+        if class_logits is None or labels is None:
+            return 0.0
+        return self.aux_weight * self.cce(ops.reshape(labels, (-1,)), class_logits)
 
     def train_step(self, data):
         real, labels = data if isinstance(data, tuple) else (data, None)
         batch = ops.shape(real)[0]
-        # 1. Discriminator: real → 1, fake → 0.
+        # 1. Discriminator: real → 0.9 (one-sided smoothing), fake → 0; its class head reads real labels.
         fake = self._generate(batch, labels, training=True)
         with tf.GradientTape() as tape:
-            real_logit = self._discriminate(real, labels, training=True)
-            fake_logit = self._discriminate(fake, labels, training=True)
-            d_loss = (self.bce(ops.ones_like(real_logit), real_logit)
-                      + self.bce(ops.zeros_like(fake_logit), fake_logit))
+            real_logit, real_classes = self._discriminate(real, labels, training=True)
+            fake_logit, _ = self._discriminate(fake, labels, training=True)
+            d_loss = (self.bce(ops.full_like(real_logit, self.real_target), real_logit)
+                      + self.bce(ops.zeros_like(fake_logit), fake_logit)
+                      + self._aux_loss(real_classes, labels))
         d_weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
-        # 2. Generator: make the discriminator say 1 on fresh fakes.
+        # 2. Generator: make the discriminator say "real" (and read the asked class) on fresh fakes.
         with tf.GradientTape() as tape:
-            fake_logit = self._discriminate(self._generate(batch, labels, training=True), labels, training=True)
-            g_loss = self.bce(ops.ones_like(fake_logit), fake_logit)
+            fake_logit, fake_classes = self._discriminate(self._generate(batch, labels, training=True), labels,
+                                                          training=True)
+            g_loss = self.bce(ops.ones_like(fake_logit), fake_logit) + self._aux_loss(fake_classes, labels)
         g_weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
-                            ("d_real", ops.mean(ops.sigmoid(real_logit))),
-                            ("d_fake", ops.mean(ops.sigmoid(fake_logit)))):
+        # 3. EMA generator: weights (and batch-norm statistics) follow the trained one slowly.
+        if self.ema_generator is not None:
+            for ema, current in zip(self.ema_generator.weights, self.generator.weights):
+                ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * current)
+        updates = [("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(ops.sigmoid(real_logit))),
+                   ("d_fake", ops.mean(ops.sigmoid(fake_logit)))]
+        if "aux_accuracy" in self.trackers and fake_classes is not None:
+            hits = ops.equal(ops.argmax(fake_classes, axis=-1), ops.cast(ops.reshape(labels, (-1,)), "int64"))
+            updates.append(("aux_accuracy", ops.mean(ops.cast(hits, "float32"))))
+        for name, value in updates:
             self.trackers[name].update_state(value)
         return {n: t.result() for n, t in self.trackers.items()}

@@ -17,7 +17,8 @@ import numpy as np
 
 from models.checkpoints import load_checkpoint
 from models.classifier import FEATURE_LAYER
-from models.registry import ModelSpec, get_spec, is_conditional, noise_dim
+from models.gan import realness_logit
+from models.registry import ModelSpec, get_spec
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -87,8 +88,8 @@ class GenerativeAdversarial(LoadedModel):
     def __post_init__(self):
         self.generator = self.bundle.get_layer("generator")
         self.discriminator = self.bundle.get_layer("discriminator")
-        self.conditional = is_conditional(self.spec)
-        self.noise_dim = noise_dim(self.spec)
+        self.conditional = self.spec.conditional
+        self.noise_dim = int(self.spec.noise_dim)
 
     def noise(self, n: int, seed: int, truncation: float | None = None) -> np.ndarray:
         """Standard-normal latents; with ``truncation`` t, values with |z| > t are redrawn."""
@@ -115,7 +116,7 @@ class GenerativeAdversarial(LoadedModel):
         """Probability the discriminator assigns to "real" for each image."""
         x = to_model_input(images)
         inputs = [x, self._labels(len(x), labels)] if self.conditional else x
-        logits = np.asarray(_run(self.discriminator, inputs)).reshape(-1)
+        logits = np.asarray(realness_logit(_run(self.discriminator, inputs))).reshape(-1)
         return 1.0 / (1.0 + np.exp(-logits))
 
 

@@ -88,6 +88,12 @@ def class_histogram(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
     return counts / max(1, counts.sum())
 
 
+def confident_share(probs: np.ndarray, threshold: float = 0.9) -> float:
+    """Share of images the classifier assigns to one class with probability ≥ ``threshold``: the number a
+    lecturer can say out loud ("the classifier is ≥ 90% sure of N% of these samples")."""
+    return float((np.asarray(probs).max(axis=1) >= threshold).mean())
+
+
 def principal_angles_deg(basis_a: np.ndarray, basis_b: np.ndarray) -> np.ndarray:
     """Principal angles (degrees) between the column spaces of two matrices."""
     qa, _ = np.linalg.qr(np.asarray(basis_a, np.float64))

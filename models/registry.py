@@ -23,6 +23,9 @@ class Recipe:
     loss: str = "mse"                  # autoencoders only; VAEs/GANs define their own
     noise: tuple[str, float] | None = None  # denoisers: (corruption, level) applied while training
     beta: float = 1.0                  # VAEs: weight of the KL term
+    d_learning_rate: float | None = None  # GANs: the discriminator's rate (TTUR); None = learning_rate
+    ema_decay: float = 0.0             # GANs: EMA of the generator's weights (0 = off); the EMA one ships
+    label_smoothing: float = 0.0       # GANs: one-sided, real target = 1 - label_smoothing
     seed: int = 42
 
 
@@ -53,15 +56,21 @@ class ModelSpec:
     summary: str                       # one sentence for the home page
     datasets: tuple[str, ...] = IMAGE_DATASETS
     tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"
+    noise_dim: int | None = None       # GANs: size of the generator's noise input
+    conditional: bool = False          # GANs: the generator and discriminator also read a class label
 
     def checkpoint_command(self, dataset: str) -> str:
         """The exact command that (re)builds this checkpoint."""
         return f"python -m training {self.name} --dataset {dataset}"
 
 
+GAN_NOISE_DIM = 64
+# Both GANs: TTUR (discriminator 2× the generator's rate), one-sided label smoothing, EMA generator.
+GAN_RECIPE = Recipe(epochs=10, learning_rate=2e-4, d_learning_rate=4e-4, ema_decay=0.999, label_smoothing=0.1)
+
 _SPECS = [
     ModelSpec("classifier", "CNN classifier", "classifier", Builder("models.classifier:cnn_classifier"),
-              Recipe(epochs=3), "Scores generated images and labels reconstructions."),
+              Recipe(epochs=10), "Scores generated images and labels reconstructions."),
     ModelSpec("linear_ae_3d", "Linear AE on 3-D points", "autoencoder", Builder("models.autoencoders:linear_ae_3d"),
               Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
               "The course's toy: 3-D points projected onto the plane PCA finds.",
@@ -109,11 +118,12 @@ _SPECS = [
     ModelSpec("ae_2d", "Plain AE (2-D code)", "autoencoder", Builder("models.autoencoders:dense_ae",
                                                                           kwargs={"hidden": (128, 64), "code_size": 2}),
               Recipe(epochs=20), "A deterministic 2-D code: the map the VAE's is compared with.", tags=("map",)),
-    ModelSpec("dcgan", "DCGAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": 64}),
-              Recipe(epochs=12, learning_rate=2e-4), "Generates images from 64-D noise.", tags=("gan",)),
-    ModelSpec("cgan", "Conditional GAN", "gan", Builder("models.gan:conditional_gan", kwargs={"noise_dim": 64}),
-              Recipe(epochs=12, learning_rate=2e-4), "Generates an image of the class you ask for.",
-              tags=("gan",)),
+    ModelSpec("dcgan", "DCGAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": GAN_NOISE_DIM}),
+              GAN_RECIPE, "Generates images from 64-D noise.", tags=("gan",), noise_dim=GAN_NOISE_DIM),
+    ModelSpec("cgan", "Conditional GAN", "gan",
+              Builder("models.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM}),
+              GAN_RECIPE, "Generates an image of the class you ask for.", tags=("gan",),
+              noise_dim=GAN_NOISE_DIM, conditional=True),
 ]
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
@@ -130,11 +140,3 @@ def specs_for(dataset: str, tag: str | None = None) -> list[ModelSpec]:
     """Models trained on ``dataset`` (optionally only those with ``tag``), in registry order."""
     return [s for s in _SPECS if dataset in s.datasets and (tag is None or tag in s.tags)]
 
-
-def noise_dim(spec: ModelSpec) -> int:
-    """Latent size of a GAN's generator input."""
-    return spec.build.kwargs["noise_dim"]
-
-
-def is_conditional(spec: ModelSpec) -> bool:
-    return spec.family == "gan" and spec.build.target.endswith(":conditional_gan")

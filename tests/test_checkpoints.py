@@ -121,15 +121,16 @@ def _fake_dataset(folder: Path, **override) -> Path:
 
 
 def _cli(args, ckpt_root: Path, **popen):
-    env = {**os.environ, "LATENT_LAB_CHECKPOINTS": str(ckpt_root), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "LATENT_LAB_CHECKPOINTS": str(ckpt_root), "TF_CPP_MIN_LOG_LEVEL": "3",
+           "LATENT_LAB_RUNS": str(ckpt_root.parent / "cache" / "runs")}
     return subprocess.Popen([sys.executable, "-m", "training", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
 
 
 def test_cli_trains_one_model_and_writes_card(tmp_path):
     data = _fake_dataset(tmp_path / "data")
-    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2"],
-                tmp_path / "ckpt")
+    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2",
+                 "--replace-shipped"], tmp_path / "ckpt")
     out, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, out
     assert "[data] mnist:" in out and "mnist.npz" in out                     # the data source is printed
@@ -156,8 +157,8 @@ def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
         shutil.copy(checkpoint_paths("mnist", "stacked_ae", CHECKPOINT_DIR)[key], target)
     before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
     data = _fake_dataset(tmp_path / "data")
-    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "50"], root,
-                start_new_session=True)
+    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "50", "--replace-shipped"],
+                root, start_new_session=True)
     deadline = time.time() + 180
     for line in proc.stdout:                                  # wait until it is inside an epoch
         if line.startswith("Epoch 2/") or time.time() > deadline:
@@ -167,3 +168,21 @@ def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
     after = {p.name: p.read_bytes() for p in (root / "mnist").iterdir() if not p.name.startswith(".")}
     assert after == before
     load_checkpoint("mnist", "stacked_ae", root)
+
+
+def test_trial_run_leaves_shipped_checkpoints_untouched(tmp_path):
+    """``--epochs``/``--steps`` without ``--replace-shipped`` writes to a scratch folder and says where."""
+    root = tmp_path / "ckpt"
+    for key in ("weights", "card"):
+        target = checkpoint_paths("mnist", "stacked_ae", root)[key]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(checkpoint_paths("mnist", "stacked_ae", CHECKPOINT_DIR)[key], target)
+    before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
+    data = _fake_dataset(tmp_path / "data")
+    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2"], root)
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, out
+    scratch = tmp_path / "cache" / "trials"
+    assert str(scratch) in out                                           # it says where the trial went
+    assert {p.name: p.read_bytes() for p in (root / "mnist").iterdir()} == before
+    assert json.loads((scratch / "mnist" / "stacked_ae.json").read_text())["epochs"] == 1

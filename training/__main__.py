@@ -10,7 +10,12 @@ import argparse
 import sys
 import time
 
+from pathlib import Path
+
 from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, get_spec
+from training.run_state import RUNS_DIR
+
+TRIALS_DIR = RUNS_DIR.parent / "trials"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,8 +27,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="dataset(s) to train on (default: every dataset the model supports)")
     p.add_argument("--data-dir", help="folder with <name>.npz or IDX files (else $LATENT_LAB_DATA_DIR, "
                                       "else Keras' cache/download)")
-    p.add_argument("--epochs", type=int, help="override the recipe's epochs (for quick trials)")
-    p.add_argument("--steps", type=int, help="limit steps per epoch (for quick trials and tests)")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs: a trial, written to a scratch folder")
+    p.add_argument("--steps", type=int, help="limit steps per epoch: a trial, written to a scratch folder")
+    p.add_argument("--replace-shipped", action="store_true",
+                   help="let a trial (--epochs/--steps) overwrite the committed checkpoint")
+    p.add_argument("--out", help="write checkpoints here instead of checkpoints/ (trials default to "
+                                 f"{TRIALS_DIR})")
+    p.add_argument("--resume", action="store_true",
+                   help="GANs: continue an interrupted run from its last saved epoch (state in "
+                        f"{RUNS_DIR})")
+    p.add_argument("--threads", type=int, help="TensorFlow threads (e.g. 1 each for two runs side by side)")
     p.add_argument("--list", action="store_true", help="list the registry and exit")
     p.add_argument("--verify", action="store_true", help="re-evaluate checkpoints and compare with cards")
     p.add_argument("--sample", action="store_true", help="with --verify: use the committed sample only")
@@ -69,21 +82,39 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _destination(args) -> tuple[Path | None, Path | None]:
+    """(checkpoint root, run-state root). A trial never overwrites what ships unless asked to."""
+    trial = args.epochs is not None or args.steps is not None
+    if args.out:
+        return Path(args.out), Path(args.out) / "runs"
+    if trial and not args.replace_shipped:
+        return TRIALS_DIR, TRIALS_DIR / "runs"
+    return None, None
+
+
 def _train(plan: list[tuple[str, str]], args) -> int:
     from training.datasets import load_dataset
     from training.run import train_one
     from training.samples import write_sample
 
+    if args.threads:
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    root, run_root = _destination(args)
+    if root is not None:
+        print(f"[out] checkpoints go to {root} (checkpoints/ is left untouched)", flush=True)
     loaded = {}
     verbose = 1 if sys.stdout.isatty() else 2
     for i, (name, ds) in enumerate(plan, 1):
         if ds != TOY_DATASET and ds not in loaded:
             loaded[ds] = load_dataset(ds, args.data_dir)
             print(f"[data] {ds}: {loaded[ds].source} (sha256 {loaded[ds].sha256[:12]}…)", flush=True)
-            print(f"[data] sample written to {write_sample(ds, *loaded[ds].test)}", flush=True)
+            print(f"[data] sample written to {write_sample(ds, *loaded[ds].test, root=root)}", flush=True)
         print(f"[{i}/{len(plan)}] training {name} on {ds}", flush=True)
         start = time.perf_counter()
-        metrics = train_one(get_spec(name), loaded.get(ds), epochs=args.epochs, steps=args.steps, verbose=verbose)
+        metrics = train_one(get_spec(name), loaded.get(ds), root=root, epochs=args.epochs, steps=args.steps,
+                            verbose=verbose, resume=args.resume, run_root=run_root)
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         print(f"[{i}/{len(plan)}] {name}/{ds} done in {time.perf_counter() - start:.0f} s: {shown}", flush=True)
     return 0

@@ -4,7 +4,9 @@ inference bundle (encoder/decoder or generator/discriminator — no optimiser st
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -13,8 +15,9 @@ from PIL import Image
 
 from models.gan import GAN
 from models.layers import ClippedGaussianNoise, MaskingNoise
-from models.registry import ModelSpec, Recipe, is_conditional, noise_dim
+from models.registry import ModelSpec, Recipe
 from models.vae import VAE
+from training.run_state import RunState
 
 PROGRESS_IMAGES = 20            # fixed-seed samples saved per GAN epoch (2 rows of 10)
 
@@ -24,6 +27,8 @@ class FitResult:
     bundle: keras.Model
     history: dict = field(default_factory=dict)
     progress_png: bytes | None = None
+    raw_generator: keras.Model | None = None    # GANs with EMA: the trained (non-averaged) generator
+    seconds_before: float = 0.0                 # a resumed run: training seconds spent by earlier calls
 
 
 def make_dataset(inputs, targets, recipe: Recipe, shuffle: bool = True) -> tf.data.Dataset:
@@ -80,16 +85,15 @@ def fit_vae(spec: ModelSpec, x: np.ndarray, epochs: int, steps: int | None, verb
     return FitResult(bundle, history.history)
 
 
-class _ProgressGrid(keras.callbacks.Callback):
+class _ProgressGrid:
     """Renders the same fixed latents after every epoch, so the app can replay training."""
 
-    def __init__(self, generator: keras.Model, z: np.ndarray, labels: np.ndarray | None):
-        super().__init__()
-        self.generator, self.z, self.labels, self.frames = generator, z, labels, []
+    def __init__(self, z: np.ndarray, labels: np.ndarray | None, frames: list[np.ndarray] | None = None):
+        self.z, self.labels, self.frames = z, labels, list(frames or [])
 
-    def on_epoch_end(self, epoch, logs=None):
+    def add(self, generator: keras.Model) -> None:
         inputs = [self.z, self.labels] if self.labels is not None else self.z
-        images = np.asarray(self.generator.predict_on_batch(inputs))[..., 0]
+        images = np.asarray(generator.predict_on_batch(inputs))[..., 0]
         rows = images.reshape(2, 10, 28, 28).transpose(0, 2, 1, 3).reshape(56, 280)
         self.frames.append((np.clip(rows, 0, 1) * 255).round().astype(np.uint8))
 
@@ -99,32 +103,76 @@ class _ProgressGrid(keras.callbacks.Callback):
         return buffer.getvalue()
 
 
-def fit_gan(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None,
-            verbose: int) -> FitResult:
-    recipe, conditional, z_dim = spec.recipe, is_conditional(spec), noise_dim(spec)
+def _gan_trainer(spec: ModelSpec) -> GAN:
+    recipe = spec.recipe
     generator, discriminator = spec.build()
-    trainer = GAN(generator, discriminator, z_dim, conditional=conditional, seed=recipe.seed)
-    trainer.compile(d_optimizer=_optimizer(recipe, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
-    fixed_z = np.random.default_rng(recipe.seed).standard_normal((PROGRESS_IMAGES, z_dim)).astype(np.float32)
-    fixed_labels = (np.arange(PROGRESS_IMAGES) % 10).astype(np.int32).reshape(-1, 1) if conditional else None
-    progress = _ProgressGrid(generator, fixed_z, fixed_labels)
-    data = make_dataset(x, y.astype(np.int32).reshape(-1, 1), recipe) if conditional else make_dataset(x, None, recipe)
-    history = trainer.fit(data, callbacks=[progress], **_fit_kwargs(epochs, steps, verbose))
-    z = keras.Input((z_dim,), name="z")
+    trainer = GAN(generator, discriminator, spec.noise_dim, conditional=spec.conditional, seed=recipe.seed,
+                  ema_decay=recipe.ema_decay, label_smoothing=recipe.label_smoothing)
+    d_rate = recipe.d_learning_rate or recipe.learning_rate
+    trainer.compile(d_optimizer=keras.optimizers.Adam(d_rate, beta_1=0.5),
+                    g_optimizer=_optimizer(recipe, beta_1=0.5))
+    # Build the optimisers now, so a resumed run can restore their moments before the first step.
+    trainer.d_optimizer.build(discriminator.trainable_variables)
+    trainer.g_optimizer.build(generator.trainable_variables)
+    return trainer
+
+
+def fit_gan(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None,
+            verbose: int, run_dir: Path | None = None, resume: bool = False,
+            stop_after: int | None = None) -> FitResult:
+    """Train epoch by epoch; after each, save the full state to ``run_dir`` (see ``training/run_state.py``).
+
+    ``resume`` continues from the last saved epoch and ends where an uninterrupted run ends.
+    ``stop_after`` ends after that many epochs of this call (tests use it to simulate an interruption).
+    """
+    recipe = spec.recipe
+    trainer = _gan_trainer(spec)
+    fixed_z = np.random.default_rng(recipe.seed).standard_normal((PROGRESS_IMAGES, spec.noise_dim)).astype(np.float32)
+    fixed_labels = (np.arange(PROGRESS_IMAGES) % 10).astype(np.int32).reshape(-1, 1) if spec.conditional else None
+    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
+    saved = state.load(trainer) if (state is not None and resume) else None
+    start_epoch, history, frames, seconds_before = saved if saved else (0, {}, [], 0.0)
+    call_start = time.perf_counter()
+    if saved and verbose:
+        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
+    progress = _ProgressGrid(fixed_z, fixed_labels, frames)
+    labels = y.astype(np.int32).reshape(-1, 1) if spec.conditional else None
+    for epoch in range(start_epoch, epochs):
+        if stop_after is not None and epoch - start_epoch >= stop_after:
+            break
+        # A fresh, epoch-seeded shuffle: the same batches whether or not the run was interrupted.
+        data = make_dataset(x, labels, replace(recipe, seed=recipe.seed + epoch))
+        logs = trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
+                           verbose=verbose).history
+        for key, values in logs.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+        progress.add(trainer.shipped_generator)
+        if state is not None:
+            state.save(trainer, epoch + 1, history, progress.frames,
+                       seconds_before + time.perf_counter() - call_start)
+    return FitResult(_gan_bundle(spec, trainer.shipped_generator, trainer.discriminator), history, progress.png(),
+                     raw_generator=trainer.generator if trainer.ema_generator is not None else None,
+                     seconds_before=seconds_before)
+
+
+def _gan_bundle(spec: ModelSpec, generator: keras.Model, discriminator: keras.Model) -> keras.Model:
+    """The inference networks only: generator and discriminator side by side, no optimiser state."""
+    z = keras.Input((spec.noise_dim,), name="z")
     image = keras.Input((28, 28, 1), name="image")
-    if conditional:
+    if spec.conditional:
         label = keras.Input((1,), dtype="int32", name="label")
-        bundle = keras.Model([z, label, image], [generator([z, label]), discriminator([image, label])],
-                             name=spec.name)
-    else:
-        bundle = keras.Model([z, image], [generator(z), discriminator(image)], name=spec.name)
-    return FitResult(bundle, history.history, progress.png())
+        return keras.Model([z, label, image], [generator([z, label]), discriminator([image, label])],
+                           name=spec.name)
+    return keras.Model([z, image], [generator(z), discriminator(image)], name=spec.name)
 
 
 def fit_classifier(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None,
                    verbose: int) -> FitResult:
     model = spec.build()
-    model.compile(optimizer=_optimizer(spec.recipe), loss="sparse_categorical_crossentropy",
+    # Cosine decay to zero over the run: the last epochs settle into a minimum (≈ +0.5% test accuracy).
+    steps_per_epoch = steps or -(-len(x) // spec.recipe.batch_size)
+    rate = keras.optimizers.schedules.CosineDecay(spec.recipe.learning_rate, epochs * steps_per_epoch)
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     history = model.fit(make_dataset(x, y.astype(np.int32), spec.recipe), **_fit_kwargs(epochs, steps, verbose))
     bundle = spec.build()                       # an uncompiled twin: the checkpoint carries no optimiser
@@ -133,14 +181,18 @@ def fit_classifier(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, s
 
 
 def fit(spec: ModelSpec, x: np.ndarray, y: np.ndarray | None, epochs: int | None = None,
-        steps: int | None = None, verbose: int = 1) -> FitResult:
-    """Train ``spec`` on ``x`` (float32 in [0, 1], or 3-D points for the toy) and labels ``y``."""
+        steps: int | None = None, verbose: int = 1, run_dir: Path | None = None, resume: bool = False,
+        stop_after: int | None = None) -> FitResult:
+    """Train ``spec`` on ``x`` (float32 in [0, 1], or 3-D points for the toy) and labels ``y``.
+
+    GANs (the long runs) save their full state to ``run_dir`` after every epoch and can ``resume``.
+    """
     keras.utils.set_random_seed(spec.recipe.seed)
     epochs = epochs or spec.recipe.epochs
     if spec.family == "vae":
         return fit_vae(spec, x, epochs, steps, verbose)
     if spec.family == "gan":
-        return fit_gan(spec, x, y, epochs, steps, verbose)
+        return fit_gan(spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
     if spec.family == "classifier":
         return fit_classifier(spec, x, y, epochs, steps, verbose)
     return fit_autoencoder(spec, x, epochs, steps, verbose)
