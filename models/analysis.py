@@ -66,8 +66,7 @@ def pca_demo(toy: Autoencoder, points: np.ndarray | None = None) -> PCADemo:
 
 def codings_2d(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     """Codings of ``images`` projected onto their top two principal axes."""
-    codes = model.encode(to_model_input(images))
-    codes = (codes[0] if isinstance(codes, tuple) else codes).reshape(len(images), -1)
+    codes = model.encode(to_model_input(images)).reshape(len(images), -1)
     if codes.shape[1] == 2:
         return codes
     axes, _, mean = metrics.pca(codes, 2)
@@ -86,11 +85,12 @@ def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
 
 def denoise_row(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, level: float,
                 seed: int) -> dict[str, tuple[np.ndarray, float, float]]:
-    """{label: (image, PSNR, SSIM)} for the noisy input, each denoiser and the median filter."""
+    """{key: (image, PSNR, SSIM)} for the noisy input ("noisy"), each denoiser (its name) and the 3×3 median
+    filter ("median")."""
     x = to_model_input(clean[None])
     noisy = corrupt(x, kind, level, seed)
-    outputs = {"noisy input": noisy, **{n: m.reconstruct(noisy) for n, m in models.items()},
-               "median filter 3×3": median_filter3(noisy)}
+    outputs = {"noisy": noisy, **{n: m.reconstruct(noisy) for n, m in models.items()},
+               "median": median_filter3(noisy)}
     return {label: (img[0, ..., 0], float(metrics.psnr_per_image(x, img)[0]), float(metrics.ssim_per_image(x, img)[0]))
             for label, img in outputs.items()}
 
@@ -99,11 +99,11 @@ def psnr_curve(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, lev
                seed: int = 0) -> dict[str, list[float]]:
     """Mean PSNR over ``clean`` images at each noise level, for each denoiser, the noisy input and the filter."""
     x = to_model_input(clean)
-    curves: dict[str, list[float]] = {"noisy input": [], "median filter 3×3": [], **{n: [] for n in models}}
+    curves: dict[str, list[float]] = {"noisy": [], "median": [], **{n: [] for n in models}}
     for level in levels:
         noisy = corrupt(x, kind, float(level), seed)
-        curves["noisy input"].append(float(metrics.psnr_per_image(x, noisy).mean()))
-        curves["median filter 3×3"].append(float(metrics.psnr_per_image(x, median_filter3(noisy)).mean()))
+        curves["noisy"].append(float(metrics.psnr_per_image(x, noisy).mean()))
+        curves["median"].append(float(metrics.psnr_per_image(x, median_filter3(noisy)).mean()))
         for name, model in models.items():
             curves[name].append(float(metrics.psnr_per_image(x, model.reconstruct(noisy)).mean()))
     return curves
@@ -112,8 +112,7 @@ def psnr_curve(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, lev
 # ---------------------------------------------------------------- latent-space page
 
 def latent_means(model: Autoencoder, images: np.ndarray) -> np.ndarray:
-    codes = model.encode(to_model_input(images))
-    return codes[0] if isinstance(codes, tuple) else codes
+    return model.encode(to_model_input(images))
 
 
 def manifold(model: Autoencoder, lo: float, hi: float, n: int) -> np.ndarray:
@@ -132,6 +131,12 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int) ->
     za, zb = latent_means(model, np.stack([a, b]))
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
     return model.decode((1 - t) * za + t * zb)[..., 0]
+
+
+def decode_random_codes(model: Autoencoder, codes: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Decode ``n`` standard-normal points scaled to the spread of ``codes``: a plain AE's "prior samples"."""
+    z = np.random.default_rng(seed).standard_normal((n, codes.shape[1])).astype(np.float32) * codes.std(axis=0)
+    return model.decode(z.astype(np.float32))[..., 0]
 
 
 def prior_samples(model: VariationalAE, n: int, seed: int) -> np.ndarray:
@@ -211,6 +216,21 @@ def progress_frames(png: bytes) -> np.ndarray:
     from PIL import Image
     sprite = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
     return sprite.reshape(-1, 56, sprite.shape[1])
+
+
+def training_timeline(model: GenerativeAdversarial) -> np.ndarray | None:
+    """The GAN's per-epoch frames saved beside its checkpoint, or None if there are none (or they are damaged)."""
+    from models.checkpoints import checkpoint_paths
+    path = checkpoint_paths(model.dataset, model.spec.name)["progress"]
+    try:
+        return progress_frames(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def gan_confidence(classifier: Classifier, images: np.ndarray) -> float:
+    """Share of ``images`` the classifier is ≥ 90% sure of: the number a lecturer says out loud."""
+    return metrics.confident_share(classifier.probabilities(images))
 
 
 def label_images(classifier: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

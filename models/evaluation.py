@@ -46,7 +46,7 @@ def evaluate_autoencoder(model: Autoencoder, x: np.ndarray) -> dict:
 def evaluate_vae(model: VariationalAE, x: np.ndarray) -> dict:
     """−ELBO with one fixed-seed posterior sample per image, in nats, plus KL per dimension."""
     x = to_model_input(x)
-    z_mean, z_log_var = model.encode(x)
+    z_mean, z_log_var = model.posterior(x)
     eps = np.random.default_rng(EVAL_SEED).standard_normal(z_mean.shape).astype(np.float32)
     z = z_mean + np.exp(0.5 * z_log_var) * eps
     nll = metrics.bce_per_image(x, model.decode(z), reduce="sum")
@@ -102,19 +102,7 @@ def evaluate_points(model: Autoencoder, points: np.ndarray) -> dict:
             **linear_subspace_angles(model, p)}
 
 
-def evaluate_classifier(model: Classifier, x: np.ndarray, y: np.ndarray) -> dict:
-    return {"accuracy": _r((model.probabilities(x).argmax(axis=1) == y).mean())}
-
-
 def evaluate(model: LoadedModel, x: np.ndarray, y: np.ndarray, classifier: Classifier | None = None,
              n_generated: int | None = None) -> dict:
     """Card metrics for any family on images ``x`` (uint8) with labels ``y``."""
-    if isinstance(model, VariationalAE):
-        return evaluate_vae(model, x)
-    if isinstance(model, Autoencoder):
-        return evaluate_autoencoder(model, x)
-    if isinstance(model, GenerativeAdversarial):
-        if classifier is None:
-            raise ValueError("scoring a GAN needs the dataset's classifier; train it first")
-        return evaluate_gan(model, x, y, classifier, n_generated or len(x))
-    return evaluate_classifier(model, x, y)
+    return model.evaluate(x, y, classifier, n_generated)

@@ -42,14 +42,21 @@ def _run(model: keras.Model, inputs, batch: int = 2048) -> Any:
 
 @dataclass
 class LoadedModel:
+    """One model family's interface: every family answers the same calls (``encode`` returns one array,
+    ``warm_up``, ``evaluate``), so no caller asks which family it holds. What the app needs to know of a
+    family without TensorFlow is ``models.registry.FAMILIES``."""
     spec: ModelSpec
     dataset: str
     card: dict
     bundle: keras.Model = field(repr=False)
 
-    @property
-    def parameters(self) -> int:
-        return int(self.bundle.count_params())
+    def warm_up(self) -> None:
+        """Trace the compiled predict functions once, so the first slider move is already fast."""
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, classifier: "Classifier | None" = None,
+                 n_generated: int | None = None) -> dict:
+        """Card metrics on images ``x`` (uint8) with labels ``y`` (see ``models/evaluation.py``)."""
+        raise NotImplementedError
 
 
 @dataclass
@@ -59,7 +66,17 @@ class Autoencoder(LoadedModel):
         self.decoder = self.bundle.get_layer("decoder")
 
     def encode(self, x: np.ndarray) -> np.ndarray:
+        """The code of each input (for a VAE: the posterior mean)."""
         return np.asarray(_run(self.encoder, x))
+
+    def warm_up(self) -> None:
+        x = np.zeros((1, *self.bundle.inputs[0].shape[1:]), np.float32)
+        self.decode(self.encode(x))
+        self.reconstruct(x)
+
+    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
+        from models.evaluation import evaluate_autoencoder
+        return evaluate_autoencoder(self, x)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.decoder, np.asarray(z, np.float32)))
@@ -74,13 +91,21 @@ class VariationalAE(Autoencoder):
     def latent_dim(self) -> int:
         return int(self.decoder.inputs[0].shape[-1])
 
-    def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def posterior(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z_mean, z_log_var) of q(z|x) for each input."""
         z_mean, z_log_var = _run(self.encoder, x)
         return np.asarray(z_mean), np.asarray(z_log_var)
 
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        return self.posterior(x)[0]
+
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """Decode the posterior mean (the deterministic reconstruction shown in the app)."""
-        return self.decode(self.encode(x)[0])
+        return self.decode(self.encode(x))
+
+    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
+        from models.evaluation import evaluate_vae
+        return evaluate_vae(self, x)
 
 
 @dataclass
@@ -119,6 +144,15 @@ class GenerativeAdversarial(LoadedModel):
         logits = np.asarray(realness_logit(_run(self.discriminator, inputs))).reshape(-1)
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def warm_up(self) -> None:
+        self.discriminate(self.generate(self.noise(1, 0)))
+
+    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
+        from models.evaluation import evaluate_gan
+        if classifier is None:
+            raise ValueError("scoring a GAN needs the dataset's classifier; train it first")
+        return evaluate_gan(self, x, y, classifier, n_generated or len(x))
+
 
 @dataclass
 class Classifier(LoadedModel):
@@ -130,6 +164,13 @@ class Classifier(LoadedModel):
 
     def features(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.feature_model, to_model_input(x)))
+
+    def warm_up(self) -> None:
+        self.features(np.zeros((1, 28, 28), np.uint8))
+        self.probabilities(np.zeros((1, 28, 28), np.uint8))
+
+    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
+        return {"accuracy": float(round(float((self.probabilities(x).argmax(axis=1) == y).mean()), 7))}
 
 
 _WRAPPERS = {"autoencoder": Autoencoder, "vae": VariationalAE, "gan": GenerativeAdversarial,
@@ -148,18 +189,5 @@ def load_model(dataset: str, name: str, root: Path | None = None) -> LoadedModel
     spec = get_spec(name)
     bundle, card = load_checkpoint(dataset, name, root)
     model = wrap(spec, dataset, bundle, card)
-    _warm_up(model)
+    model.warm_up()
     return model
-
-
-def _warm_up(model: LoadedModel) -> None:
-    """Trace the compiled predict functions once, so the first slider move is already fast."""
-    if isinstance(model, Autoencoder):
-        x = np.zeros((1, *model.bundle.inputs[0].shape[1:]), np.float32)
-        model.decode(np.asarray(model.encode(x)[0] if isinstance(model, VariationalAE) else model.encode(x)))
-        model.reconstruct(x)
-    elif isinstance(model, GenerativeAdversarial):
-        model.discriminate(model.generate(model.noise(1, 0)))
-    elif isinstance(model, Classifier):
-        model.features(np.zeros((1, 28, 28), np.uint8))
-        model.probabilities(np.zeros((1, 28, 28), np.uint8))

@@ -19,54 +19,76 @@ MAX_PIXELS = 25_000_000                      # above this an upload is treated a
 INK_THRESHOLD = 0.15
 
 
+class Note(str):
+    """A conversion the user should know about: English text, plus a catalogue ``key`` and its ``values``
+    so the app can show it in the user's language (``preprocess.<key>``)."""
+
+    def __new__(cls, key: str, text: str, **values):
+        note = super().__new__(cls, text)
+        note.key, note.values = key, values
+        return note
+
+
 class ImageInputError(ValueError):
-    """An upload that cannot be used; the message is written for the person who uploaded it."""
+    """An upload that cannot be used; the message is written for the person who uploaded it
+    (English in ``str(err)``; ``key`` and ``values`` name the translated message ``preprocess.<key>``)."""
+
+    def __init__(self, key: str, text: str, **values):
+        super().__init__(text)
+        self.key, self.values = key, values
 
 
 @dataclass
 class Preprocessed:
     image: np.ndarray                        # (28, 28) uint8, light ink on black
     original: np.ndarray                     # the upload as 8-bit grayscale, for display
-    notes: list[str] = field(default_factory=list)   # conversions we made, shown to the user
+    notes: list[Note] = field(default_factory=list)   # conversions we made, shown to the user
 
 
 def _open(data: bytes) -> Image.Image:
     if not data:
-        raise ImageInputError("The file is empty (0 bytes).")
+        raise ImageInputError("empty", "The file is empty (0 bytes).")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageInputError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        size, limit = round(len(data) / 1e6, 1), round(MAX_UPLOAD_BYTES / 1e6)
+        raise ImageInputError("file_too_big", f"The file is {size} MB; the limit is {limit} MB.", size=size, limit=limit)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width * height > MAX_PIXELS:
-                raise ImageInputError(f"The image is {width}×{height} pixels: too large (the limit is "
-                                      f"{MAX_PIXELS // 1_000_000} megapixels). Scale it down first.")
+                limit = MAX_PIXELS // 1_000_000
+                raise ImageInputError("too_many_pixels", f"The image is {width}×{height} pixels: too large (the "
+                                      f"limit is {limit} megapixels). Scale it down first.", width=width,
+                                      height=height, limit=limit)
             if getattr(img, "n_frames", 1) > 1:
-                raise ImageInputError(f"The image is animated ({img.n_frames} frames); upload a single frame.")
+                raise ImageInputError("animated", f"The image is animated ({img.n_frames} frames); upload a single "
+                                      "frame.", frames=img.n_frames)
             img.load()
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageInputError("The image is too large to decode safely (a decompression bomb?). Scale it down first.") from None
+        raise ImageInputError("bomb", "The image is too large to decode safely (a decompression bomb?). "
+                              "Scale it down first.") from None
     except Image.UnidentifiedImageError:
-        raise ImageInputError("This is not an image Latent Lab can read; upload a PNG or JPEG.") from None
+        raise ImageInputError("unreadable", "This is not an image Latent Lab can read; upload a PNG or JPEG.") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise ImageInputError(f"The image is damaged or truncated and cannot be decoded ({err}).") from None
+        raise ImageInputError("damaged", f"The image is damaged or truncated and cannot be decoded ({err}).",
+                              detail=str(err)) from None
     return img
 
 
-def to_grayscale(img: Image.Image) -> tuple[np.ndarray, list[str]]:
+def to_grayscale(img: Image.Image) -> tuple[np.ndarray, list[Note]]:
     """Any mode → float grayscale in [0, 1], with a note for each conversion a user should know about."""
     notes = []
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, np.float64)
         hi = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
-        notes.append(f"{'16-bit' if hi > 255 else img.mode} image scaled to 8 bits.")
+        depth = "16-bit" if hi > 255 else img.mode
+        notes.append(Note("scaled_to_8_bits", f"{depth} image scaled to 8 bits.", depth=depth))
         return np.clip(a / hi, 0.0, 1.0), notes
     if img.mode == "CMYK":
-        notes.append("CMYK image converted to RGB.")
+        notes.append(Note("cmyk", "CMYK image converted to RGB."))
         img = img.convert("RGB")
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
@@ -75,7 +97,7 @@ def to_grayscale(img: Image.Image) -> tuple[np.ndarray, list[str]]:
         alpha = np.asarray(rgba, np.float64)[..., 3] / 255.0
         gray = np.asarray(rgba.convert("L"), np.float64) / 255.0
         if alpha.min() < 1.0:
-            notes.append("Transparent areas treated as background.")
+            notes.append(Note("transparent", "Transparent areas treated as background."))
             # Composite onto the colour the visible pixels are *not*: ink stays ink.
             visible = gray[alpha > 0.5]
             background = 1.0 if visible.size and visible.mean() < 0.5 else 0.0
@@ -91,7 +113,7 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
     ink = ink - np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]]))
     ink = np.clip(ink, 0.0, None)
     if ink.max() <= 0.05:
-        raise ImageInputError("The image looks blank: no strokes found.")
+        raise ImageInputError("blank", "The image looks blank: no strokes found.")
     ink /= ink.max()
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
     cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))

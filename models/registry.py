@@ -47,6 +47,28 @@ class Builder:
 
 
 @dataclass(frozen=True)
+class Family:
+    """What the app, the CLI and the benchmarks need to know of a model family, without TensorFlow.
+
+    The family's behaviour (encode, warm up, evaluate) is its wrapper class in ``models/inference.py``;
+    how it trains is ``training.recipes.FIT[name]``.
+    """
+    name: str
+    key_metrics: tuple[tuple[str, str], ...]   # (card metric, format) the home page shows; label: metric.<key>
+    judged: bool = False                       # scored by the dataset's classifier (the GANs)
+    resumable: bool = False                    # trains epoch by epoch with a saved run state (--resume)
+
+
+FAMILIES = {
+    "autoencoder": Family("autoencoder", (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))),
+    "vae": Family("vae", (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
+    "gan": Family("gan", (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
+                  judged=True, resumable=True),
+    "classifier": Family("classifier", (("accuracy", "{:.2%}"),)),
+}
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str                          # registry key, checkpoint file stem, CLI argument
     title: str                         # what the app shows
@@ -58,6 +80,10 @@ class ModelSpec:
     tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"
     noise_dim: int | None = None       # GANs: size of the generator's noise input
     conditional: bool = False          # GANs: the generator and discriminator also read a class label
+
+    @property
+    def kind(self) -> Family:
+        return FAMILIES[self.family]
 
     def checkpoint_command(self, dataset: str) -> str:
         """The exact command that (re)builds this checkpoint."""

@@ -23,7 +23,7 @@ from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, specs_for
 from tests import references as ref
 from tests.harness import ROOT, chromium_available, chromium_browser, rss_mb, streamlit_server, wait_idle
 from training.course import RECIPES, RESULTS as COURSE_RESULTS
-from training.run import load_sample
+from training.samples import load_sample
 
 OUT = ROOT / "BENCHMARKS.md"
 

@@ -16,9 +16,8 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
-    from training.samples import sample_path
-    with np.load(sample_path("mnist")) as data:
-        return data["x"], data["y"]
+    from training.samples import load_sample
+    return load_sample("mnist")
 
 
 @pytest.fixture(scope="session")

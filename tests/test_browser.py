@@ -72,10 +72,49 @@ def press(page, slider_label: str, key: str, times: int) -> None:
 
 
 def test_home(page, app_url):
+    from models.registry import REGISTRY
     visit(page, app_url, "/")
-    assert page.locator('[data-testid="stMetricValue"]').first.inner_text().startswith("19 / 19") or \
-        "missing" not in page.content()
+    n = len(REGISTRY)
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == f"{n} / {n}"
     shoot(page, "0_home")
+
+
+def _sizes(page) -> tuple[float, float]:
+    """(height of the page title, width of the first picture) as rendered."""
+    title = page.locator("h1").first.bounding_box()["height"]
+    image = page.locator('[data-testid="stImage"] img').first
+    image.wait_for(timeout=60_000)
+    return title, image.bounding_box()["width"]
+
+
+def test_lecture_mode_enlarges_titles_and_images(page, app_url):
+    for path in ("/Beta_VAE", "/Reconstruction"):
+        visit(page, app_url, path)
+        title, picture = _sizes(page)
+        visit(page, app_url, path + "?lecture=true")
+        lecture_title, lecture_picture = _sizes(page)
+        assert lecture_title > title * 1.1, (path, title, lecture_title)
+        assert lecture_picture > picture * 1.2, (path, picture, lecture_picture)
+    shoot(page, "8_lecture_mode")
+
+
+def test_language_switch_survives_page_change_and_reload(page, app_url):
+    visit(page, app_url, "/Denoising")
+    english = page.locator("h1").first.inner_text()
+    page.locator('[data-testid="stSidebar"]').get_by_text("한국어").click()
+    page.wait_for_selector('h1:has-text("잡음 제거")', timeout=60_000)
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() != english
+    page.locator('[data-testid="stSidebar"] a:has-text("잠재 공간")').first.click()
+    page.wait_for_url("**/Latent_space**", timeout=60_000)
+    page.wait_for_selector('h1:has-text("잠재 공간")', timeout=60_000)
+    wait_idle(page)
+    assert "lang=ko" in page.url
+    page.goto(page.url)                                        # a reload of the bookmarked URL
+    page.wait_for_selector('h1:has-text("잠재 공간")', timeout=90_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stImageCaption"]:has-text("디코딩")').count() >= 1
+    shoot(page, "9_korean")
 
 
 def upload(page, name: str, data: bytes) -> None:

@@ -35,9 +35,21 @@ def test_resumed_run_equals_uninterrupted_run(name, tiny_images, tmp_path):
 
 def test_resume_refuses_a_run_planned_differently(tiny_images, tmp_path):
     spec, (x, y) = _tiny("dcgan"), tiny_images
-    fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run", stop_after=1)
-    with pytest.raises(ValueError, match="planned"):
-        fit(spec, x, y, epochs=5, verbose=0, run_dir=tmp_path / "run", resume=True)
+    fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run", steps=2)
+    with pytest.raises(ValueError, match="planned"):                   # other steps per epoch
+        fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run", steps=3, resume=True)
+    with pytest.raises(ValueError, match="planned"):                   # fewer epochs than already done
+        fit(spec, x, y, epochs=1, verbose=0, run_dir=tmp_path / "run", steps=2, resume=True)
+
+
+def test_a_finished_run_can_be_extended(tiny_images, tmp_path):
+    """Resuming with more epochs equals an uninterrupted run of the longer plan."""
+    spec, (x, y) = _tiny("dcgan"), tiny_images
+    fit(spec, x, y, epochs=1, verbose=0, run_dir=tmp_path / "short")
+    extended = fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "short", resume=True)
+    whole = fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "whole")
+    for a, b in zip(whole.bundle.get_weights(), extended.bundle.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
 
 
 def test_checkpoint_holds_the_ema_generator(tiny_images, tmp_path):

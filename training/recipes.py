@@ -61,7 +61,7 @@ def _fit_kwargs(epochs: int, steps: int | None, verbose: int) -> dict:
     return {"epochs": epochs, "steps_per_epoch": steps, "verbose": verbose}
 
 
-def fit_autoencoder(spec: ModelSpec, x: np.ndarray, epochs: int, steps: int | None, verbose: int) -> FitResult:
+def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
     recipe = spec.recipe
     encoder, decoder = spec.build()
     inputs = keras.Input(encoder.inputs[0].shape[1:])
@@ -74,7 +74,7 @@ def fit_autoencoder(spec: ModelSpec, x: np.ndarray, epochs: int, steps: int | No
     return FitResult(bundle, history.history)
 
 
-def fit_vae(spec: ModelSpec, x: np.ndarray, epochs: int, steps: int | None, verbose: int) -> FitResult:
+def fit_vae(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
     recipe = spec.recipe
     encoder, decoder = spec.build()
     trainer = VAE(encoder, decoder, beta=recipe.beta, seed=recipe.seed)
@@ -180,6 +180,9 @@ def fit_classifier(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, s
     return FitResult(bundle, history.history)
 
 
+FIT = {"autoencoder": fit_autoencoder, "vae": fit_vae, "gan": fit_gan, "classifier": fit_classifier}
+
+
 def fit(spec: ModelSpec, x: np.ndarray, y: np.ndarray | None, epochs: int | None = None,
         steps: int | None = None, verbose: int = 1, run_dir: Path | None = None, resume: bool = False,
         stop_after: int | None = None) -> FitResult:
@@ -189,10 +192,6 @@ def fit(spec: ModelSpec, x: np.ndarray, y: np.ndarray | None, epochs: int | None
     """
     keras.utils.set_random_seed(spec.recipe.seed)
     epochs = epochs or spec.recipe.epochs
-    if spec.family == "vae":
-        return fit_vae(spec, x, epochs, steps, verbose)
-    if spec.family == "gan":
+    if spec.kind.resumable:
         return fit_gan(spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
-    if spec.family == "classifier":
-        return fit_classifier(spec, x, y, epochs, steps, verbose)
-    return fit_autoencoder(spec, x, epochs, steps, verbose)
+    return FIT[spec.family](spec, x, y, epochs, steps, verbose)

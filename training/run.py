@@ -20,17 +20,12 @@ from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
 from training.datasets import LoadedDataset
 from training.recipes import fit
 from training.run_state import run_dir_for
-from training.samples import sample_path
+from training.samples import load_sample
 
 
 def library_versions() -> dict:
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
-
-
-def load_sample(dataset: str, root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(sample_path(dataset, root)) as data:
-        return data["x"], data["y"]
 
 
 def _card(spec: ModelSpec, dataset: str, source: str, sha: str, seconds: float, history: dict,
@@ -103,7 +98,7 @@ def train_one(spec: ModelSpec, data: LoadedDataset, root: Path | None = None, ep
     (x_train, y_train), (x_test, y_test) = data.train, data.test
     x = to_model_input(x_train)
     start = time.perf_counter()
-    run_dir = run_dir_for(data.name, spec.name, run_root) if spec.family == "gan" else None
+    run_dir = run_dir_for(data.name, spec.name, run_root) if spec.kind.resumable else None
     result = fit(spec, x, y_train, epochs=epochs, steps=steps, verbose=verbose, run_dir=run_dir, resume=resume)
     epochs = epochs or spec.recipe.epochs
     seconds = time.perf_counter() - start
@@ -111,7 +106,7 @@ def train_one(spec: ModelSpec, data: LoadedDataset, root: Path | None = None, ep
     card = _card(spec, data.name, data.source, data.sha256, seconds, result.history,
                  result.bundle.count_params(), epochs)
     model = wrap(spec, data.name, result.bundle, card)
-    classifier = _judge(data.name, root) if spec.family == "gan" else None
+    classifier = _judge(data.name, root) if spec.kind.judged else None
     metrics = evaluate(model, x_test, y_test, classifier, n_generated=10_000)
     if spec.name == "linear_ae":
         metrics["pca"] = linear_subspace_angles(model, x)

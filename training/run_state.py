@@ -45,6 +45,7 @@ class RunState:
         return [*variables, trainer.seed_generator.state]
 
     def save(self, trainer, epoch: int, history: dict, frames: list[np.ndarray], seconds: float) -> None:
+        """Write the state after ``epoch`` epochs (atomically: an interruption keeps the previous one)."""
         arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self._variables(trainer))}
         arrays["frames"] = np.stack(frames) if frames else np.zeros((0, 56, 280), np.uint8)
 
@@ -60,15 +61,18 @@ class RunState:
         """Restore ``trainer`` in place; return (epochs done, history, frames, training seconds so far),
         or None if nothing is saved.
 
-        Raises ``ValueError`` when the saved run was planned differently (another model, epochs or steps):
-        continuing it would not give what an uninterrupted run of this plan gives.
+        A run may be extended (more epochs than it was planned with): each epoch's batches depend only on its
+        index and the learning rates are constant, so the result equals an uninterrupted run of the longer plan.
+        Raises ``ValueError`` when the saved run was planned differently (another model, steps or seed, or
+        more epochs done than now planned): continuing it would not give what an uninterrupted run gives.
         """
         meta_path, state_path = self.folder / "meta.json", self.folder / "state.npz"
         if not (meta_path.exists() and state_path.exists()):
             return None
         meta = json.loads(meta_path.read_text())
         planned = {k: meta.get(k) for k in self.plan}
-        if planned != self.plan:
+        same = all(planned[k] == self.plan[k] for k in self.plan if k != "epochs")
+        if not same or int(meta["epoch"]) > self.plan["epochs"]:
             raise ValueError(f"the run in {self.folder} was planned as {planned}, not {self.plan}; "
                              f"delete that folder to start over")
         variables = self._variables(trainer)

@@ -17,6 +17,12 @@ def sample_path(dataset: str, root: Path | None = None) -> Path:
     return Path(root or CHECKPOINT_DIR) / "samples" / f"{dataset}_test_sample.npz"
 
 
+def load_sample(dataset: str, root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 images, labels) of the committed sample; raises OSError/ValueError/KeyError if it is damaged."""
+    with np.load(sample_path(dataset, root)) as data:
+        return data["x"], data["y"]
+
+
 def stratified_indices(labels: np.ndarray, per_class: int = PER_CLASS, seed: int = SAMPLE_SEED) -> np.ndarray:
     """``per_class`` random indices of each class, sorted: the same sample every time."""
     rng = np.random.default_rng(seed)

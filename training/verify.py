@@ -33,7 +33,7 @@ def reevaluate(dataset: str, name: str, data=None, sample=None) -> tuple[dict, d
     model = load_model(dataset, name)
     if dataset == TOY_DATASET:
         return model.card["metrics"], evaluate_points(model, generate_3d_data(TOY_POINTS, TOY_SEED))
-    classifier = load_model(dataset, "classifier") if model.spec.family == "gan" else None
+    classifier = load_model(dataset, "classifier") if model.spec.kind.judged else None
     if sample is not None:
         x, y = sample
         return model.card["sample_metrics"], evaluate(model, x, y, classifier, n_generated=len(x))
@@ -46,7 +46,7 @@ def reevaluate(dataset: str, name: str, data=None, sample=None) -> tuple[dict, d
 
 def verify(plan: list[tuple[str, str]], data_dir: str | None, sample_only: bool) -> int:
     from training.datasets import load_dataset
-    from training.run import load_sample
+    from training.samples import load_sample
 
     failures, cache = 0, {}
     for name, dataset in plan:

@@ -5,23 +5,21 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models import analysis
-from pages.ui.common import (CLASS_NAMES, get_model, gif_download, image_input, page_header, require_sample,
-                          show_grid, show_image)
+from pages.ui.i18n import class_names, t
+from pages.ui.inputs import image_input
+from pages.ui.layout import get_model, page_header, require_sample
+from pages.ui.pictures import gif_download, show_grid, show_image
 
-dataset = page_header("Latent space", """
-The convolutional VAE squeezes each image into just **two numbers**, so its whole latent space fits on a
-map. Each dot is a test image; click anywhere on the map (or use the sliders) to decode that point. The
-VAE is trained to keep its codes near a standard normal, so the map has no holes and random points decode
-to plausible images; the plain autoencoder beside it has no such pressure.""")
+LIM = 4.0
 
-vae = get_model(dataset, "vae_conv_2d")
-plain = get_model(dataset, "ae_2d", quiet=vae is None)
+dataset = page_header("ls", lambda ds: ["vae_conv_2d", "ae_2d"])
 x, y = require_sample(dataset)
+vae = get_model(dataset, "vae_conv_2d")
 
 
 @st.cache_data(show_spinner=False)
 def _codes(dataset: str, name: str) -> np.ndarray:
-    return analysis.latent_means(vae if name == "vae_conv_2d" else plain, x)
+    return analysis.latent_means(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
 
 
 def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figure:
@@ -31,24 +29,22 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
         g = np.linspace(-lim, lim, 41)
         gx, gy = np.meshgrid(g, g)
         fig.add_scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 9, "opacity": 0},
-                          hoverinfo="x+y", name="decode here", showlegend=False)
+                        hoverinfo="x+y", name=t("ls.decode_here"), showlegend=False)
+    names = class_names(dataset)
     for c in range(10):
         m = y == c
-        fig.add_scatter(x=codes[m, 0], y=codes[m, 1], mode="markers", name=CLASS_NAMES[dataset][c],
-                          marker={"size": 5}, unselected={"marker": {"opacity": 1.0}})  # a click dims nothing
+        fig.add_scatter(x=codes[m, 0], y=codes[m, 1], mode="markers", name=names[c],
+                        marker={"size": 5}, unselected={"marker": {"opacity": 1.0}})  # a click dims nothing
     fig.update_layout(height=460, margin={"t": 36, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
                       yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
                       legend={"itemsizing": "constant"})
     return fig
 
 
-LIM = 4.0
-
-
 @st.fragment
 def vae_map() -> None:
     """The clickable map. Its own fragment: a slider move never rebuilds the 2,700-point Plotly figure."""
-    st.subheader("VAE: test codes")
+    st.subheader(t("ls.map_title"))
     event = st.plotly_chart(_map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map",
                             on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
@@ -63,11 +59,10 @@ def vae_map() -> None:
 
 @st.fragment
 def decode_point() -> None:
-    st.subheader("Decode a point")
+    st.subheader(t("ls.decode_title"))
     z1 = st.slider("z₁", -LIM, LIM, 0.0, 0.05, key="ls-z1")
     z2 = st.slider("z₂", -LIM, LIM, 0.0, 0.05, key="ls-z2")
-    show_image(analysis.decode_point(vae, np.array([z1, z2])), caption=f"decoded at ({z1:.2f}, {z2:.2f})",
-               factor=8)
+    show_image(analysis.decode_point(vae, np.array([z1, z2])), caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8)
 
 
 if vae is not None:
@@ -81,19 +76,19 @@ if vae is not None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
     """Decoding n² points is the page's heaviest call (BENCHMARKS.md): each setting is decoded once."""
-    return analysis.manifold(vae, -span, span, n)
+    return analysis.manifold(get_model(dataset, "vae_conv_2d", quiet=True), -span, span, n)
 
 
 @st.fragment
 def manifold():
     if vae is None:
         return
-    st.subheader("The decoded manifold")
+    st.subheader(t("ls.manifold_title"))
     c1, c2 = st.columns(2)
-    span = c1.slider("Range (±)", 0.5, 4.0, 2.0, 0.25, key="ls-range")
-    n = c2.slider("Resolution (n × n)", 5, 25, 15, key="ls-res")
-    images = _manifold(dataset, span, n)
-    show_grid(images, n, f"decoded grid over [−{span}, {span}]²", f"manifold_{dataset}_{n}x{n}.png", "ls-grid", factor=2)
+    span = c1.slider(t("ls.range"), 0.5, 4.0, 2.0, 0.25, key="ls-range")
+    n = c2.slider(t("ls.resolution"), 5, 25, 15, key="ls-res")
+    show_grid(_manifold(dataset, span, n), n, t("ls.manifold_caption", span=span), f"manifold_{dataset}_{n}x{n}.png",
+              "ls-grid", factor=2)
 
 
 manifold()
@@ -103,17 +98,17 @@ manifold()
 def interpolation():
     if vae is None:
         return
-    st.subheader("Interpolate between two inputs")
+    st.subheader(t("ls.interp_title"))
     c1, c2 = st.columns(2)
     with c1:
         a = image_input("ls-a", dataset)
     with c2:
         b = image_input("ls-b", dataset, default_class=7)
-    steps = st.slider("Steps", 3, 16, 10, key="ls-steps")
+    steps = st.slider(t("ls.steps"), 3, 16, 10, key="ls-steps")
     if a is None or b is None:
         return
     frames = analysis.interpolate(vae, a[0], b[0], steps)
-    show_grid(frames, steps, "straight line between the two codes", f"interpolation_{dataset}.png", "ls-interp")
+    show_grid(frames, steps, t("ls.interp_caption"), f"interpolation_{dataset}.png", "ls-interp")
     gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif")
 
 
@@ -124,24 +119,21 @@ interpolation()
 def prior():
     if vae is None:
         return
-    st.subheader("Samples from the prior N(0, I)")
-    seed = st.number_input("Seed", 0, 100_000, 0, key="ls-prior-seed")
+    st.subheader(t("ls.prior_title"))
+    seed = st.number_input(t("ls.seed"), 0, 100_000, 0, key="ls-prior-seed")
     show_grid(analysis.prior_samples(vae, 32, int(seed)), 16, None, f"prior_samples_{dataset}.png", "ls-prior")
 
 
 prior()
 
-st.subheader("The same map for a plain autoencoder")
-if plain is None:
-    st.info("The plain 2-D autoencoder is not trained yet: python -m training ae_2d --dataset " + dataset)
-else:
+st.subheader(t("ls.plain_title"))
+plain = get_model(dataset, "ae_2d", quiet=vae is None)
+if plain is not None:
     codes = _codes(dataset, "ae_2d")
     lim = float(np.abs(codes).max() * 1.05)
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(_map_figure(codes, lim, False), key="ls-ae-map")
     with c2:
-        st.caption("Decoding points drawn from N(0, I) in this space (scaled to its spread) often lands in "
-                   "gaps between classes: nothing made the plain AE's codes fill a known region.")
-        z = np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32) * codes.std(axis=0)
-        show_grid(plain.decode(z)[..., 0], 8, "plain AE decoding random points", f"ae_random_{dataset}.png",
-                  "ls-ae-grid")
+        st.caption(t("ls.plain_help"))
+        show_grid(analysis.decode_random_codes(plain, codes, 16, seed=0), 8, t("ls.plain_caption"),
+                  f"ae_random_{dataset}.png", "ls-ae-grid")

@@ -6,13 +6,13 @@ import streamlit as st
 
 from models import analysis
 from models.registry import specs_for
-from pages.ui.common import image_input, models_or_warn, page_header, show_grid, show_image
+from pages.ui.i18n import t
+from pages.ui.inputs import image_input
+from pages.ui.layout import models_or_warn, page_header
+from pages.ui.pictures import show_grid, show_image
+from pages.ui.state import lecture_mode
 
-dataset = page_header("β-VAE", """
-A β-VAE weighs the KL term of the VAE loss by **β**. The larger β, the more the model is pushed to use few
-latent dimensions, each for one factor of variation. Slider *k* moves the *k*-th most used dimension of
-each model (sorted by KL); dimensions with near-zero KL are switched off and change nothing.""")
-
+dataset = page_header("bv", lambda ds: [s.name for s in specs_for(ds, "beta")])
 models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "beta")])
 if not models:
     st.stop()
@@ -23,7 +23,7 @@ def _beta(name: str) -> float:
     return models[name].spec.recipe.beta
 
 
-st.subheader("KL per dimension (test split)")
+st.subheader(t("bv.kl_title"))
 cols = st.columns(len(models))
 for col, (name, model) in zip(cols, models.items()):
     metrics = model.card.get("metrics", {})
@@ -31,13 +31,14 @@ for col, (name, model) in zip(cols, models.items()):
     order = analysis.kl_order(model)
     fig = go.Figure(go.Bar(x=[f"z{d}" for d in order], y=kl[order] if len(kl) else [],
                            marker_color=["#6C4CF1" if v > 0.01 else "#BBBBBB" for v in kl[order]]))
-    fig.update_layout(height=260, margin={"t": 40, "b": 10}, yaxis_title="nats",
-                      title=f"β = {_beta(name):g}: {metrics.get('active_dims', '?')} active dims")
+    fig.update_layout(height=260, margin={"t": 40, "b": 10}, yaxis_title=t("bv.nats"),
+                      title=t("bv.kl_chart", beta=_beta(name), active=metrics.get("active_dims", "?")))
     col.plotly_chart(fig, key=f"bv-kl-{name}")
 
 
-st.subheader("Move one latent at a time")
-left, right = st.columns([1, 2])
+st.subheader(t("bv.move_title"))
+# Side by side on a laptop; stacked in lecture mode, so the three decoders get the full width of the screen.
+left, right = (st.container(), st.container()) if lecture_mode() else st.columns([1, 2])
 with left:
     picked = image_input("bv", dataset)        # shared by the sliders and the traversal grids below
 if picked is None:
@@ -47,13 +48,13 @@ image, caption = picked
 
 @st.fragment
 def perturbation():
-    st.caption("Offsets in prior standard deviations, applied to each model's dimensions in KL order.")
+    st.caption(t("bv.move_help"))
     slider_cols = st.columns(5)
     offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}")
                for k in range(latent)]
     out_cols = st.columns(len(models) + 1)
     with out_cols[0]:
-        show_image(image, caption=f"input: {caption}")
+        show_image(image, caption=t("common.input", caption=caption))
     for col, (name, model) in zip(out_cols[1:], models.items()):
         order = analysis.kl_order(model)
         moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
@@ -67,17 +68,17 @@ with right:
 
 @st.fragment
 def traversals():
-    st.subheader("Traversal grids")
+    st.subheader(t("bv.traversal_title"))
     c1, c2 = st.columns(2)
-    rows = c1.slider("Dimensions shown (most used first)", 1, latent, min(6, latent), key="bv-rows")
-    steps = c2.slider("Values from −3σ to +3σ", 5, 13, 9, 2, key="bv-steps")
+    rows = c1.slider(t("bv.rows"), 1, latent, min(6, latent), key="bv-rows")
+    steps = c2.slider(t("bv.steps"), 5, 13, 9, 2, key="bv-steps")
     values = np.linspace(-3, 3, steps, dtype=np.float32)
     cols = st.columns(len(models))
     for col, (name, model) in zip(cols, models.items()):
         dims = analysis.kl_order(model)[:rows]
         with col:
             show_grid(analysis.traversal(model, image, dims, values), steps,
-                      f"β = {_beta(name):g}: rows z{', z'.join(map(str, dims))}",
+                      t("bv.traversal_caption", beta=_beta(name), dims=", z".join(map(str, dims))),
                       f"traversal_{dataset}_beta{_beta(name):g}.png", f"bv-trav-{name}", factor=2)
 
 

@@ -1,0 +1,82 @@
+"""The parts every page shares: its header and explanation, the lecture-mode style, and how a missing
+model or sample is reported (one way everywhere: a translated warning with the rebuild command)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from models.checkpoints import CheckpointError
+from models.registry import DATASET_TITLES, get_spec
+from pages.ui.i18n import model_title, t
+from pages.ui.loaders import get_sample, model_store, sample_location
+from pages.ui.state import current_dataset, lecture_mode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+    from models.inference import LoadedModel
+
+# Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
+_LECTURE_CSS = """<style>
+    html { font-size: 20px; }
+    .stApp { background: #ffffff; color: #000000; }
+    h1, h2, h3 { font-weight: 800 !important; }
+    img { image-rendering: pixelated; }
+    </style>"""
+_NORMAL_CSS = "<style>img { image-rendering: pixelated; }</style>"
+
+
+def apply_style() -> None:
+    st.markdown(_LECTURE_CSS if lecture_mode() else _NORMAL_CSS, unsafe_allow_html=True)
+
+
+def explain(text: str) -> None:
+    """Two or three sentences saying what a page shows; collapsed in lecture mode."""
+    with st.expander(t("common.what_am_i_looking_at"), expanded=not lecture_mode()):
+        st.markdown(text)
+
+
+def page_header(page: str, models: "Callable[[str], list[str]]" = lambda dataset: []) -> str:
+    """Ask for the page's models (they load while the page draws), then draw its title and explanation.
+
+    Returns the dataset in use. ``page`` names the catalogue section (``<page>.title``, ``<page>.intro``);
+    ``models(dataset)`` lists the models the page shows.
+    """
+    dataset = current_dataset()
+    store = model_store()
+    store.request(dataset, models(dataset))
+    store.request_dataset(dataset)             # the other pages' models queue behind this page's
+    st.title(t(f"{page}.title"))
+    st.caption(t("common.dataset_caption", dataset=DATASET_TITLES[dataset]))
+    explain(t(f"{page}.intro"))
+    return dataset
+
+
+def get_model(dataset: str, name: str, quiet: bool = False) -> "LoadedModel | None":
+    """The shared model; on a missing or broken checkpoint, say so with the rebuild command, return None."""
+    try:
+        return model_store().get(dataset, name)
+    except CheckpointError as err:
+        if not quiet:
+            st.warning(t("common.model_unavailable", model=model_title(name),
+                         command=get_spec(name).checkpoint_command(dataset)), icon="⚠️")
+            st.caption(f"`{err}`")
+        return None
+
+
+def models_or_warn(dataset: str, names: list[str]) -> "dict[str, LoadedModel]":
+    """Load several models; the missing ones get one warning each and are left out."""
+    return {n: m for n in names if (m := get_model(dataset, n)) is not None}
+
+
+def require_sample(dataset: str) -> "tuple[np.ndarray, np.ndarray]":
+    sample = get_sample(dataset)
+    if sample is None:
+        st.error(t("common.sample_missing", path=sample_location(dataset),
+                   command=get_spec("classifier").checkpoint_command(dataset)))
+        st.stop()
+    return sample

@@ -1,0 +1,107 @@
+"""Models and the committed test sample, loaded once per process and shared by every session.
+
+``ModelStore`` (one per process, via ``st.cache_resource``) loads checkpoints on two worker threads and
+keeps each as a future: a page *asks* for all the models it needs before drawing anything, so they load
+in parallel with TensorFlow's import and with the page's text and inputs, and then *waits* for each one
+where it draws it. After a page has asked for its own models, the rest of the dataset's models are queued
+behind them, so the next page a class opens is ready. A failed load is forgotten (not cached), so a
+checkpoint rebuilt while the app runs is picked up on the next rerun. The workers call no Streamlit API.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from models.checkpoints import CheckpointError, read_card
+from models.registry import REGISTRY, TOY_DATASET
+from pages.ui.runtime_tuning import freeze_long_lived_objects
+from training.samples import load_sample, sample_path
+
+if TYPE_CHECKING:
+    from models.inference import LoadedModel
+
+
+def _load(dataset: str, name: str) -> "LoadedModel":
+    from models.inference import load_model  # late: the home page never waits for TensorFlow
+    model = load_model(dataset, name)
+    freeze_long_lived_objects()
+    return model
+
+
+class ModelStore:
+    """Process-wide futures of loaded models, keyed by (dataset, name)."""
+
+    def __init__(self, workers: int = 2):
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="latent-lab-load")
+        self._futures: dict[tuple[str, str], Future] = {}
+        self._lock = threading.Lock()
+
+    def request(self, dataset: str, names: list[str]) -> None:
+        """Start loading ``names`` (those not loaded or loading already)."""
+        with self._lock:
+            for name in names:
+                key = (dataset, name)
+                if key not in self._futures:
+                    self._futures[key] = self._pool.submit(_load, dataset, name)
+
+    def request_dataset(self, dataset: str) -> None:
+        """Queue every model of ``dataset`` (and the 3-D toy) behind what is already queued."""
+        self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])  # tiny
+        self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
+
+    def get(self, dataset: str, name: str) -> "LoadedModel":
+        """The loaded model; raises ``CheckpointError`` (and forgets the failure) if it cannot be loaded."""
+        self.request(dataset, [name])
+        future = self._futures[(dataset, name)]
+        try:
+            return future.result()
+        except CheckpointError:
+            with self._lock:
+                if self._futures.get((dataset, name)) is future:
+                    del self._futures[(dataset, name)]
+            raise
+
+    def wait_idle(self, timeout: float = 600.0) -> None:
+        """Block until every queued load has finished (tests use it)."""
+        for future in list(self._futures.values()):
+            try:
+                future.result(timeout=timeout)
+            except CheckpointError:
+                pass
+
+    def clear(self) -> None:
+        self.wait_idle()
+        with self._lock:
+            self._futures.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def model_store() -> ModelStore:
+    return ModelStore()
+
+
+def model_status(dataset: str, name: str) -> tuple[bool, str, dict | None]:
+    """(ready, message, card) without loading the weights: for the home page."""
+    try:
+        card = read_card(dataset, name)
+    except CheckpointError as err:
+        return False, str(err), None
+    return True, "ready", card
+
+
+@st.cache_data(show_spinner=False)
+def get_sample(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The committed 1,000-image test sample (uint8 images, labels), or None if it is missing or damaged."""
+    try:
+        return load_sample(dataset)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def sample_location(dataset: str) -> str:
+    return str(sample_path(dataset))

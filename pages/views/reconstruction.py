@@ -1,0 +1,134 @@
+"""Reconstruction: one input through every autoencoder, their shapes, PCA, codings and sparsity."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from models import analysis
+from models.registry import TOY_DATASET, specs_for
+from pages.ui.i18n import labeler, class_names, model_title, t
+from pages.ui.inputs import image_input
+from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
+from pages.ui.pictures import show_grid, show_image
+
+dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
+names = [s.name for s in specs_for(dataset, "reconstruction")]
+
+
+@st.fragment
+def side_by_side():
+    picked = image_input("rec", dataset)
+    models = models_or_warn(dataset, names)
+    if picked is None or not models:
+        return
+    image, caption = picked
+    classifier = get_model(dataset, "classifier", quiet=True)
+    results = analysis.reconstruct_all(models, image)
+    pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
+    seen_as = [""] * len(pictures)
+    if classifier is not None:             # the classifier says what each picture looks like
+        labels, confidence = analysis.label_images(classifier, pictures)
+        seen_as = [t("rec.seen_as", name=class_names(dataset)[c], p=p) for c, p in zip(labels, confidence)]
+    cols = st.columns(len(results) + 1)
+    with cols[0]:
+        show_image(image, caption=t("common.input", caption=caption) + seen_as[0])
+    for col, (name, (rec, mse)), seen in zip(cols[1:], results.items(), seen_as[1:]):
+        with col:
+            show_image(rec, caption=t("rec.caption", model=model_title(name), mse=mse) + seen)
+    show_grid(pictures, len(pictures), None, f"reconstructions_{dataset}.png", "rec-grid")
+
+
+side_by_side()
+models = {n: m for n in names if (m := get_model(dataset, n, quiet=True)) is not None}
+
+st.subheader(t("rec.shapes_title"))
+if models:
+    which = st.selectbox(t("rec.network"), list(models), format_func=labeler("models.", ".title"), key="rec-shape")
+    st.caption(t("rec.shapes_help"))
+    table = analysis.layer_table(models[which])
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: t(f"rec.layer_column.{c}") for c in (table[0] if table else {})})
+
+
+st.subheader(t("rec.pca_title"))
+toy = get_model(TOY_DATASET, "linear_ae_3d")
+if toy is not None:
+    demo = analysis.pca_demo(toy)
+    c1, c2 = st.columns([3, 2])
+    fig = go.Figure()
+    fig.add_scatter3d(x=demo.points[:, 0], y=demo.points[:, 1], z=demo.points[:, 2], mode="markers",
+                      marker={"size": 3, "color": "#6C4CF1"}, name=t("rec.pca_data"))
+    fig.add_surface(x=demo.plane[0], y=demo.plane[1], z=demo.plane[2], opacity=0.35, showscale=False,
+                    colorscale=[[0, "#F39C12"], [1, "#F39C12"]], name=t("rec.pca_plane"))
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("rec.pca_3d_title"))
+    c1.plotly_chart(fig, key="pca-3d")
+    fig2 = go.Figure()
+    fig2.add_scatter(x=demo.codings[:, 0], y=demo.codings[:, 1], mode="markers", name=t("rec.pca_ae_codings"))
+    fig2.add_scatter(x=demo.pca_codings[:, 0], y=demo.pca_codings[:, 1], mode="markers",
+                     name=t("rec.pca_projection"), marker={"symbol": "x"})
+    fig2.update_layout(height=420, title=t("rec.pca_2d_title"), margin={"t": 30})
+    c2.plotly_chart(fig2, key="pca-2d")
+    metrics = toy.card.get("metrics", {})
+    st.markdown(t("rec.pca_angles", angles=", ".join(f"{a:.2f}°" for a in metrics.get("principal_angles_deg", [])),
+                  ae=metrics.get("mse", float("nan")), pca=metrics.get("pca_mse", float("nan"))))
+linear = models.get("linear_ae")
+if linear is not None and "pca" in linear.card.get("metrics", {}):
+    angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
+    st.caption(t("rec.pca_images", k=len(angles), lo=min(angles), hi=max(angles), mean=float(np.mean(angles))))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _codings_2d(dataset: str, name: str) -> np.ndarray:
+    return analysis.codings_2d(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sparsity(dataset: str, name: str) -> dict:
+    return analysis.sparsity(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+
+
+@st.fragment
+def codings_map():
+    st.subheader(t("rec.map_title"))
+    st.caption(t("rec.map_help"))
+    if not models:
+        return
+    x, y = require_sample(dataset)
+    names_ = class_names(dataset)
+    which = st.selectbox(t("rec.autoencoder"), list(models), format_func=labeler("models.", ".title"), key="rec-map",
+                         index=list(models).index("stacked_ae") if "stacked_ae" in models else 0)
+    xy = _codings_2d(dataset, which)
+    fig = go.Figure()
+    for c in range(10):
+        m = y == c
+        fig.add_scatter(x=xy[m, 0], y=xy[m, 1], mode="markers", name=names_[c], customdata=np.flatnonzero(m),
+                        marker={"size": 6})
+    fig.update_layout(height=480, margin={"t": 10}, legend={"itemsizing": "constant"})
+    event = st.plotly_chart(fig, key=f"rec-map-{which}", on_select="rerun", selection_mode="points")
+    points = event.selection.points if event and event.selection else []
+    if points:
+        i = int(points[0]["customdata"] if np.isscalar(points[0].get("customdata")) else points[0]["customdata"][0])
+        c1, c2 = st.columns(2)
+        with c1:
+            show_image(x[i], caption=t("rec.map_image", index=i, name=names_[y[i]]))
+        with c2:
+            show_image(models[which].reconstruct(x[i:i + 1] / 255.0)[0], caption=t("rec.map_decoded"))
+
+
+codings_map()
+
+sparse = {n: m for n, m in models.items() if "sparse" in m.spec.tags}
+if sparse:
+    st.subheader(t("rec.sparse_title"))
+    st.caption(t("rec.sparse_help"))
+    cols = st.columns(len(sparse))
+    for col, (name, model) in zip(cols, sparse.items()):
+        stats = _sparsity(dataset, name)
+        fig = go.Figure()
+        fig.add_histogram(x=stats["activations"], nbinsx=50, name=t("rec.sparse_all"), histnorm="probability")
+        fig.add_histogram(x=stats["unit_means"], nbinsx=50, name=t("rec.sparse_unit_mean"), histnorm="probability")
+        fig.add_vline(x=0.1, line_dash="dash", annotation_text=t("rec.sparse_target"))
+        fig.update_layout(barmode="overlay", height=320, title=model_title(name), margin={"t": 40})
+        fig.update_traces(opacity=0.65)
+        col.plotly_chart(fig, key=f"sparse-{name}")
+        col.caption(t("rec.sparse_caption", below=stats["share_below"], band=stats["share_units_in_band"]))
