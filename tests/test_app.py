@@ -107,12 +107,17 @@ def test_denoising_slider_changes_noise_and_output():
     assert any("PSNR" in k for k in images(at))
 
 
-def test_latent_space_sliders_and_grid():
+def _no_browser_decoders(monkeypatch) -> None:
+    """As if the browser could not run a decoder: the pages must fall back to server-side sliders."""
+    import pages.ui.latent_play
+    monkeypatch.setattr(pages.ui.latent_play, "decoder_payload", lambda model: None)
+
+
+def test_latent_space_pad_and_grid():
     at = open_page("latent_space")
-    decoded = [u for k, u in images(at).items() if "decoded at" in k]
-    at.slider(key="ls-z1").set_value(2.0)
-    _rerun(at)
-    assert [u for k, u in images(at).items() if "decoded at" in k] != decoded
+    assert [e for e in at.get("bidi_component") if e.key == "ls-pad"]       # the in-browser pad
+    assert any("decoded at (0.00, 0.00)" in k for k in images(at))           # and the server's decode of its point
+    assert not [s for s in at.slider if s.key in ("ls-z1", "ls-z2")]
     grid_before = [u for k, u in images(at).items() if "decoded grid" in k]
     at.slider(key="ls-res").set_value(7)
     _rerun(at)
@@ -121,7 +126,22 @@ def test_latent_space_sliders_and_grid():
     assert len(at.get("download_button")) >= 3
 
 
-def test_beta_vae_slider_moves_outputs():
+def test_latent_space_falls_back_to_server_sliders(monkeypatch):
+    _no_browser_decoders(monkeypatch)
+    at = open_page("latent_space")
+    assert any("server" in i.value for i in at.info)
+    decoded = [u for k, u in images(at).items() if "decoded at" in k]
+    at.slider(key="ls-z1").set_value(2.0)
+    _rerun(at)
+    assert [u for k, u in images(at).items() if "decoded at (2.00" in k] and \
+        [u for k, u in images(at).items() if "decoded at" in k] != decoded
+
+
+def test_beta_vae_live_sliders_and_fallback(monkeypatch):
+    at = open_page("beta_vae")
+    assert [e for e in at.get("bidi_component") if e.key == "bv-live"]
+    assert len(at.get("plotly_chart")) == 3                         # KL bars per model
+    _no_browser_decoders(monkeypatch)
     at = open_page("beta_vae")
     before = images(at)
     at.slider(key="bv-dim-0").set_value(3.0)
@@ -129,7 +149,6 @@ def test_beta_vae_slider_moves_outputs():
     after = images(at)
     changed = [k for k in before if k.split(":", 1)[1].startswith("β =") and before[k] != after.get(k)]
     assert len(changed) == 3                                        # β = 1, 4, 10 all respond
-    assert len(at.get("plotly_chart")) == 3                         # KL bars per model
 
 
 def test_gan_controls():
@@ -212,9 +231,9 @@ def test_reruns_keep_keras_state_and_tensorflow_kernels(monkeypatch):
     calls = []
     monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
     at = open_page("latent_space")
-    at.slider(key="ls-z1").set_value(0.5)
+    at.slider(key="ls-res").set_value(9)
     _rerun(at)
-    assert "decoded at (0.50, 0.00)" in " ".join(images(at))
+    assert any("decoded grid" in k for k in images(at))
     assert calls == []
 
 

@@ -9,6 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
 from pages.ui.layout import models_or_warn, page_header
+from pages.ui.latent_play import latent_sliders
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -46,20 +47,35 @@ if picked is None:
 image, caption = picked
 
 
-@st.fragment
-def perturbation():
-    st.caption(t("bv.move_help"))
+def _server_sliders(models_: dict) -> None:
+    """Server-side sliders: the fallback when the browser cannot decode (and what the live row equals)."""
     slider_cols = st.columns(5)
     offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}")
                for k in range(latent)]
-    out_cols = st.columns(len(models) + 1)
+    out_cols = st.columns(len(models_) + 1)
     with out_cols[0]:
         show_image(image, caption=t("common.input", caption=caption))
-    for col, (name, model) in zip(out_cols[1:], models.items()):
+    for col, (name, model) in zip(out_cols[1:], models_.items()):
         order = analysis.kl_order(model)
         moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
         with col:
             show_image(analysis.perturb(model, image, moved), caption=f"β = {_beta(name):g}")
+
+
+@st.fragment
+def perturbation():
+    st.caption(t("bv.move_help"))
+    names = list(models)
+    released = latent_sliders("bv-live", [models[n] for n in names], [f"#{k + 1}" for k in range(latent)],
+                              [analysis.latent_means(models[n], image[None])[0] for n in names],
+                              [analysis.kl_order(models[n]) for n in names], latent,
+                              [f"β = {_beta(n):g}" for n in names], contrast=lecture_mode())
+    if released is None:
+        st.info(t("bv.live_fallback"))
+        _server_sliders(models)
+        return
+    moved = [f"#{k + 1} {v:+.2f}" for k, v in enumerate(released) if v]
+    st.caption(t("bv.released", moved=", ".join(moved) if moved else "0"))
 
 
 with right:

@@ -8,7 +8,9 @@ from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import get_model, page_header, require_sample
+from pages.ui.latent_play import latent_pad
 from pages.ui.pictures import gif_download, show_grid, show_image
+from pages.ui.state import lecture_mode
 
 LIM = 4.0
 
@@ -43,8 +45,7 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
 
 @st.fragment
 def vae_map() -> None:
-    """The clickable map. Its own fragment: a slider move never rebuilds the 2,700-point Plotly figure."""
-    st.subheader(t("ls.map_title"))
+    """The clickable Plotly map: the fallback when the browser cannot run the pad."""
     event = st.plotly_chart(_map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map",
                             on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
@@ -59,18 +60,32 @@ def vae_map() -> None:
 
 @st.fragment
 def decode_point() -> None:
-    st.subheader(t("ls.decode_title"))
     z1 = st.slider("z₁", -LIM, LIM, 0.0, 0.05, key="ls-z1")
     z2 = st.slider("z₂", -LIM, LIM, 0.0, 0.05, key="ls-z2")
     show_image(analysis.decode_point(vae, np.array([z1, z2])), caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8)
 
 
+@st.fragment
+def latent_play() -> None:
+    """The pad decodes in the browser while the mouse moves; on release the page decodes the same point."""
+    z = latent_pad("ls-pad", vae, _codes(dataset, "vae_conv_2d"), y, LIM, (0.0, 0.0), t("ls.live"),
+                   contrast=lecture_mode())
+    if z is None:
+        st.info(t("ls.pad_fallback"))
+        map_col, point_col = st.columns([3, 2])
+        with map_col:
+            vae_map()
+        with point_col:
+            decode_point()
+        return
+    show_image(analysis.decode_point(vae, np.array(z, np.float32)), caption=t("ls.decoded_at", z1=z[0], z2=z[1]),
+               factor=4)
+
+
 if vae is not None:
-    map_col, point_col = st.columns([3, 2])
-    with map_col:
-        vae_map()
-    with point_col:
-        decode_point()
+    st.subheader(t("ls.map_title"))
+    st.caption(t("ls.pad_help"))
+    latent_play()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -1,0 +1,166 @@
+"""A decoder's architecture and weights as plain data, for the in-browser forward pass (the latent pad).
+
+``decoder_spec`` reads a loaded Keras decoder layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
+UpSampling2D, activations) into a JSON-able description plus one float32 blob of its weights, in the
+order the JavaScript reads them (``pages/ui/latent_play.js``). The weights come from the committed
+checkpoint as it was loaded, so the browser never runs a second, drifting copy. ``forward`` is the same
+forward pass in NumPy: the reference the tests hold both Keras and the browser to.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import keras
+import numpy as np
+
+ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "leaky_relu"}
+
+
+class UnsupportedLayer(ValueError):
+    """The decoder has a layer the browser cannot run; the page keeps its server-side sliders."""
+
+
+def _activation(layer) -> str:
+    name = keras.activations.serialize(layer.activation) if hasattr(layer, "activation") else "linear"
+    name = name if isinstance(name, str) else name.get("config", {}).get("name", str(name))
+    if name not in ACTIVATIONS:
+        raise UnsupportedLayer(f"activation {name!r} of layer {layer.name}")
+    return name
+
+
+def decoder_spec(decoder: keras.Model) -> tuple[list[dict], np.ndarray]:
+    """(layers, float32 weights) of ``decoder``; raises ``UnsupportedLayer`` for anything else."""
+    layers_out, blobs = [], []
+    shape = tuple(int(d) for d in decoder.inputs[0].shape[1:])
+    for layer in decoder.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if kind == "Dense":
+            kernel, *rest = (np.asarray(w, np.float32) for w in layer.get_weights())
+            bias = rest[0] if rest else np.zeros(kernel.shape[1], np.float32)
+            layers_out.append({"type": "dense", "in": kernel.shape[0], "out": kernel.shape[1],
+                               "activation": _activation(layer)})
+            blobs += [kernel.ravel(), bias]
+            shape = (kernel.shape[1],)
+        elif kind == "Reshape":
+            shape = tuple(int(d) for d in layer.target_shape)
+            layers_out.append({"type": "reshape", "shape": list(shape)})
+        elif kind in ("Conv2D", "Conv2DTranspose"):
+            cfg = layer.get_config()
+            if cfg["padding"] != "same" or tuple(cfg.get("dilation_rate", (1, 1))) != (1, 1):
+                raise UnsupportedLayer(f"{kind} {layer.name} with padding {cfg['padding']!r}")
+            kernel, *rest = (np.asarray(w, np.float32) for w in layer.get_weights())
+            bias = rest[0] if rest else np.zeros(kernel.shape[3] if kind == "Conv2D" else kernel.shape[2], np.float32)
+            s = int(cfg["strides"][0])
+            h, w, c = shape
+            out_c = kernel.shape[3] if kind == "Conv2D" else kernel.shape[2]
+            shape = (h * s, w * s, out_c) if kind == "Conv2DTranspose" else (-(-h // s), -(-w // s), out_c)
+            layers_out.append({"type": "conv2d" if kind == "Conv2D" else "conv2d_transpose", "k": int(kernel.shape[0]),
+                               "stride": s, "in_shape": [h, w, c], "out_shape": list(shape),
+                               "activation": _activation(layer)})
+            blobs += [kernel.ravel(), bias]
+        elif kind == "UpSampling2D":
+            f = int(layer.get_config()["size"][0])
+            h, w, c = shape
+            shape = (h * f, w * f, c)
+            layers_out.append({"type": "upsampling2d", "factor": f, "in_shape": [h, w, c]})
+        elif kind == "BatchNormalization":      # inference mode: one scale and shift per channel
+            cfg = layer.get_config()
+            gamma, beta, mean, var = (np.asarray(w, np.float32) for w in layer.get_weights())
+            scale = gamma / np.sqrt(var + cfg["epsilon"])
+            layers_out.append({"type": "affine", "channels": int(scale.size)})
+            blobs += [scale, beta - mean * scale]
+        elif kind in ("ReLU", "Activation", "LeakyReLU"):
+            if kind == "LeakyReLU" and abs(float(layer.get_config()["negative_slope"]) - 0.2) > 1e-9:
+                raise UnsupportedLayer(f"LeakyReLU {layer.name} with a slope other than 0.2")
+            name = {"ReLU": "relu", "LeakyReLU": "leaky_relu"}.get(kind) or _activation(layer)
+            layers_out.append({"type": "activation", "activation": name})
+        else:
+            raise UnsupportedLayer(f"{kind} layer {layer.name}")
+    weights = np.concatenate(blobs).astype(np.float32) if blobs else np.zeros(0, np.float32)
+    return layers_out, weights
+
+
+def to_payload(layers: list[dict], weights: np.ndarray) -> dict:
+    """What the browser receives: the layers, the weights as base64 of little-endian float32, and the
+    weights' SHA-256 (the browser caches decoders by it)."""
+    raw = weights.astype("<f4").tobytes()
+    return {"layers": layers, "weights": base64.b64encode(raw).decode("ascii"), "size": int(weights.size),
+            "sha": hashlib.sha256(raw).hexdigest()[:16]}
+
+
+def _act(x: np.ndarray, name: str) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "leaky_relu":
+        return np.where(x > 0, x, 0.2 * x)
+    return x
+
+
+def _same_pad(k: int, s: int, size: int, transpose: bool) -> int:
+    """Leading padding TensorFlow uses for 'same' (forward conv: over the input; transposed: of the output)."""
+    if transpose:
+        return max(k - s, 0) // 2
+    out = -(-size // s)
+    return max((out - 1) * s + k - size, 0) // 2
+
+
+def forward(layers: list[dict], weights: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Decode latents ``z`` (N, d) with the exported description: (N, H, W, C) float32."""
+    x, pos = np.asarray(z, np.float64), 0
+
+    def take(n, shape):
+        nonlocal pos
+        out = weights[pos:pos + n].reshape(shape).astype(np.float64)
+        pos += n
+        return out
+
+    for layer in layers:
+        t = layer["type"]
+        if t == "dense":
+            kernel = take(layer["in"] * layer["out"], (layer["in"], layer["out"]))
+            x = _act(x.reshape(len(x), -1) @ kernel + take(layer["out"], (layer["out"],)), layer["activation"])
+        elif t == "reshape":
+            x = x.reshape(len(x), *layer["shape"])
+        elif t in ("conv2d", "conv2d_transpose"):
+            k, s = layer["k"], layer["stride"]
+            (h, w, c), (oh, ow, oc) = layer["in_shape"], layer["out_shape"]
+            transpose = t == "conv2d_transpose"
+            kernel = take(k * k * c * oc, (k, k, oc, c) if transpose else (k, k, c, oc))
+            bias = take(oc, (oc,))
+            out = np.zeros((len(x), oh, ow, oc))
+            if transpose:      # scatter each input pixel through the kernel
+                p = _same_pad(k, s, h, True)
+                for i in range(h):
+                    for j in range(w):
+                        for a in range(k):
+                            for b in range(k):
+                                y, xx = i * s + a - p, j * s + b - p
+                                if 0 <= y < oh and 0 <= xx < ow:
+                                    out[:, y, xx] += x[:, i, j] @ kernel[a, b].T
+            else:
+                ph, pw = _same_pad(k, s, h, False), _same_pad(k, s, w, False)
+                for y in range(oh):
+                    for xx in range(ow):
+                        for a in range(k):
+                            for b in range(k):
+                                i, j = y * s + a - ph, xx * s + b - pw
+                                if 0 <= i < h and 0 <= j < w:
+                                    out[:, y, xx] += x[:, i, j] @ kernel[a, b]
+            x = _act(out + bias, layer["activation"])
+        elif t == "affine":
+            c = layer["channels"]
+            x = x * take(c, (c,)) + take(c, (c,))
+        elif t == "upsampling2d":
+            f = layer["factor"]
+            x = x.repeat(f, axis=1).repeat(f, axis=2)
+        elif t == "activation":
+            x = _act(x, layer["activation"])
+    return x.astype(np.float32)

@@ -1,0 +1,237 @@
+// Latent Lab's in-browser decoder (Custom Components v2): decode latents on every pointer move, paint them
+// on canvases at the next animation frame, and tell Python only the final latent, on release.
+// The forward pass reads the layer list and float32 weights made by models/export.py (decoder_spec):
+// dense, reshape, conv2d, conv2d_transpose ('same' padding), upsampling2d, affine (folded batch norm),
+// activation. Weights are cached per page load by their SHA-256, so Python sends each decoder once.
+
+const LAB = (window.__latentLab = window.__latentLab || {
+  nets: new Map(),             // sha -> compiled decoder
+  memo: {},                    // component id -> last latent / slider values (the browser leads while it lives)
+  stats: { frames: 0, latencies: [], releases: 0 },
+});
+
+function act(buf, name) {
+  if (name === "relu") for (let i = 0; i < buf.length; i++) buf[i] = buf[i] > 0 ? buf[i] : 0;
+  else if (name === "sigmoid") for (let i = 0; i < buf.length; i++) buf[i] = 1 / (1 + Math.exp(-buf[i]));
+  else if (name === "tanh") for (let i = 0; i < buf.length; i++) buf[i] = Math.tanh(buf[i]);
+  else if (name === "leaky_relu") for (let i = 0; i < buf.length; i++) buf[i] = buf[i] > 0 ? buf[i] : 0.2 * buf[i];
+}
+
+function compile(layers, b64) {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const w = new Float32Array(bytes.buffer);
+  let pos = 0;
+  const take = (n) => { const out = w.subarray(pos, pos + n); pos += n; return out; };
+  const steps = [];
+  for (const L of layers) {
+    if (L.type === "dense") {
+      const W = take(L.in * L.out), b = take(L.out);
+      steps.push((x) => {
+        const y = Float32Array.from(b);
+        for (let i = 0; i < L.in; i++) {
+          const v = x[i]; if (v === 0) continue;
+          const row = i * L.out;
+          for (let o = 0; o < L.out; o++) y[o] += v * W[row + o];
+        }
+        act(y, L.activation); return y;
+      });
+    } else if (L.type === "conv2d_transpose" || L.type === "conv2d") {
+      const [h, wd, c] = L.in_shape, [oh, ow, oc] = L.out_shape, k = L.k, s = L.stride;
+      const transpose = L.type === "conv2d_transpose";
+      const K = take(k * k * c * oc), b = take(oc);
+      // Re-lay the kernel as [a][b][in][out] so the innermost loop walks contiguous memory.
+      const Kt = new Float32Array(K.length);
+      for (let a = 0; a < k; a++) for (let bb = 0; bb < k; bb++) for (let o = 0; o < oc; o++) for (let ci = 0; ci < c; ci++) {
+        const src = transpose ? ((a * k + bb) * oc + o) * c + ci : ((a * k + bb) * c + ci) * oc + o;
+        Kt[((a * k + bb) * c + ci) * oc + o] = K[src];
+      }
+      const pad = transpose ? Math.floor(Math.max(k - s, 0) / 2)
+        : Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2);
+      const padW = transpose ? pad : Math.floor(Math.max((ow - 1) * s + k - wd, 0) / 2);
+      steps.push((x) => {
+        const y = new Float32Array(oh * ow * oc);
+        for (let p = 0; p < oh * ow; p++) y.set(b, p * oc);
+        if (transpose) {          // scatter each input pixel through the kernel
+          for (let i = 0; i < h; i++) for (let j = 0; j < wd; j++) {
+            const xin = (i * wd + j) * c;
+            for (let a = 0; a < k; a++) {
+              const yy = i * s + a - pad; if (yy < 0 || yy >= oh) continue;
+              for (let bb = 0; bb < k; bb++) {
+                const xx = j * s + bb - padW; if (xx < 0 || xx >= ow) continue;
+                const out = (yy * ow + xx) * oc, kb = (a * k + bb) * c;
+                for (let ci = 0; ci < c; ci++) {
+                  const v = x[xin + ci]; if (v === 0) continue;
+                  const kr = (kb + ci) * oc;
+                  for (let o = 0; o < oc; o++) y[out + o] += v * Kt[kr + o];
+                }
+              }
+            }
+          }
+        } else {                  // gather
+          for (let yy = 0; yy < oh; yy++) for (let xx = 0; xx < ow; xx++) {
+            const out = (yy * ow + xx) * oc;
+            for (let a = 0; a < k; a++) {
+              const i = yy * s + a - pad; if (i < 0 || i >= h) continue;
+              for (let bb = 0; bb < k; bb++) {
+                const j = xx * s + bb - padW; if (j < 0 || j >= wd) continue;
+                const xin = (i * wd + j) * c, kb = (a * k + bb) * c;
+                for (let ci = 0; ci < c; ci++) {
+                  const v = x[xin + ci]; if (v === 0) continue;
+                  const kr = (kb + ci) * oc;
+                  for (let o = 0; o < oc; o++) y[out + o] += v * Kt[kr + o];
+                }
+              }
+            }
+          }
+        }
+        act(y, L.activation); return y;
+      });
+    } else if (L.type === "upsampling2d") {
+      const [h, wd, c] = L.in_shape, f = L.factor;
+      steps.push((x) => {
+        const y = new Float32Array(h * f * wd * f * c);
+        for (let i = 0; i < h * f; i++) for (let j = 0; j < wd * f; j++)
+          y.set(x.subarray(((Math.floor(i / f)) * wd + Math.floor(j / f)) * c, ((Math.floor(i / f)) * wd + Math.floor(j / f)) * c + c), (i * wd * f + j) * c);
+        return y;
+      });
+    } else if (L.type === "affine") {
+      const sc = take(L.channels), sh = take(L.channels), C = L.channels;
+      steps.push((x) => { const y = Float32Array.from(x); for (let i = 0; i < y.length; i++) y[i] = y[i] * sc[i % C] + sh[i % C]; return y; });
+    } else if (L.type === "activation") {
+      steps.push((x) => { const y = Float32Array.from(x); act(y, L.activation); return y; });
+    } else if (L.type !== "reshape") {
+      throw new Error("unsupported layer " + L.type);
+    }
+  }
+  return (z) => steps.reduce((x, f) => f(x), Float32Array.from(z));
+}
+
+// Test hook: decode with a cached decoder (tests compare it with Keras).
+LAB.decode = (sha, z) => Array.from(LAB.nets.get(sha)(z));
+
+function paint(canvas, pixels, contrast) {
+  const n = Math.round(Math.sqrt(pixels.length));
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(n, n);
+  let lo = 0, hi = 1;
+  if (contrast) { lo = Math.min(...pixels); hi = Math.max(...pixels); if (hi - lo < 1e-6) { lo = 0; hi = 1; } }
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(((pixels[i] - lo) / (hi - lo)) * 255)));
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+  }
+  if (!canvas._tmp) { canvas._tmp = document.createElement("canvas"); canvas._tmp.width = canvas._tmp.height = n; }
+  canvas._tmp.getContext("2d").putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(canvas._tmp, 0, 0, canvas.width, canvas.height);
+}
+
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  try {
+    const missing = data.decoders.filter((d) => !LAB.nets.has(d.sha) && !d.weights).map((d) => d.sha);
+    // A reload lost the cache while Python thinks it sent the weights: ask again (a new value each time).
+    if (missing.length) { setStateValue("missing", missing.join(",") + "@" + Date.now()); return; }
+    for (const d of data.decoders) if (!LAB.nets.has(d.sha)) LAB.nets.set(d.sha, compile(d.layers, d.weights));
+    const nets = data.decoders.map((d) => LAB.nets.get(d.sha));
+    // Reuse our container: the component's <style> lives beside it in the same (shadow) root.
+    let root = parentElement.querySelector(".lab-root");
+    if (!root) { root = document.createElement("div"); root.className = "lab-root"; parentElement.appendChild(root); }
+    root.replaceChildren();
+    const outputs = data.decoders.map((d) => {
+      const fig = document.createElement("figure");
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = data.size;
+      canvas.className = "lab-out"; canvas.dataset.decoder = d.sha;
+      const cap = document.createElement("figcaption"); cap.textContent = d.label;
+      fig.append(canvas, cap);
+      return { fig, canvas, cap };
+    });
+    let pending = null, scheduled = false;
+    const frame = () => {
+      scheduled = false;
+      if (!pending) return;
+      const { zs, t0 } = pending; pending = null;
+      zs.forEach((z, i) => paint(outputs[i].canvas, nets[i](z), data.contrast));
+      LAB.stats.frames += 1;
+      LAB.stats.latencies.push(performance.now() - t0);
+      if (LAB.stats.latencies.length > 5000) LAB.stats.latencies.shift();
+    };
+    const request = (zs, t0) => { pending = { zs, t0 }; if (!scheduled) { scheduled = true; requestAnimationFrame(frame); } };
+
+    if (data.mode === "pad") {
+      const P = data.pad, S = P.pixels, lim = P.lim;
+      const wrap = document.createElement("div"); wrap.className = "lab-pad-row";
+      const pad = document.createElement("canvas"); pad.width = pad.height = S; pad.className = "lab-pad";
+      const readout = document.createElement("div"); readout.className = "lab-readout";
+      const side = document.createElement("div"); side.className = "lab-side";
+      side.append(...outputs.map((o) => o.fig), readout);
+      wrap.append(pad, side); root.append(wrap);
+      const toPx = (v) => ((v + lim) / (2 * lim)) * S;
+      const fromPx = (px) => Math.max(-lim, Math.min(lim, (px / S) * 2 * lim - lim));
+      const back = document.createElement("canvas"); back.width = back.height = S;
+      const bctx = back.getContext("2d");
+      bctx.fillStyle = "#fafafa"; bctx.fillRect(0, 0, S, S);
+      bctx.strokeStyle = "#ddd"; bctx.beginPath();
+      bctx.moveTo(S / 2, 0); bctx.lineTo(S / 2, S); bctx.moveTo(0, S / 2); bctx.lineTo(S, S / 2); bctx.stroke();
+      for (const [x, y, c] of P.points) {
+        bctx.fillStyle = P.colors[c]; bctx.beginPath(); bctx.arc(toPx(x), S - toPx(y), 2.2, 0, 2 * Math.PI); bctx.fill();
+      }
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice() });
+      let z = memo.z.slice(), dragging = false;
+      const draw = () => {
+        const ctx = pad.getContext("2d");
+        ctx.drawImage(back, 0, 0);
+        ctx.strokeStyle = "#111"; ctx.lineWidth = 2; ctx.beginPath();
+        ctx.arc(toPx(z[0]), S - toPx(z[1]), 8, 0, 2 * Math.PI); ctx.stroke();
+        readout.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
+      };
+      const move = (e, t0) => {
+        const r = pad.getBoundingClientRect();
+        z = [fromPx(((e.clientX - r.left) / r.width) * S), fromPx(S - ((e.clientY - r.top) / r.height) * S)];
+        draw(); request([z], t0);
+      };
+      pad.addEventListener("pointerdown", (e) => { dragging = true; pad.setPointerCapture(e.pointerId); move(e, performance.now()); });
+      pad.addEventListener("pointermove", (e) => { if (dragging || data.hover) move(e, performance.now()); });
+      pad.addEventListener("pointerup", (e) => {
+        if (!dragging) return;
+        dragging = false; move(e, performance.now());
+        memo.z = z.slice();
+        LAB.stats.releases += 1;
+        setStateValue("z", z.map((v) => Math.round(v * 1000) / 1000));
+      });
+      draw(); request([z], performance.now());
+    } else {
+      const S = data.sliders;
+      const grid = document.createElement("div"); grid.className = "lab-sliders";
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { values: S.values.slice() });
+      const values = memo.values;
+      const inputs = values.map((v, k) => {
+        const label = document.createElement("label");
+        const input = document.createElement("input");
+        Object.assign(input, { type: "range", min: S.lo, max: S.hi, step: S.step, value: v });
+        input.setAttribute("aria-label", S.labels[k]);
+        const text = document.createElement("span"); text.textContent = `${S.labels[k]}: ${(+v).toFixed(2)}`;
+        label.append(text, input); grid.append(label);
+        input.addEventListener("input", () => {
+          values[k] = +input.value; text.textContent = `${S.labels[k]}: ${values[k].toFixed(2)}`;
+          request(zsFor(values), performance.now());
+        });
+        input.addEventListener("change", () => { LAB.stats.releases += 1; setStateValue("offsets", values.slice()); });
+        return input;
+      });
+      const zsFor = (vals) => S.bases.map((base, i) => {
+        const z = base.slice();
+        S.orders[i].forEach((dim, k) => { if (k < vals.length) z[dim] += vals[k]; });
+        return z;
+      });
+      const row = document.createElement("div"); row.className = "lab-out-row";
+      row.append(...outputs.map((o) => o.fig));
+      root.append(grid, row);
+      request(zsFor(values), performance.now());
+      LAB.sliderInputs = inputs;
+    }
+  } catch (err) {
+    console.error("latent play", err);
+    setStateValue("failed", String(err));
+  }
+}

@@ -1,0 +1,119 @@
+"""Latent play in the browser: a 2-D pad or a row of sliders whose decoded images follow the mouse.
+
+The decoders run in the browser (``latent_play.js``, a Custom Components v2 component): Python sends each
+decoder's layers and weights once per session (``models/export.py``, read from the loaded checkpoint), the
+browser decodes and paints on every pointer move, and only the final latent comes back, on release — so a
+drag costs the server nothing. If the browser cannot run it (a JS error, an exotic layer), the caller gets
+``None`` and draws its server-side sliders instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from models.export import UnsupportedLayer, decoder_spec, to_payload
+
+if TYPE_CHECKING:
+    from models.inference import LoadedModel
+
+_JS = (Path(__file__).with_name("latent_play.js")).read_text()
+_CSS = """
+.lab-root { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #222); }
+.lab-pad-row { display: flex; gap: 1.2rem; align-items: flex-start; flex-wrap: wrap; }
+.lab-pad { border: 1px solid #ccc; border-radius: 6px; cursor: crosshair; touch-action: none; max-width: 100%; }
+.lab-side, .lab-out-row { display: flex; gap: 0.8rem; flex-wrap: wrap; align-items: flex-start; }
+.lab-side { flex-direction: column; }
+.lab-out { image-rendering: pixelated; border-radius: 4px; background: #000; }
+figure { margin: 0; text-align: center; }
+figcaption { font-size: 0.85rem; opacity: 0.8; margin-top: 0.2rem; }
+.lab-readout { font-variant-numeric: tabular-nums; font-size: 0.95rem; }
+.lab-sliders { display: grid; grid-template-columns: repeat(5, minmax(7rem, 1fr)); gap: 0.4rem 1rem; margin-bottom: 0.8rem; }
+.lab-sliders label { display: flex; flex-direction: column; font-size: 0.85rem; }
+.lab-sliders input { width: 100%; accent-color: var(--st-primary-color, #6C4CF1); }
+"""
+_COMPONENT = st.components.v2.component("latent_lab.latent_play", css=_CSS, js=_JS)
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                 "#bcbd22", "#17becf"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _payload(dataset: str, name: str, _network) -> dict | None:
+    """The decoder's layers and weights for the browser, once per process; None if it cannot run there."""
+    try:
+        layers, weights = decoder_spec(_network)
+    except UnsupportedLayer:
+        return None
+    return to_payload(layers, weights)
+
+
+def decoder_payload(model: "LoadedModel") -> dict | None:
+    network = getattr(model, "decoder", None) or getattr(model, "generator", None)
+    return _payload(model.dataset, model.spec.name, network)
+
+
+def _decoders(key: str, payloads: list[tuple[dict, str]]) -> list[dict] | None:
+    """Decoder entries for the component; weights only for those this session has not been sent yet (or all,
+    when the browser said it lost them)."""
+    previous = st.session_state.get(key) or {}
+    asked = previous.get("missing") if hasattr(previous, "get") else None
+    if asked and asked != st.session_state.get(f"{key}-asked"):
+        st.session_state[f"{key}-asked"], st.session_state[f"{key}-sent"] = asked, set()
+    sent = st.session_state.setdefault(f"{key}-sent", set())
+    out = []
+    for payload, label in payloads:
+        if payload is None:
+            return None
+        entry = {"sha": payload["sha"], "label": label, "layers": payload["layers"]}
+        entry["weights"] = None if payload["sha"] in sent else payload["weights"]
+        out.append(entry)
+    return out
+
+
+def _mount(key: str, data: dict, default: dict) -> dict | None:
+    state = st.session_state
+    result = _COMPONENT(key=key, data=data, default=default, on_z_change=lambda: None,
+                        on_offsets_change=lambda: None, on_missing_change=lambda: None, on_failed_change=lambda: None)
+    if result.get("failed"):
+        return None
+    state[f"{key}-sent"] |= {d["sha"] for d in data["decoders"] if d["weights"] is not None}
+    return result
+
+
+def latent_pad(key: str, model: "LoadedModel", codes: np.ndarray, labels: np.ndarray, lim: float,
+               z: tuple[float, float], label: str, pixels: int = 380, scale: int = 8,
+               contrast: bool = False) -> tuple[float, float] | None:
+    """A 2-D pad over ``codes`` (class-coloured dots); returns the released latent, or None if unavailable."""
+    decoders = _decoders(key, [(decoder_payload(model), label)])
+    if decoders is None:
+        return None
+    points = [[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)]
+    data = {"mode": "pad", "id": key, "decoders": decoders, "size": 28 * scale, "contrast": contrast, "hover": False,
+            "pad": {"lim": lim, "pixels": pixels, "points": points, "colors": CLASS_COLOURS, "z": list(z)}}
+    result = _mount(key, data, {"z": list(z)})
+    if result is None:
+        return None
+    released = result.get("z") or list(z)
+    return float(released[0]), float(released[1])
+
+
+def latent_sliders(key: str, models: list["LoadedModel"], labels: list[str], bases: list[np.ndarray],
+                   orders: list[np.ndarray], count: int, captions: list[str], scale: int = 6,
+                   contrast: bool = False) -> list[float] | None:
+    """``count`` sliders, slider k moving dimension ``orders[i][k]`` of every decoder i from its base code;
+    returns the released offsets, or None if unavailable."""
+    decoders = _decoders(key, [(decoder_payload(m), c) for m, c in zip(models, captions)])
+    if decoders is None:
+        return None
+    values = [0.0] * count
+    data = {"mode": "sliders", "id": key, "decoders": decoders, "size": 28 * scale, "contrast": contrast,
+            "sliders": {"lo": -3.0, "hi": 3.0, "step": 0.05, "values": values, "labels": labels,
+                        "bases": [np.asarray(b, float).round(6).tolist() for b in bases],
+                        "orders": [np.asarray(o, int).tolist() for o in orders]}}
+    result = _mount(key, data, {"offsets": values})
+    if result is None:
+        return None
+    return [float(v) for v in (result.get("offsets") or values)]

@@ -1,0 +1,149 @@
+"""The in-browser decoders (pages/ui/latent_play.js) in Chromium: they match Keras, follow a mouse drag
+frame by frame without talking to the server, and land where the server's own decode lands on release."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.harness import chromium_available, chromium_browser, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
+                                reason="Chromium is not installed (apt-get install chromium); CI requires it")
+DECODERS = {"/Latent_space": ["vae_conv_2d"], "/Beta_VAE": ["vae_dense", "beta_vae_4", "beta_vae_10"]}
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server(log_name="latent-play-server.log") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("canvas.lab-out", timeout=90_000)
+    wait_idle(page)
+
+
+def _stats(page) -> dict:
+    return page.evaluate("() => ({frames: window.__latentLab.stats.frames, releases: window.__latentLab.stats.releases})")
+
+
+def _grey28(png: bytes) -> np.ndarray:
+    """A rendered 28×28 picture (any integer scale) sampled at its pixel centres."""
+    a = np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.int16)
+    h, w = a.shape
+    ys, xs = ((np.arange(28) + 0.5) * h / 28).astype(int), ((np.arange(28) + 0.5) * w / 28).astype(int)
+    return a[np.ix_(ys, xs)]
+
+
+@pytest.mark.parametrize("path", list(DECODERS))
+def test_browser_decoders_match_keras(page, app_url, path):
+    from models.export import decoder_spec, to_payload
+    from models.inference import load_model
+    _open(page, app_url + path)
+    for name in DECODERS[path]:
+        model = load_model("mnist", name)
+        sha = to_payload(*decoder_spec(model.decoder))["sha"]
+        z = np.random.default_rng(7).normal(0, 1.5, (100, model.decoder.inputs[0].shape[-1])).astype(np.float32)
+        browser = np.asarray(page.evaluate("([sha, zs]) => zs.map((z) => window.__latentLab.decode(sha, z))",
+                                           [sha, z.tolist()]), np.float32)
+        keras_out = model.decode(z).reshape(100, -1)
+        assert np.abs(browser - keras_out).max() <= 1e-4, (name, np.abs(browser - keras_out).max())
+
+
+def _count_messages_to_server(page) -> list:
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(time.perf_counter())))
+    return sent
+
+
+def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_decode(page, app_url):
+    sent = _count_messages_to_server(page)
+    _open(page, app_url + "/Latent_space")
+    pad = page.locator("canvas.lab-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    out = page.locator("canvas.lab-out").first
+    before, frames0 = out.screenshot(), _stats(page)["frames"]
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    drag_start, shots = time.perf_counter(), set()
+    for i in range(40):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.01 * i), box["y"] + box["height"] * (0.3 + 0.008 * i))
+        if i % 10 == 9:
+            shots.add(out.screenshot())                       # the painted pixels keep changing mid-drag
+    during = [t for t in sent if t >= drag_start]
+    frames = _stats(page)["frames"] - frames0
+    page.mouse.up()
+    assert frames >= 20, frames
+    assert during == [], f"{len(during)} websocket messages during the drag"
+    assert len(shots) >= 3 and before not in shots
+    page.wait_for_function("() => window.__latentLab.stats.releases >= 1")
+    time.sleep(0.5)
+    wait_idle(page)
+    readout = page.locator(".lab-readout").inner_text()
+    server = page.locator('[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("decoded at"))')
+    z1, z2 = (float(v) for v in readout.split("(")[1].rstrip(")").split(","))
+    assert f"decoded at ({z1:.2f}, {z2:.2f})" in server.inner_text()
+    live, served = _grey28(out.screenshot()), _grey28(server.locator("img").screenshot())
+    inner = np.s_[1:-1, 1:-1]                                    # the page rounds the picture's corners
+    assert np.abs(live[inner] - served[inner]).max() <= 2, np.abs(live[inner] - served[inner]).max()
+
+
+def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
+    sent = _count_messages_to_server(page)
+    _open(page, app_url + "/Beta_VAE")
+    outs = page.locator("canvas.lab-out")
+    assert outs.count() == 3
+    before = [outs.nth(i).screenshot() for i in range(3)]
+    slider = page.locator(".lab-sliders input").first
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()                                 # after the screenshots: they may scroll
+    frames0 = _stats(page)["frames"]
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    drag_start = time.perf_counter()
+    for i in range(30):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.016 * i), y)
+    during = [t for t in sent if t >= drag_start]
+    frames = _stats(page)["frames"] - frames0
+    page.mouse.up()
+    assert frames >= 15, frames
+    assert during == [], f"{len(during)} websocket messages during the drag"
+    page.wait_for_function("() => window.__latentLab.stats.releases >= 1")
+    time.sleep(0.5)
+    wait_idle(page)
+    after = [outs.nth(i).screenshot() for i in range(3)]
+    assert sum(a != b for a, b in zip(before, after)) >= 2        # β = 1 and 4 use dimension #1; β = 10 too
+    # The released value, decoded on the server side of the same checkpoint, equals the painted picture.
+    from models import analysis
+    from models.inference import load_model
+    from training.samples import load_sample
+    value = float(page.evaluate("() => window.__latentLab.memo['bv-live'].values[0]"))
+    x, y_ = load_sample("mnist")
+    image = x[np.flatnonzero(y_ == 0)[0]]
+    model = load_model("mnist", "vae_dense")
+    expected = analysis.perturb(model, image, {int(analysis.kl_order(model)[0]): value})
+    live = _grey28(outs.nth(0).screenshot())
+    assert np.abs(live - np.round(np.clip(expected, 0, 1) * 255)).max() <= 2
