@@ -33,22 +33,29 @@ def layer_table(model: Autoencoder) -> list[dict]:
         net = getattr(model, part)
         for layer in net.layers:
             shape = layer.output.shape if hasattr(layer, "output") else None
-            rows.append({"network": part, "layer": layer.name, "type": type(layer).__name__,
-                         "output shape": str(tuple(shape[1:])) if shape is not None else "",
-                         "parameters": int(layer.count_params()) if layer.built else 0})
+            rows.append(
+                {
+                    "network": part,
+                    "layer": layer.name,
+                    "type": type(layer).__name__,
+                    "output shape": str(tuple(shape[1:])) if shape is not None else "",
+                    "parameters": int(layer.count_params()) if layer.built else 0,
+                }
+            )
     return rows
 
 
 @dataclass
 class PCADemo:
-    points: np.ndarray          # (m, 3) data
-    codings: np.ndarray         # AE reconstructions in PCA's 2-D coordinates
-    pca_codings: np.ndarray     # PCA projections of the data
+    points: np.ndarray  # (m, 3) data
+    codings: np.ndarray  # AE reconstructions in PCA's 2-D coordinates
+    pca_codings: np.ndarray  # PCA projections of the data
     plane: tuple[np.ndarray, np.ndarray, np.ndarray]  # mesh of the AE's decoder plane
 
 
 def pca_demo(toy: Autoencoder, points: np.ndarray | None = None) -> PCADemo:
     from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+
     p = generate_3d_data(TOY_POINTS, TOY_SEED) if points is None else points
     axes, _, mean = metrics.pca(p, 2)
     rec = toy.reconstruct(p)
@@ -76,27 +83,34 @@ def codings_2d(model: Autoencoder, images: np.ndarray) -> np.ndarray:
 def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
     codes = model.encode(to_model_input(images))
     unit_means = codes.mean(axis=0)
-    return {"activations": codes.ravel(), "unit_means": unit_means,
-            "share_below": float((codes < 0.1).mean()),
-            "share_units_in_band": float(((unit_means >= 0.1) & (unit_means < 0.2)).mean())}
+    return {
+        "activations": codes.ravel(),
+        "unit_means": unit_means,
+        "share_below": float((codes < 0.1).mean()),
+        "share_units_in_band": float(((unit_means >= 0.1) & (unit_means < 0.2)).mean()),
+    }
 
 
 # ---------------------------------------------------------------- denoising page
 
-def denoise_row(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, level: float,
-                seed: int) -> dict[str, tuple[np.ndarray, float, float]]:
+
+def denoise_row(
+    models: dict[str, Autoencoder], clean: np.ndarray, kind: str, level: float, seed: int
+) -> dict[str, tuple[np.ndarray, float, float]]:
     """{key: (image, PSNR, SSIM)} for the noisy input ("noisy"), each denoiser (its name) and the 3×3 median
     filter ("median")."""
     x = to_model_input(clean[None])
     noisy = corrupt(x, kind, level, seed)
-    outputs = {"noisy": noisy, **{n: m.reconstruct(noisy) for n, m in models.items()},
-               "median": median_filter3(noisy)}
-    return {label: (img[0, ..., 0], float(metrics.psnr_per_image(x, img)[0]), float(metrics.ssim_per_image(x, img)[0]))
-            for label, img in outputs.items()}
+    outputs = {"noisy": noisy, **{n: m.reconstruct(noisy) for n, m in models.items()}, "median": median_filter3(noisy)}
+    return {
+        label: (img[0, ..., 0], float(metrics.psnr_per_image(x, img)[0]), float(metrics.ssim_per_image(x, img)[0]))
+        for label, img in outputs.items()
+    }
 
 
-def psnr_curve(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, levels: np.ndarray,
-               seed: int = 0) -> dict[str, list[float]]:
+def psnr_curve(
+    models: dict[str, Autoencoder], clean: np.ndarray, kind: str, levels: np.ndarray, seed: int = 0
+) -> dict[str, list[float]]:
     """Mean PSNR over ``clean`` images at each noise level, for each denoiser, the noisy input and the filter."""
     x = to_model_input(clean)
     curves: dict[str, list[float]] = {"noisy": [], "median": [], **{n: [] for n in models}}
@@ -110,6 +124,7 @@ def psnr_curve(models: dict[str, Autoencoder], clean: np.ndarray, kind: str, lev
 
 
 # ---------------------------------------------------------------- latent-space page
+
 
 def latent_means(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     return model.encode(to_model_input(images))
@@ -146,6 +161,7 @@ def prior_samples(model: VariationalAE, n: int, seed: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- β-VAE page
 
+
 def kl_order(model: VariationalAE) -> np.ndarray:
     """Latent dimensions sorted by their mean KL on the test split (from the card), most used first."""
     kl = np.asarray(model.card.get("metrics", {}).get("kl_per_dim", np.zeros(model.latent_dim)))
@@ -165,14 +181,16 @@ def traversal(model: VariationalAE, image: np.ndarray, dims: np.ndarray, values:
     z0 = latent_means(model, image[None])[0]
     zs = np.repeat(z0[None], len(dims) * len(values), axis=0)
     for r, dim in enumerate(dims):
-        zs[r * len(values):(r + 1) * len(values), dim] = values
+        zs[r * len(values) : (r + 1) * len(values), dim] = values
     return model.decode(zs.astype(np.float32))[..., 0]
 
 
 # ---------------------------------------------------------------- GAN page
 
-def gan_grid(model: GenerativeAdversarial, n: int, seed: int, truncation: float | None,
-             label: int | None = None) -> np.ndarray:
+
+def gan_grid(
+    model: GenerativeAdversarial, n: int, seed: int, truncation: float | None, label: int | None = None
+) -> np.ndarray:
     labels = None if label is None else np.full(n, label)
     return model.generate(model.noise(n, seed, truncation), labels)[..., 0]
 
@@ -186,8 +204,9 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.sin((1 - t) * omega)[:, None] * a + np.sin(t * omega)[:, None] * b) / np.sin(omega)
 
 
-def seed_interpolation(model: GenerativeAdversarial, seed_a: int, seed_b: int, steps: int,
-                       label: int | None = None) -> np.ndarray:
+def seed_interpolation(
+    model: GenerativeAdversarial, seed_a: int, seed_b: int, steps: int, label: int | None = None
+) -> np.ndarray:
     z = slerp(model.noise(1, seed_a)[0], model.noise(1, seed_b)[0], np.linspace(0, 1, steps)).astype(np.float32)
     return model.generate(z, None if label is None else np.full(steps, label))[..., 0]
 
@@ -198,11 +217,18 @@ def all_classes(model: GenerativeAdversarial, seed: int, truncation: float | Non
     return model.generate(z, np.arange(10))[..., 0]
 
 
-def discriminator_scores(model: GenerativeAdversarial, fake: np.ndarray, real: np.ndarray,
-                         real_labels: np.ndarray, fake_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def discriminator_scores(
+    model: GenerativeAdversarial,
+    fake: np.ndarray,
+    real: np.ndarray,
+    real_labels: np.ndarray,
+    fake_labels: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """P(real) the discriminator assigns to generated and to real images."""
-    return (model.discriminate(fake, fake_labels if model.conditional else None),
-            model.discriminate(real, real_labels if model.conditional else None))
+    return (
+        model.discriminate(fake, fake_labels if model.conditional else None),
+        model.discriminate(real, real_labels if model.conditional else None),
+    )
 
 
 def class_shares(classifier: Classifier, images: np.ndarray) -> np.ndarray:
@@ -214,6 +240,7 @@ def progress_frames(png: bytes) -> np.ndarray:
     import io
 
     from PIL import Image
+
     sprite = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
     return sprite.reshape(-1, 56, sprite.shape[1])
 
@@ -221,6 +248,7 @@ def progress_frames(png: bytes) -> np.ndarray:
 def training_timeline(model: GenerativeAdversarial) -> np.ndarray | None:
     """The GAN's per-epoch frames saved beside its checkpoint, or None if there are none (or they are damaged)."""
     from models.checkpoints import checkpoint_paths
+
     path = checkpoint_paths(model.dataset, model.spec.name)["progress"]
     try:
         return progress_frames(path.read_bytes())

@@ -52,8 +52,7 @@ def stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, ker
     image = _image_input()
     h = layers.Flatten()(image)
     h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal")(h)
-    codings = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal",
-                           name="codings")(h)
+    codings = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal", name="codings")(h)
     encoder = keras.Model(image, codings, name="encoder")
     return encoder, _dense_decoder(code_size, (hidden,), "selu", "lecun_normal")
 
@@ -72,8 +71,7 @@ def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.
     """Same shape as the stacked AE, but each decoder layer reuses an encoder kernel, transposed."""
     image = _image_input()
     dense_1 = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal")
-    dense_2 = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal",
-                           name="codings")
+    dense_2 = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal", name="codings")
     encoder = keras.Model(image, dense_2(dense_1(layers.Flatten()(image))), name="encoder")
     z = keras.Input((code_size,), name="codings")
     h = DenseTranspose(hidden, tied_to=dense_2, activation="selu")(z)
@@ -85,8 +83,8 @@ def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.
 def _conv_encoder(code_size: int) -> keras.Model:
     """Strided convolutions down to 7×7×64, then a dense code (cheaper than conv + max-pool here)."""
     image = _image_input()
-    h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(image)   # 14×14×32
-    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)       # 7×7×64
+    h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(image)  # 14×14×32
+    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)  # 7×7×64
     codings = layers.Dense(code_size, name="codings")(layers.Flatten()(h))
     return keras.Model(image, codings, name="encoder")
 
@@ -99,7 +97,7 @@ def _code_to_grid(code_size: int) -> tuple[keras.KerasTensor, keras.KerasTensor]
 def conv_ae_upsampling(code_size: int = 64) -> tuple[keras.Model, keras.Model]:
     """Convolutional AE whose decoder upsamples (nearest neighbour) and then convolves."""
     z, h = _code_to_grid(code_size)
-    h = layers.Conv2D(32, 3, padding="same", activation="relu")(layers.UpSampling2D(2)(h))   # 14×14×32
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(layers.UpSampling2D(2)(h))  # 14×14×32
     out = layers.Conv2D(1, 3, padding="same", activation="sigmoid")(layers.UpSampling2D(2)(h))
     return _conv_encoder(code_size), keras.Model(z, out, name="decoder")
 
@@ -107,7 +105,7 @@ def conv_ae_upsampling(code_size: int = 64) -> tuple[keras.Model, keras.Model]:
 def conv_ae_transpose(code_size: int = 64) -> tuple[keras.Model, keras.Model]:
     """Convolutional AE whose decoder learns its upsampling with strided transposed convolutions."""
     z, h = _code_to_grid(code_size)
-    h = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)      # 14×14×32
+    h = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)  # 14×14×32
     out = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")(h)
     return _conv_encoder(code_size), keras.Model(z, out, name="decoder")
 
@@ -139,8 +137,14 @@ def denoising_conv_ae(filters: int = 32) -> tuple[keras.Model, keras.Model]:
     return encoder, keras.Model(z, out, name="decoder")
 
 
-def sparse_ae(penalty: str, hidden: int = 100, code_size: int = 300, l1: float = 1e-4,
-              kl_weight: float = 0.005, target: float = 0.1) -> tuple[keras.Model, keras.Model]:
+def sparse_ae(
+    penalty: str,
+    hidden: int = 100,
+    code_size: int = 300,
+    l1: float = 1e-4,
+    kl_weight: float = 0.005,
+    target: float = 0.1,
+) -> tuple[keras.Model, keras.Model]:
     """784-100-300 autoencoder with sigmoid codings pushed to sparsity by an L1 or a KL penalty."""
     image = _image_input()
     h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal")(layers.Flatten()(image))

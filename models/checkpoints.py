@@ -22,9 +22,26 @@ from models.registry import get_spec
 CHECKPOINT_DIR = Path(os.environ.get("LATENT_LAB_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
 CARD_FORMAT_VERSION = 1
 CARD_FIELDS = {
-    "format_version", "model", "dataset", "title", "family", "config", "epochs", "seed",
-    "data_source", "data_sha256", "train_seconds", "versions", "parameters", "weights_sha256",
-    "weights_bytes", "metrics", "sample_metrics", "history", "created", "ablation",
+    "format_version",
+    "model",
+    "dataset",
+    "title",
+    "family",
+    "config",
+    "epochs",
+    "seed",
+    "data_source",
+    "data_sha256",
+    "train_seconds",
+    "versions",
+    "parameters",
+    "weights_sha256",
+    "weights_bytes",
+    "metrics",
+    "sample_metrics",
+    "history",
+    "created",
+    "ablation",
 }
 
 
@@ -34,8 +51,11 @@ class CheckpointError(RuntimeError):
 
 def checkpoint_paths(dataset: str, name: str, root: Path | None = None) -> dict[str, Path]:
     folder = Path(root or CHECKPOINT_DIR) / dataset
-    return {"weights": folder / f"{name}.keras", "card": folder / f"{name}.json",
-            "progress": folder / f"{name}.progress.png"}
+    return {
+        "weights": folder / f"{name}.keras",
+        "card": folder / f"{name}.json",
+        "progress": folder / f"{name}.progress.png",
+    }
 
 
 def sha256_file(path: Path) -> str:
@@ -53,22 +73,32 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o644)            # mkstemp creates 0600; checkpoints are meant to be shared
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; checkpoints are meant to be shared
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
-def save_checkpoint(bundle: "keras.Model", card: dict[str, Any], dataset: str, name: str,
-                    progress_png: bytes | None = None, root: Path | None = None) -> dict[str, Path]:
+def save_checkpoint(
+    bundle: keras.Model,
+    card: dict[str, Any],
+    dataset: str,
+    name: str,
+    progress_png: bytes | None = None,
+    root: Path | None = None,
+) -> dict[str, Path]:
     """Write weights, then the progress grid, then the card (last: a card always matches its weights)."""
     paths = checkpoint_paths(dataset, name, root)
     atomic_write(paths["weights"], lambda p: bundle.save(p))
     if progress_png is not None:
         atomic_write(paths["progress"], lambda p: p.write_bytes(progress_png))
-    card = {**card, "weights_sha256": sha256_file(paths["weights"]),
-            "weights_bytes": paths["weights"].stat().st_size, "format_version": CARD_FORMAT_VERSION}
+    card = {
+        **card,
+        "weights_sha256": sha256_file(paths["weights"]),
+        "weights_bytes": paths["weights"].stat().st_size,
+        "format_version": CARD_FORMAT_VERSION,
+    }
     atomic_write(paths["card"], lambda p: p.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n"))
     return paths
 
@@ -95,8 +125,10 @@ def read_card(dataset: str, name: str, root: Path | None = None) -> dict[str, An
         raise CheckpointError(f"Model card {path} is not a JSON object. {hint}")
     version = card.get("format_version")
     if not isinstance(version, int) or version > CARD_FORMAT_VERSION:
-        raise CheckpointError(f"Model card {path} has format version {version!r}; this Latent Lab reads "
-                              f"version {CARD_FORMAT_VERSION}. Update Latent Lab, or: {hint}")
+        raise CheckpointError(
+            f"Model card {path} has format version {version!r}; this Latent Lab reads "
+            f"version {CARD_FORMAT_VERSION}. Update Latent Lab, or: {hint}"
+        )
     unknown = sorted(set(card) - CARD_FIELDS)
     if unknown:
         raise CheckpointError(f"Model card {path} has unknown fields {unknown}. {hint}")
@@ -106,23 +138,29 @@ def read_card(dataset: str, name: str, root: Path | None = None) -> dict[str, An
     return card
 
 
-def load_checkpoint(dataset: str, name: str, root: Path | None = None,
-                    verify_hash: bool = True) -> tuple["keras.Model", dict[str, Any]]:
+def load_checkpoint(
+    dataset: str, name: str, root: Path | None = None, verify_hash: bool = True
+) -> tuple[keras.Model, dict[str, Any]]:
     """Load a bundle with ``safe_mode=True`` after checking its card; one clear error otherwise."""
     import keras  # late: reading cards (the home page) must not wait for TensorFlow
 
     from models import layers as _registered  # noqa: F401  (registers the custom classes)
+
     card = read_card(dataset, name, root)
     path = checkpoint_paths(dataset, name, root)["weights"]
     hint = _rebuild_hint(dataset, name)
     if not path.exists():
         raise CheckpointError(f"Checkpoint {path} is missing (its card is there). {hint}")
     if verify_hash and sha256_file(path) != card["weights_sha256"]:
-        raise CheckpointError(f"Checkpoint {path} does not match its card {path.with_suffix('.json').name} "
-                              f"(different SHA-256): one of them was replaced. {hint}")
+        raise CheckpointError(
+            f"Checkpoint {path} does not match its card {path.with_suffix('.json').name} "
+            f"(different SHA-256): one of them was replaced. {hint}"
+        )
     try:
         bundle = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for a corrupt zip/h5; all mean the same here.
-        raise CheckpointError(f"Checkpoint {path} could not be loaded ({type(err).__name__}: "
-                              f"{str(err).splitlines()[0][:200] if str(err) else ''}). {hint}") from None
+        raise CheckpointError(
+            f"Checkpoint {path} could not be loaded ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:200] if str(err) else ''}). {hint}"
+        ) from None
     return bundle, card

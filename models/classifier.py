@@ -25,7 +25,7 @@ def _block(h, filters: int, convs: int, dropout: float):
 
 def cnn_classifier(num_classes: int = 10) -> keras.Model:
     image = keras.Input(IMAGE_SHAPE, name="image")
-    h = _block(_block(image, 32, 1, 0.1), 64, 2, 0.25)                   # 28 → 14 → 7
+    h = _block(_block(image, 32, 1, 0.1), 64, 2, 0.25)  # 28 → 14 → 7
     h = layers.Flatten()(h)
     features = layers.Dense(128, activation="relu", name=FEATURE_LAYER)(h)
     probs = layers.Dense(num_classes, activation="softmax", name="probs")(layers.Dropout(0.4)(features))

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from models import metrics
-from models.inference import (Autoencoder, Classifier, GenerativeAdversarial, LoadedModel,
-                              VariationalAE, to_model_input)
+from models.inference import Autoencoder, Classifier, GenerativeAdversarial, LoadedModel, VariationalAE, to_model_input
 from models.noise import corrupt
 
 EVAL_SEED = 0
@@ -25,18 +24,19 @@ def evaluate_autoencoder(model: Autoencoder, x: np.ndarray) -> dict:
     noise = model.spec.recipe.noise
     if noise is None:
         x_hat = model.reconstruct(x)
-        result = {"mse": _r(metrics.mse_per_image(x, x_hat).mean()),
-                  "bce": _r(metrics.bce_per_image(x, x_hat).mean())}
+        result = {"mse": _r(metrics.mse_per_image(x, x_hat).mean()), "bce": _r(metrics.bce_per_image(x, x_hat).mean())}
     else:
         noisy = corrupt(x, *noise, seed=EVAL_SEED)
         x_hat = model.reconstruct(noisy)
-        result = {"mse": _r(metrics.mse_per_image(x, x_hat).mean()),
-                  "bce": _r(metrics.bce_per_image(x, x_hat).mean()),
-                  "noise": {"type": noise[0], "level": noise[1]},
-                  "psnr_noisy_db": _r(metrics.psnr_per_image(x, noisy).mean()),
-                  "psnr_denoised_db": _r(metrics.psnr_per_image(x, x_hat).mean()),
-                  "ssim_noisy": _r(metrics.ssim_per_image(x, noisy).mean()),
-                  "ssim_denoised": _r(metrics.ssim_per_image(x, x_hat).mean())}
+        result = {
+            "mse": _r(metrics.mse_per_image(x, x_hat).mean()),
+            "bce": _r(metrics.bce_per_image(x, x_hat).mean()),
+            "noise": {"type": noise[0], "level": noise[1]},
+            "psnr_noisy_db": _r(metrics.psnr_per_image(x, noisy).mean()),
+            "psnr_denoised_db": _r(metrics.psnr_per_image(x, x_hat).mean()),
+            "ssim_noisy": _r(metrics.ssim_per_image(x, noisy).mean()),
+            "ssim_denoised": _r(metrics.ssim_per_image(x, x_hat).mean()),
+        }
         result["psnr_gain_db"] = _r(result["psnr_denoised_db"] - result["psnr_noisy_db"])
     if "sparse" in model.spec.tags:
         result["sparsity"] = metrics.sparsity_stats(model.encode(x))
@@ -54,26 +54,34 @@ def evaluate_vae(model: VariationalAE, x: np.ndarray) -> dict:
     kl = kl_dims.sum(axis=1)
     kl_mean = kl_dims.mean(axis=0)
     x_mean = model.decode(z_mean)
-    return {"neg_elbo": _r((nll + kl).mean()), "reconstruction_nll": _r(nll.mean()), "kl": _r(kl.mean()),
-            "kl_per_dim": [_r(v) for v in kl_mean], "active_dims": metrics.active_dimensions(kl_mean),
-            "mse": _r(metrics.mse_per_image(x, x_mean).mean()),
-            "bce": _r(metrics.bce_per_image(x, x_mean).mean())}
+    return {
+        "neg_elbo": _r((nll + kl).mean()),
+        "reconstruction_nll": _r(nll.mean()),
+        "kl": _r(kl.mean()),
+        "kl_per_dim": [_r(v) for v in kl_mean],
+        "active_dims": metrics.active_dimensions(kl_mean),
+        "mse": _r(metrics.mse_per_image(x, x_mean).mean()),
+        "bce": _r(metrics.bce_per_image(x, x_mean).mean()),
+    }
 
 
-def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, classifier: Classifier,
-                 n: int) -> dict:
+def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, classifier: Classifier, n: int) -> dict:
     """Fréchet distance to ``x`` in the classifier's feature space, class coverage and confidence."""
     labels = np.arange(n) % 10 if model.conditional else None
     fake = model.generate(model.noise(n, EVAL_SEED), labels)
     probs = classifier.probabilities(fake)
     shares = metrics.class_histogram(probs.argmax(axis=1))
-    result = {"frechet_distance": _r(metrics.frechet_distance(classifier.features(fake), classifier.features(x))),
-              "class_shares": [_r(s) for s in shares], "min_class_share": _r(shares.min()),
-              "classes_covered_5pct": int((shares >= 0.05).sum()),
-              "mean_confidence": _r(probs.max(axis=1).mean()), "generated": n,
-              "confident_share": _r(metrics.confident_share(probs)),
-              "d_real_mean": _r(model.discriminate(x, y if model.conditional else None).mean()),
-              "d_fake_mean": _r(model.discriminate(fake, labels).mean())}
+    result = {
+        "frechet_distance": _r(metrics.frechet_distance(classifier.features(fake), classifier.features(x))),
+        "class_shares": [_r(s) for s in shares],
+        "min_class_share": _r(shares.min()),
+        "classes_covered_5pct": int((shares >= 0.05).sum()),
+        "mean_confidence": _r(probs.max(axis=1).mean()),
+        "generated": n,
+        "confident_share": _r(metrics.confident_share(probs)),
+        "d_real_mean": _r(model.discriminate(x, y if model.conditional else None).mean()),
+        "d_fake_mean": _r(model.discriminate(fake, labels).mean()),
+    }
     if model.conditional:
         hits = probs.argmax(axis=1) == labels
         per_class = [hits[labels == c].mean() for c in range(10)]
@@ -85,11 +93,15 @@ def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, cla
 
 def linear_subspace_angles(model: Autoencoder, data: np.ndarray) -> dict:
     """Principal angles between the linear decoder's span and PCA's top-k axes of ``data``."""
-    kernel = np.asarray(model.decoder.get_layer(index=1).kernel)        # (k, d): rows span the output
+    kernel = np.asarray(model.decoder.get_layer(index=1).kernel)  # (k, d): rows span the output
     axes, variance, _ = metrics.pca(data, kernel.shape[0])
     angles = metrics.principal_angles_deg(kernel.T, axes)
-    return {"principal_angles_deg": [_r(a) for a in angles], "max_angle_deg": _r(angles.max()),
-            "mean_angle_deg": _r(angles.mean()), "pca_explained_variance": [_r(v) for v in variance]}
+    return {
+        "principal_angles_deg": [_r(a) for a in angles],
+        "max_angle_deg": _r(angles.max()),
+        "mean_angle_deg": _r(angles.mean()),
+        "pca_explained_variance": [_r(v) for v in variance],
+    }
 
 
 def evaluate_points(model: Autoencoder, points: np.ndarray) -> dict:
@@ -98,11 +110,19 @@ def evaluate_points(model: Autoencoder, points: np.ndarray) -> dict:
     rec = model.reconstruct(p)
     axes, _, mean = metrics.pca(p, 2)
     pca_rec = (p - mean) @ axes @ axes.T + mean
-    return {"mse": _r(((p - rec) ** 2).mean()), "pca_mse": _r(((p - pca_rec) ** 2).mean()),
-            **linear_subspace_angles(model, p)}
+    return {
+        "mse": _r(((p - rec) ** 2).mean()),
+        "pca_mse": _r(((p - pca_rec) ** 2).mean()),
+        **linear_subspace_angles(model, p),
+    }
 
 
-def evaluate(model: LoadedModel, x: np.ndarray, y: np.ndarray, classifier: Classifier | None = None,
-             n_generated: int | None = None) -> dict:
+def evaluate(
+    model: LoadedModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    classifier: Classifier | None = None,
+    n_generated: int | None = None,
+) -> dict:
     """Card metrics for any family on images ``x`` (uint8) with labels ``y``."""
     return model.evaluate(x, y, classifier, n_generated)

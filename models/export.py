@@ -41,8 +41,9 @@ def decoder_spec(decoder: keras.Model) -> tuple[list[dict], np.ndarray]:
         if kind == "Dense":
             kernel, *rest = (np.asarray(w, np.float32) for w in layer.get_weights())
             bias = rest[0] if rest else np.zeros(kernel.shape[1], np.float32)
-            layers_out.append({"type": "dense", "in": kernel.shape[0], "out": kernel.shape[1],
-                               "activation": _activation(layer)})
+            layers_out.append(
+                {"type": "dense", "in": kernel.shape[0], "out": kernel.shape[1], "activation": _activation(layer)}
+            )
             blobs += [kernel.ravel(), bias]
             shape = (kernel.shape[1],)
         elif kind == "Reshape":
@@ -58,16 +59,23 @@ def decoder_spec(decoder: keras.Model) -> tuple[list[dict], np.ndarray]:
             h, w, c = shape
             out_c = kernel.shape[3] if kind == "Conv2D" else kernel.shape[2]
             shape = (h * s, w * s, out_c) if kind == "Conv2DTranspose" else (-(-h // s), -(-w // s), out_c)
-            layers_out.append({"type": "conv2d" if kind == "Conv2D" else "conv2d_transpose", "k": int(kernel.shape[0]),
-                               "stride": s, "in_shape": [h, w, c], "out_shape": list(shape),
-                               "activation": _activation(layer)})
+            layers_out.append(
+                {
+                    "type": "conv2d" if kind == "Conv2D" else "conv2d_transpose",
+                    "k": int(kernel.shape[0]),
+                    "stride": s,
+                    "in_shape": [h, w, c],
+                    "out_shape": list(shape),
+                    "activation": _activation(layer),
+                }
+            )
             blobs += [kernel.ravel(), bias]
         elif kind == "UpSampling2D":
             f = int(layer.get_config()["size"][0])
             h, w, c = shape
             shape = (h * f, w * f, c)
             layers_out.append({"type": "upsampling2d", "factor": f, "in_shape": [h, w, c]})
-        elif kind == "BatchNormalization":      # inference mode: one scale and shift per channel
+        elif kind == "BatchNormalization":  # inference mode: one scale and shift per channel
             cfg = layer.get_config()
             gamma, beta, mean, var = (np.asarray(w, np.float32) for w in layer.get_weights())
             scale = gamma / np.sqrt(var + cfg["epsilon"])
@@ -88,8 +96,12 @@ def to_payload(layers: list[dict], weights: np.ndarray) -> dict:
     """What the browser receives: the layers, the weights as base64 of little-endian float32, and the
     weights' SHA-256 (the browser caches decoders by it)."""
     raw = weights.astype("<f4").tobytes()
-    return {"layers": layers, "weights": base64.b64encode(raw).decode("ascii"), "size": int(weights.size),
-            "sha": hashlib.sha256(raw).hexdigest()[:16]}
+    return {
+        "layers": layers,
+        "weights": base64.b64encode(raw).decode("ascii"),
+        "size": int(weights.size),
+        "sha": hashlib.sha256(raw).hexdigest()[:16],
+    }
 
 
 def _act(x: np.ndarray, name: str) -> np.ndarray:
@@ -118,7 +130,7 @@ def forward(layers: list[dict], weights: np.ndarray, z: np.ndarray) -> np.ndarra
 
     def take(n, shape):
         nonlocal pos
-        out = weights[pos:pos + n].reshape(shape).astype(np.float64)
+        out = weights[pos : pos + n].reshape(shape).astype(np.float64)
         pos += n
         return out
 
@@ -136,7 +148,7 @@ def forward(layers: list[dict], weights: np.ndarray, z: np.ndarray) -> np.ndarra
             kernel = take(k * k * c * oc, (k, k, oc, c) if transpose else (k, k, c, oc))
             bias = take(oc, (oc,))
             out = np.zeros((len(x), oh, ow, oc))
-            if transpose:      # scatter each input pixel through the kernel
+            if transpose:  # scatter each input pixel through the kernel
                 p = _same_pad(k, s, h, True)
                 for i in range(h):
                     for j in range(w):

@@ -32,7 +32,7 @@ def _generator_body(h, width: int):
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
     h = layers.Reshape((7, 7, 2 * width))(h)
     h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))                     # 14×14
+    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))  # 14×14
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(h)  # 28×28
 
 
@@ -60,8 +60,7 @@ def conditional_gan(noise_dim: int = 64, width: int = 32, embed_dim: int = 16) -
     z = keras.Input((noise_dim,), name="z")
     label = keras.Input((1,), dtype="int32", name="label")
     label_code = layers.Flatten()(layers.Embedding(NUM_CLASSES, embed_dim)(label))
-    generator = keras.Model([z, label], _generator_body(layers.Concatenate()([z, label_code]), width),
-                            name="generator")
+    generator = keras.Model([z, label], _generator_body(layers.Concatenate()([z, label_code]), width), name="generator")
     image = keras.Input(IMAGE_SHAPE, name="image")
     d_label = keras.Input((1,), dtype="int32", name="label")
     label_plane = layers.Reshape(IMAGE_SHAPE)(layers.Embedding(NUM_CLASSES, 28 * 28)(d_label))
@@ -87,9 +86,18 @@ class GAN(keras.Model):
     discriminator read the asked class in its fakes).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_dim: int,
-                 conditional: bool = False, seed: int = 0, ema_decay: float = 0.0,
-                 label_smoothing: float = 0.0, aux_weight: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        noise_dim: int,
+        conditional: bool = False,
+        seed: int = 0,
+        ema_decay: float = 0.0,
+        label_smoothing: float = 0.0,
+        aux_weight: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.noise_dim, self.conditional = noise_dim, conditional
@@ -141,15 +149,18 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logit, real_classes = self._discriminate(real, labels, training=True)
             fake_logit, _ = self._discriminate(fake, labels, training=True)
-            d_loss = (self.bce(ops.full_like(real_logit, self.real_target), real_logit)
-                      + self.bce(ops.zeros_like(fake_logit), fake_logit)
-                      + self._aux_loss(real_classes, labels))
+            d_loss = (
+                self.bce(ops.full_like(real_logit, self.real_target), real_logit)
+                + self.bce(ops.zeros_like(fake_logit), fake_logit)
+                + self._aux_loss(real_classes, labels)
+            )
         d_weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
         # 2. Generator: make the discriminator say "real" (and read the asked class) on fresh fakes.
         with tf.GradientTape() as tape:
-            fake_logit, fake_classes = self._discriminate(self._generate(batch, labels, training=True), labels,
-                                                          training=True)
+            fake_logit, fake_classes = self._discriminate(
+                self._generate(batch, labels, training=True), labels, training=True
+            )
             g_loss = self.bce(ops.ones_like(fake_logit), fake_logit) + self._aux_loss(fake_classes, labels)
         g_weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
@@ -157,8 +168,12 @@ class GAN(keras.Model):
         if self.ema_generator is not None:
             for ema, current in zip(self.ema_generator.weights, self.generator.weights):
                 ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * current)
-        updates = [("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(ops.sigmoid(real_logit))),
-                   ("d_fake", ops.mean(ops.sigmoid(fake_logit)))]
+        updates = [
+            ("d_loss", d_loss),
+            ("g_loss", g_loss),
+            ("d_real", ops.mean(ops.sigmoid(real_logit))),
+            ("d_fake", ops.mean(ops.sigmoid(fake_logit))),
+        ]
         if "aux_accuracy" in self.trackers and fake_classes is not None:
             hits = ops.equal(ops.argmax(fake_classes, axis=-1), ops.cast(ops.reshape(labels, (-1,)), "int64"))
             updates.append(("aux_accuracy", ops.mean(ops.cast(hits, "float32"))))

@@ -26,7 +26,7 @@ def grid(images: np.ndarray, cols: int, pad: int = 2, pad_value: int = 40) -> np
     out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad), pad_value, np.uint8)
     for i, img in enumerate(x):
         r, c = divmod(i, cols)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = img
+        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = img
     return out
 
 

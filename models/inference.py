@@ -33,8 +33,12 @@ def _run(model: keras.Model, inputs, batch: int = 2048) -> Any:
     first = inputs[0] if isinstance(inputs, list) else inputs
     if len(first) <= batch:
         return model.predict_on_batch(inputs)
-    parts = [model.predict_on_batch([a[i:i + batch] for a in inputs] if isinstance(inputs, list)
-                                    else inputs[i:i + batch]) for i in range(0, len(first), batch)]
+    parts = [
+        model.predict_on_batch(
+            [a[i : i + batch] for a in inputs] if isinstance(inputs, list) else inputs[i : i + batch]
+        )
+        for i in range(0, len(first), batch)
+    ]
     if isinstance(parts[0], (list, tuple)):
         return [np.concatenate(p) for p in zip(*parts)]
     return np.concatenate(parts)
@@ -45,6 +49,7 @@ class LoadedModel:
     """One model family's interface: every family answers the same calls (``encode`` returns one array,
     ``warm_up``, ``evaluate``), so no caller asks which family it holds. What the app needs to know of a
     family without TensorFlow is ``models.registry.FAMILIES``."""
+
     spec: ModelSpec
     dataset: str
     card: dict
@@ -53,8 +58,9 @@ class LoadedModel:
     def warm_up(self) -> None:
         """Trace the compiled predict functions once, so the first slider move is already fast."""
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray, classifier: "Classifier | None" = None,
-                 n_generated: int | None = None) -> dict:
+    def evaluate(
+        self, x: np.ndarray, y: np.ndarray, classifier: Classifier | None = None, n_generated: int | None = None
+    ) -> dict:
         """Card metrics on images ``x`` (uint8) with labels ``y`` (see ``models/evaluation.py``)."""
         raise NotImplementedError
 
@@ -76,6 +82,7 @@ class Autoencoder(LoadedModel):
 
     def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
         from models.evaluation import evaluate_autoencoder
+
         return evaluate_autoencoder(self, x)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
@@ -105,6 +112,7 @@ class VariationalAE(Autoencoder):
 
     def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
         from models.evaluation import evaluate_vae
+
         return evaluate_vae(self, x)
 
 
@@ -149,6 +157,7 @@ class GenerativeAdversarial(LoadedModel):
 
     def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
         from models.evaluation import evaluate_gan
+
         if classifier is None:
             raise ValueError("scoring a GAN needs the dataset's classifier; train it first")
         return evaluate_gan(self, x, y, classifier, n_generated or len(x))
@@ -173,8 +182,7 @@ class Classifier(LoadedModel):
         return {"accuracy": float(round(float((self.probabilities(x).argmax(axis=1) == y).mean()), 7))}
 
 
-_WRAPPERS = {"autoencoder": Autoencoder, "vae": VariationalAE, "gan": GenerativeAdversarial,
-             "classifier": Classifier}
+_WRAPPERS = {"autoencoder": Autoencoder, "vae": VariationalAE, "gan": GenerativeAdversarial, "classifier": Classifier}
 
 
 def wrap(spec: ModelSpec, dataset: str, bundle: keras.Model, card: dict) -> LoadedModel:

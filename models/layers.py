@@ -21,8 +21,7 @@ class DenseTranspose(keras.layers.Layer):
     loading, the layer owns a copy of the (identical) kernel and gives identical outputs.
     """
 
-    def __init__(self, units: int, tied_to: keras.layers.Dense | None = None,
-                 activation=None, **kwargs):
+    def __init__(self, units: int, tied_to: keras.layers.Dense | None = None, activation=None, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         self.activation = keras.activations.get(activation)
@@ -32,8 +31,9 @@ class DenseTranspose(keras.layers.Layer):
     def build(self, input_shape):
         input_dim = int(input_shape[-1])
         if self._tied_to is None:
-            self.own_kernel = self.add_weight(name="kernel", shape=(self.units, input_dim),
-                                              initializer="glorot_uniform")
+            self.own_kernel = self.add_weight(
+                name="kernel", shape=(self.units, input_dim), initializer="glorot_uniform"
+            )
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
 
     @property
@@ -55,8 +55,7 @@ class DenseTranspose(keras.layers.Layer):
         self.bias.assign(store["1"])
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": keras.activations.serialize(self.activation)}
+        return {**super().get_config(), "units": self.units, "activation": keras.activations.serialize(self.activation)}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -163,5 +162,6 @@ def bernoulli_kl(p, q):
     return p * ops.log(p / q) + (1.0 - p) * ops.log((1.0 - p) / (1.0 - q))
 
 
-CUSTOM_OBJECTS = {cls.__name__: cls for cls in (
-    DenseTranspose, Sampling, ClippedGaussianNoise, MaskingNoise, KLSparsity)}
+CUSTOM_OBJECTS = {
+    cls.__name__: cls for cls in (DenseTranspose, Sampling, ClippedGaussianNoise, MaskingNoise, KLSparsity)
+}

@@ -11,7 +11,7 @@ EPS = 1e-7
 def mse_per_image(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Mean squared error of each image (first axis) over all its pixels."""
     diff = np.asarray(x, np.float64) - np.asarray(y, np.float64)
-    return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
+    return (diff**2).reshape(len(diff), -1).mean(axis=1)
 
 
 def bce_per_image(x: np.ndarray, x_hat: np.ndarray, reduce: str = "mean") -> np.ndarray:
@@ -30,15 +30,15 @@ def psnr_per_image(clean: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 def _gaussian_window(size: int = 7, sigma: float = 1.5) -> np.ndarray:
     ax = np.arange(size) - (size - 1) / 2
-    g = np.exp(-(ax ** 2) / (2 * sigma ** 2))
+    g = np.exp(-(ax**2) / (2 * sigma**2))
     return g / g.sum()
 
 
 def _filter_valid(img: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Separable 'valid' convolution over the last two axes."""
     k = len(window)
-    rows = sum(window[i] * img[..., i:img.shape[-2] - k + 1 + i, :] for i in range(k))
-    return sum(window[i] * rows[..., :, i:img.shape[-1] - k + 1 + i] for i in range(k))
+    rows = sum(window[i] * img[..., i : img.shape[-2] - k + 1 + i, :] for i in range(k))
+    return sum(window[i] * rows[..., :, i : img.shape[-1] - k + 1 + i] for i in range(k))
 
 
 def ssim_per_image(clean: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -47,12 +47,12 @@ def ssim_per_image(clean: np.ndarray, other: np.ndarray) -> np.ndarray:
     x = x[..., 0] if x.ndim == 4 else x
     y = np.asarray(other, np.float64).reshape(x.shape)
     w = _gaussian_window()
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    c1, c2 = 0.01**2, 0.03**2
     mx, my = _filter_valid(x, w), _filter_valid(y, w)
-    sxx = _filter_valid(x * x, w) - mx ** 2
-    syy = _filter_valid(y * y, w) - my ** 2
+    sxx = _filter_valid(x * x, w) - mx**2
+    syy = _filter_valid(y * y, w) - my**2
     sxy = _filter_valid(x * y, w) - mx * my
-    ssim = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
+    ssim = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2))
     return ssim.reshape(len(x), -1).mean(axis=1)
 
 
@@ -60,7 +60,7 @@ def gaussian_kl_per_dim(z_mean: np.ndarray, z_log_var: np.ndarray) -> np.ndarray
     """KL(N(mean, exp(log_var)) ‖ N(0, 1)) for each sample and latent dimension, in nats."""
     m = np.asarray(z_mean, np.float64)
     lv = np.asarray(z_log_var, np.float64)
-    return 0.5 * (np.exp(lv) + m ** 2 - 1.0 - lv)
+    return 0.5 * (np.exp(lv) + m**2 - 1.0 - lv)
 
 
 def active_dimensions(kl_per_dim_mean: np.ndarray, threshold: float = 0.01) -> int:

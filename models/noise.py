@@ -36,6 +36,6 @@ def median_filter3(x: np.ndarray) -> np.ndarray:
         img = img[..., 0]
     padded = np.pad(img, ((0, 0), (1, 1), (1, 1)), mode="edge")
     h, w = img.shape[1:]
-    shifts = [padded[:, i:i + h, j:j + w] for i in range(3) for j in range(3)]
+    shifts = [padded[:, i : i + h, j : j + w] for i in range(3) for j in range(3)]
     out = np.median(np.stack(shifts, axis=0), axis=0)
     return out[..., None] if squeeze else out

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024          # matches server.maxUploadSize in .streamlit/config.toml
-MAX_PIXELS = 25_000_000                      # above this an upload is treated as a decompression bomb
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # matches server.maxUploadSize in .streamlit/config.toml
+MAX_PIXELS = 25_000_000  # above this an upload is treated as a decompression bomb
 INK_THRESHOLD = 0.15
 
 
@@ -40,9 +40,9 @@ class ImageInputError(ValueError):
 
 @dataclass
 class Preprocessed:
-    image: np.ndarray                        # (28, 28) uint8, light ink on black
-    original: np.ndarray                     # the upload as 8-bit grayscale, for display
-    notes: list[Note] = field(default_factory=list)   # conversions we made, shown to the user
+    image: np.ndarray  # (28, 28) uint8, light ink on black
+    original: np.ndarray  # the upload as 8-bit grayscale, for display
+    notes: list[Note] = field(default_factory=list)  # conversions we made, shown to the user
 
 
 def _open(data: bytes) -> Image.Image:
@@ -50,7 +50,9 @@ def _open(data: bytes) -> Image.Image:
         raise ImageInputError("empty", "The file is empty (0 bytes).")
     if len(data) > MAX_UPLOAD_BYTES:
         size, limit = round(len(data) / 1e6, 1), round(MAX_UPLOAD_BYTES / 1e6)
-        raise ImageInputError("file_too_big", f"The file is {size} MB; the limit is {limit} MB.", size=size, limit=limit)
+        raise ImageInputError(
+            "file_too_big", f"The file is {size} MB; the limit is {limit} MB.", size=size, limit=limit
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -58,23 +60,33 @@ def _open(data: bytes) -> Image.Image:
             width, height = img.size
             if width * height > MAX_PIXELS:
                 limit = MAX_PIXELS // 1_000_000
-                raise ImageInputError("too_many_pixels", f"The image is {width}×{height} pixels: too large (the "
-                                      f"limit is {limit} megapixels). Scale it down first.", width=width,
-                                      height=height, limit=limit)
+                raise ImageInputError(
+                    "too_many_pixels",
+                    f"The image is {width}×{height} pixels: too large (the "
+                    f"limit is {limit} megapixels). Scale it down first.",
+                    width=width,
+                    height=height,
+                    limit=limit,
+                )
             if getattr(img, "n_frames", 1) > 1:
-                raise ImageInputError("animated", f"The image is animated ({img.n_frames} frames); upload a single "
-                                      "frame.", frames=img.n_frames)
+                raise ImageInputError(
+                    "animated",
+                    f"The image is animated ({img.n_frames} frames); upload a single frame.",
+                    frames=img.n_frames,
+                )
             img.load()
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageInputError("bomb", "The image is too large to decode safely (a decompression bomb?). "
-                              "Scale it down first.") from None
+        raise ImageInputError(
+            "bomb", "The image is too large to decode safely (a decompression bomb?). Scale it down first."
+        ) from None
     except Image.UnidentifiedImageError:
         raise ImageInputError("unreadable", "This is not an image Latent Lab can read; upload a PNG or JPEG.") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise ImageInputError("damaged", f"The image is damaged or truncated and cannot be decoded ({err}).",
-                              detail=str(err)) from None
+        raise ImageInputError(
+            "damaged", f"The image is damaged or truncated and cannot be decoded ({err}).", detail=str(err)
+        ) from None
     return img
 
 
@@ -117,22 +129,22 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
     ink /= ink.max()
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
     cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
-    crop = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = crop.shape
     scale = 20.0 / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.LANCZOS), np.float64)
     frame = np.zeros((28, 28))
     top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
-    frame[top: top + size[1], left: left + size[0]] = small
+    frame[top : top + size[1], left : left + size[0]] = small
     # Shift so the centre of mass sits at the centre of the frame, as MNIST did.
     total = frame.sum()
     cy = (frame.sum(axis=1) * np.arange(28)).sum() / total
     cx = (frame.sum(axis=0) * np.arange(28)).sum() / total
     dy, dx = int(round(13.5 - cy)), int(round(13.5 - cx))
     shifted = np.zeros_like(frame)
-    src = frame[max(0, -dy): 28 - max(0, dy), max(0, -dx): 28 - max(0, dx)]
-    shifted[max(0, dy): max(0, dy) + src.shape[0], max(0, dx): max(0, dx) + src.shape[1]] = src
+    src = frame[max(0, -dy) : 28 - max(0, dy), max(0, -dx) : 28 - max(0, dx)]
+    shifted[max(0, dy) : max(0, dy) + src.shape[0], max(0, dx) : max(0, dx) + src.shape[1]] = src
     return np.clip(shifted, 0, 255).round().astype(np.uint8)
 
 

@@ -16,16 +16,17 @@ DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASE
 @dataclass(frozen=True)
 class Recipe:
     """How a model is trained. Every field is written into the model card."""
-    epochs: int                        # full passes over the 60,000 training images
+
+    epochs: int  # full passes over the 60,000 training images
     batch_size: int = 128
-    optimizer: str = "adam"            # any keras.optimizers name
+    optimizer: str = "adam"  # any keras.optimizers name
     learning_rate: float = 1e-3
-    loss: str = "mse"                  # autoencoders only; VAEs/GANs define their own
+    loss: str = "mse"  # autoencoders only; VAEs/GANs define their own
     noise: tuple[str, float] | None = None  # denoisers: (corruption, level) applied while training
-    beta: float = 1.0                  # VAEs: weight of the KL term
+    beta: float = 1.0  # VAEs: weight of the KL term
     d_learning_rate: float | None = None  # GANs: the discriminator's rate (TTUR); None = learning_rate
-    ema_decay: float = 0.0             # GANs: EMA of the generator's weights (0 = off); the EMA one ships
-    label_smoothing: float = 0.0       # GANs: one-sided, real target = 1 - label_smoothing
+    ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
+    label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
     seed: int = 42
 
 
@@ -33,6 +34,7 @@ class Recipe:
 class Builder:
     """A network builder named by ``"module:function"``: importing the registry needs no TensorFlow,
     so the home page can list models before any model code is loaded."""
+
     target: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
@@ -53,33 +55,38 @@ class Family:
     The family's behaviour (encode, warm up, evaluate) is its wrapper class in ``models/inference.py``;
     how it trains is ``training.recipes.FIT[name]``.
     """
+
     name: str
-    key_metrics: tuple[tuple[str, str], ...]   # (card metric, format) the home page shows; label: metric.<key>
-    judged: bool = False                       # scored by the dataset's classifier (the GANs)
-    resumable: bool = False                    # trains epoch by epoch with a saved run state (--resume)
+    key_metrics: tuple[tuple[str, str], ...]  # (card metric, format) the home page shows; label: metric.<key>
+    judged: bool = False  # scored by the dataset's classifier (the GANs)
+    resumable: bool = False  # trains epoch by epoch with a saved run state (--resume)
 
 
 FAMILIES = {
     "autoencoder": Family("autoencoder", (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))),
     "vae": Family("vae", (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
-    "gan": Family("gan", (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
-                  judged=True, resumable=True),
+    "gan": Family(
+        "gan",
+        (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
+        judged=True,
+        resumable=True,
+    ),
     "classifier": Family("classifier", (("accuracy", "{:.2%}"),)),
 }
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    name: str                          # registry key, checkpoint file stem, CLI argument
-    title: str                         # what the app shows
-    family: str                        # autoencoder | vae | gan | classifier
-    build: Builder                     # returns the networks (see models/*.py)
+    name: str  # registry key, checkpoint file stem, CLI argument
+    title: str  # what the app shows
+    family: str  # autoencoder | vae | gan | classifier
+    build: Builder  # returns the networks (see models/*.py)
     recipe: Recipe
-    summary: str                       # one sentence for the home page
+    summary: str  # one sentence for the home page
     datasets: tuple[str, ...] = IMAGE_DATASETS
     tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"
-    noise_dim: int | None = None       # GANs: size of the generator's noise input
-    conditional: bool = False          # GANs: the generator and discriminator also read a class label
+    noise_dim: int | None = None  # GANs: size of the generator's noise input
+    conditional: bool = False  # GANs: the generator and discriminator also read a class label
 
     @property
     def kind(self) -> Family:
@@ -97,61 +104,180 @@ GAN_RECIPE = Recipe(epochs=16, learning_rate=2e-4, ema_decay=0.999, label_smooth
 CGAN_RECIPE = Recipe(epochs=12, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 
 _SPECS = [
-    ModelSpec("classifier", "CNN classifier", "classifier", Builder("models.classifier:cnn_classifier"),
-              Recipe(epochs=10), "Scores generated images and labels reconstructions."),
-    ModelSpec("linear_ae_3d", "Linear AE on 3-D points", "autoencoder", Builder("models.autoencoders:linear_ae_3d"),
-              Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
-              "The course's toy: 3-D points projected onto the plane PCA finds.",
-              datasets=(TOY_DATASET,), tags=("pca",)),
-    ModelSpec("linear_ae", "Linear AE (= PCA)", "autoencoder", Builder("models.autoencoders:linear_ae", kwargs={"code_size": 16}),
-              Recipe(epochs=12), "No activations: it learns PCA's top-16 subspace.", tags=("reconstruction",)),
-    ModelSpec("stacked_ae", "Stacked dense AE", "autoencoder", Builder("models.autoencoders:stacked_ae"),
-              Recipe(epochs=30), "784-100-30 SELU encoder, mirrored decoder.", tags=("reconstruction",)),
-    ModelSpec("tied_ae", "Tied-weights AE", "autoencoder", Builder("models.autoencoders:tied_ae"),
-              Recipe(epochs=30, learning_rate=3e-3, loss="binary_crossentropy"),
-              "The decoder reuses the encoder's kernels, transposed: half the weights.",
-              tags=("reconstruction",)),
-    ModelSpec("conv_ae_upsampling", "Conv AE (upsampling)", "autoencoder", Builder("models.autoencoders:conv_ae_upsampling"),
-              Recipe(epochs=10), "Conv encoder, 64-value code; decoder upsamples then convolves.",
-              tags=("reconstruction",)),
-    ModelSpec("conv_ae_transpose", "Conv AE (transposed conv)", "autoencoder", Builder("models.autoencoders:conv_ae_transpose"),
-              Recipe(epochs=10), "Same encoder; decoder learns its upsampling with transposed convolutions.",
-              tags=("reconstruction",)),
-    ModelSpec("recurrent_ae", "Recurrent (LSTM) AE", "autoencoder", Builder("models.autoencoders:recurrent_ae"),
-              Recipe(epochs=24), "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
-              tags=("reconstruction",)),
-    ModelSpec("denoising_gaussian", "Denoising AE (Gaussian)", "autoencoder", Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
-              Recipe(epochs=8, loss="binary_crossentropy", noise=("gaussian", 0.55)),
-              "Trained to undo Gaussian noise of σ = 0.55.",
-              tags=("denoising",)),
-    ModelSpec("denoising_masking", "Denoising AE (dropout)", "autoencoder", Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
-              Recipe(epochs=8, loss="binary_crossentropy", noise=("masking", 0.5)),
-              "Trained to fill in images with half the pixels dropped.",
-              tags=("denoising",)),
-    ModelSpec("sparse_l1", "Sparse AE (L1)", "autoencoder", Builder("models.autoencoders:sparse_ae", ("l1",)),
-              Recipe(epochs=25), "300 sigmoid codings with an L1 activity penalty.",
-              tags=("reconstruction", "sparse")),
-    ModelSpec("sparse_kl", "Sparse AE (KL)", "autoencoder", Builder("models.autoencoders:sparse_ae", ("kl",)),
-              Recipe(epochs=25), "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
-              tags=("reconstruction", "sparse")),
-    ModelSpec("vae_dense", "Dense VAE (10-D), β = 1", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
-              Recipe(epochs=20, beta=1.0), "A 10-D latent for sample quality; also the β = 1 β-VAE.",
-              tags=("beta",)),
-    ModelSpec("beta_vae_4", "β-VAE, β = 4", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
-              Recipe(epochs=20, beta=4.0), "Same network; the KL term weighs 4×.", tags=("beta",)),
-    ModelSpec("beta_vae_10", "β-VAE, β = 10", "vae", Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
-              Recipe(epochs=20, beta=10.0), "Same network; the KL term weighs 10×.", tags=("beta",)),
-    ModelSpec("vae_conv_2d", "Conv VAE (2-D latent)", "vae", Builder("models.vae:conv_vae", kwargs={"latent_dim": 2}),
-              Recipe(epochs=16), "A 2-D latent you can draw as a map and sample.", tags=("map",)),
-    ModelSpec("ae_2d", "Plain AE (2-D code)", "autoencoder", Builder("models.autoencoders:dense_ae",
-                                                                          kwargs={"hidden": (128, 64), "code_size": 2}),
-              Recipe(epochs=20), "A deterministic 2-D code: the map the VAE's is compared with.", tags=("map",)),
-    ModelSpec("dcgan", "DCGAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": GAN_NOISE_DIM}),
-              GAN_RECIPE, "Generates images from 64-D noise.", tags=("gan",), noise_dim=GAN_NOISE_DIM),
-    ModelSpec("cgan", "Conditional GAN", "gan",
-              Builder("models.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM}),
-              CGAN_RECIPE, "Generates an image of the class you ask for.", tags=("gan",),
-              noise_dim=GAN_NOISE_DIM, conditional=True),
+    ModelSpec(
+        "classifier",
+        "CNN classifier",
+        "classifier",
+        Builder("models.classifier:cnn_classifier"),
+        Recipe(epochs=10),
+        "Scores generated images and labels reconstructions.",
+    ),
+    ModelSpec(
+        "linear_ae_3d",
+        "Linear AE on 3-D points",
+        "autoencoder",
+        Builder("models.autoencoders:linear_ae_3d"),
+        Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
+        "The course's toy: 3-D points projected onto the plane PCA finds.",
+        datasets=(TOY_DATASET,),
+        tags=("pca",),
+    ),
+    ModelSpec(
+        "linear_ae",
+        "Linear AE (= PCA)",
+        "autoencoder",
+        Builder("models.autoencoders:linear_ae", kwargs={"code_size": 16}),
+        Recipe(epochs=12),
+        "No activations: it learns PCA's top-16 subspace.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "stacked_ae",
+        "Stacked dense AE",
+        "autoencoder",
+        Builder("models.autoencoders:stacked_ae"),
+        Recipe(epochs=30),
+        "784-100-30 SELU encoder, mirrored decoder.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "tied_ae",
+        "Tied-weights AE",
+        "autoencoder",
+        Builder("models.autoencoders:tied_ae"),
+        Recipe(epochs=30, learning_rate=3e-3, loss="binary_crossentropy"),
+        "The decoder reuses the encoder's kernels, transposed: half the weights.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "conv_ae_upsampling",
+        "Conv AE (upsampling)",
+        "autoencoder",
+        Builder("models.autoencoders:conv_ae_upsampling"),
+        Recipe(epochs=10),
+        "Conv encoder, 64-value code; decoder upsamples then convolves.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "conv_ae_transpose",
+        "Conv AE (transposed conv)",
+        "autoencoder",
+        Builder("models.autoencoders:conv_ae_transpose"),
+        Recipe(epochs=10),
+        "Same encoder; decoder learns its upsampling with transposed convolutions.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "recurrent_ae",
+        "Recurrent (LSTM) AE",
+        "autoencoder",
+        Builder("models.autoencoders:recurrent_ae"),
+        Recipe(epochs=24),
+        "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
+        tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "denoising_gaussian",
+        "Denoising AE (Gaussian)",
+        "autoencoder",
+        Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Recipe(epochs=8, loss="binary_crossentropy", noise=("gaussian", 0.55)),
+        "Trained to undo Gaussian noise of σ = 0.55.",
+        tags=("denoising",),
+    ),
+    ModelSpec(
+        "denoising_masking",
+        "Denoising AE (dropout)",
+        "autoencoder",
+        Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Recipe(epochs=8, loss="binary_crossentropy", noise=("masking", 0.5)),
+        "Trained to fill in images with half the pixels dropped.",
+        tags=("denoising",),
+    ),
+    ModelSpec(
+        "sparse_l1",
+        "Sparse AE (L1)",
+        "autoencoder",
+        Builder("models.autoencoders:sparse_ae", ("l1",)),
+        Recipe(epochs=25),
+        "300 sigmoid codings with an L1 activity penalty.",
+        tags=("reconstruction", "sparse"),
+    ),
+    ModelSpec(
+        "sparse_kl",
+        "Sparse AE (KL)",
+        "autoencoder",
+        Builder("models.autoencoders:sparse_ae", ("kl",)),
+        Recipe(epochs=25),
+        "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
+        tags=("reconstruction", "sparse"),
+    ),
+    ModelSpec(
+        "vae_dense",
+        "Dense VAE (10-D), β = 1",
+        "vae",
+        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Recipe(epochs=20, beta=1.0),
+        "A 10-D latent for sample quality; also the β = 1 β-VAE.",
+        tags=("beta",),
+    ),
+    ModelSpec(
+        "beta_vae_4",
+        "β-VAE, β = 4",
+        "vae",
+        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Recipe(epochs=20, beta=4.0),
+        "Same network; the KL term weighs 4×.",
+        tags=("beta",),
+    ),
+    ModelSpec(
+        "beta_vae_10",
+        "β-VAE, β = 10",
+        "vae",
+        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Recipe(epochs=20, beta=10.0),
+        "Same network; the KL term weighs 10×.",
+        tags=("beta",),
+    ),
+    ModelSpec(
+        "vae_conv_2d",
+        "Conv VAE (2-D latent)",
+        "vae",
+        Builder("models.vae:conv_vae", kwargs={"latent_dim": 2}),
+        Recipe(epochs=16),
+        "A 2-D latent you can draw as a map and sample.",
+        tags=("map",),
+    ),
+    ModelSpec(
+        "ae_2d",
+        "Plain AE (2-D code)",
+        "autoencoder",
+        Builder("models.autoencoders:dense_ae", kwargs={"hidden": (128, 64), "code_size": 2}),
+        Recipe(epochs=20),
+        "A deterministic 2-D code: the map the VAE's is compared with.",
+        tags=("map",),
+    ),
+    ModelSpec(
+        "dcgan",
+        "DCGAN",
+        "gan",
+        Builder("models.gan:dcgan", kwargs={"noise_dim": GAN_NOISE_DIM}),
+        GAN_RECIPE,
+        "Generates images from 64-D noise.",
+        tags=("gan",),
+        noise_dim=GAN_NOISE_DIM,
+    ),
+    ModelSpec(
+        "cgan",
+        "Conditional GAN",
+        "gan",
+        Builder("models.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM}),
+        CGAN_RECIPE,
+        "Generates an image of the class you ask for.",
+        tags=("gan",),
+        noise_dim=GAN_NOISE_DIM,
+        conditional=True,
+    ),
 ]
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
@@ -167,4 +293,3 @@ def get_spec(name: str) -> ModelSpec:
 def specs_for(dataset: str, tag: str | None = None) -> list[ModelSpec]:
     """Models trained on ``dataset`` (optionally only those with ``tag``), in registry order."""
     return [s for s in _SPECS if dataset in s.datasets and (tag is None or tag in s.tags)]
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-TOY_POINTS, TOY_SEED = 200, 42          # the committed linear_ae_3d checkpoint was trained on these
+TOY_POINTS, TOY_SEED = 200, 42  # the committed linear_ae_3d checkpoint was trained on these
 
 
 def generate_3d_data(m: int = 200, seed: int = 42) -> np.ndarray:

@@ -28,8 +28,11 @@ def dense_vae(latent_dim: int = 10, hidden: tuple[int, ...] = (256, 128)) -> tup
     h = layers.Flatten()(image)
     for units in hidden:
         h = layers.Dense(units, activation="relu")(h)
-    encoder = keras.Model(image, [layers.Dense(latent_dim, name="z_mean")(h),
-                                  layers.Dense(latent_dim, name="z_log_var")(h)], name="encoder")
+    encoder = keras.Model(
+        image,
+        [layers.Dense(latent_dim, name="z_mean")(h), layers.Dense(latent_dim, name="z_log_var")(h)],
+        name="encoder",
+    )
     z = keras.Input((latent_dim,), name="z")
     h = z
     for units in reversed(hidden):
@@ -44,8 +47,11 @@ def conv_vae(latent_dim: int = 2) -> tuple[keras.Model, keras.Model]:
     h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(image)
     h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
     h = layers.Dense(16, activation="relu")(layers.Flatten()(h))
-    encoder = keras.Model(image, [layers.Dense(latent_dim, name="z_mean")(h),
-                                  layers.Dense(latent_dim, name="z_log_var")(h)], name="encoder")
+    encoder = keras.Model(
+        image,
+        [layers.Dense(latent_dim, name="z_mean")(h), layers.Dense(latent_dim, name="z_log_var")(h)],
+        name="encoder",
+    )
     z = keras.Input((latent_dim,), name="z")
     h = layers.Reshape((7, 7, 64))(layers.Dense(7 * 7 * 64, activation="relu")(z))
     h = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(h)
@@ -57,8 +63,7 @@ def conv_vae(latent_dim: int = 2) -> tuple[keras.Model, keras.Model]:
 class VAE(keras.Model):
     """Trains an encoder/decoder pair on −ELBO = reconstruction + β·KL (Bernoulli likelihood)."""
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 seed: int = 0, **kwargs):
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder, self.beta = encoder, decoder, float(beta)
         self.sampling = Sampling(seed=seed)

@@ -14,13 +14,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 OUTPUT = ROOT / "test-output"
 
 
@@ -49,18 +56,38 @@ def wait_healthy(url: str, timeout: float = 90.0) -> float:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict | None = None, log_name: str = "server.log",
-                     options: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def streamlit_server(
+    env: dict | None = None, log_name: str = "server.log", options: list[str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Run ``streamlit run app.py [options]`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
     port = free_port()
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", *(options or [])],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            *(options or []),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url)
@@ -88,6 +115,7 @@ def rss_mb(pid: int) -> float:
 @contextlib.contextmanager
 def chromium_browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -27,10 +27,14 @@ def off_centre_dark_digit() -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims to be ``width``×``height`` (a decompression bomb), with a tiny body."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    )
 
 
 def digit_png() -> bytes:
@@ -57,7 +61,7 @@ def bad_uploads() -> dict[str, tuple[bytes, str]]:
 def convertible_uploads() -> dict[str, tuple[bytes, str]]:
     """Odd but usable formats: name → (bytes, the note the user is shown)."""
     digit = Image.open(io.BytesIO(digit_png()))
-    sixteen = Image.fromarray(np.asarray(digit, np.uint16) * 257)             # PIL picks mode I;16
+    sixteen = Image.fromarray(np.asarray(digit, np.uint16) * 257)  # PIL picks mode I;16
     rgba = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
     ImageDraw.Draw(rgba).line([(30, 20), (60, 100)], fill=(0, 0, 0, 255), width=12)
     return {

@@ -17,8 +17,8 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -31,6 +31,7 @@ TIME_LIMIT_S = 600
 @dataclass(frozen=True)
 class Scenario:
     """One page's main control: which widget, the value of the i-th move, and what must then be shown."""
+
     page: str
     key: str
     value: Callable[[int], float]
@@ -41,15 +42,23 @@ def _caption_has(text: Callable[[float], str]) -> Callable[[float, RunResult], s
     def check(v: float, run: RunResult) -> str | None:
         want = text(v)
         return None if any(want in caption for _, caption in run.images) else f"no image captioned {want!r}"
+
     return check
 
 
+# Latent space and β-VAE: dragging happens in the browser (pages/ui/latent_play.js); what reaches the server
+# is the release, the component's new state, which is what these two scenarios send.
 SCENARIOS = [
-    Scenario("Latent_space", "ls-z1", lambda i: round(((i % 60) - 30) * 0.05, 2),
-             _caption_has(lambda v: f"decoded at ({v:.2f}, 0.00)")),
-    Scenario("Beta_VAE", "bv-dim-0", lambda i: [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0][i % 6]),
-    Scenario("Denoising", "dn-level-gaussian", lambda i: round(0.05 + 0.05 * (i % 19), 2),
-             _caption_has(lambda v: "PSNR")),
+    Scenario(
+        "Latent_space",
+        "ls-pad",
+        lambda i: {"z": [round(((i % 60) - 30) * 0.05, 2), 0.5]},
+        _caption_has(lambda v: f"decoded at ({v['z'][0]:.2f}, 0.50)"),
+    ),
+    Scenario("Beta_VAE", "bv-live", lambda i: {"offsets": [[-3.0, -2.0, -1.0, 1.0, 2.0, 3.0][i % 6]] + [0.0] * 9}),
+    Scenario(
+        "Denoising", "dn-level-gaussian", lambda i: round(0.05 + 0.05 * (i % 19), 2), _caption_has(lambda v: "PSNR")
+    ),
     Scenario("GAN", "gan-seed", lambda i: i),
     Scenario("Reconstruction", "rec-index", lambda i: i % 50),
 ]
@@ -73,8 +82,9 @@ async def _interact(session: StreamlitSession, scenario: Scenario, i: int, befor
     return time.perf_counter() - start, urls
 
 
-async def _session(base_url: str, scenario: Scenario, interactions: int, think_s: float, seed: int,
-                   report: dict) -> None:
+async def _session(
+    base_url: str, scenario: Scenario, interactions: int, think_s: float, seed: int, report: dict
+) -> None:
     rng = random.Random(seed)
     try:
         async with StreamlitSession(base_url) as session:
@@ -104,11 +114,12 @@ def _watch_memory(pid: int, stop: threading.Event, peak: list[float]) -> None:
 
 
 async def _drive(base_url: str, sessions: int, interactions: int, think_s: float, report: dict) -> None:
-    tasks = [_session(base_url, SCENARIOS[k % len(SCENARIOS)], interactions, think_s, k, report)
-             for k in range(sessions)]
+    tasks = [
+        _session(base_url, SCENARIOS[k % len(SCENARIOS)], interactions, think_s, k, report) for k in range(sessions)
+    ]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=TIME_LIMIT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         report["errors"].append(f"load test stopped at its {TIME_LIMIT_S} s limit")
 
 
@@ -127,12 +138,15 @@ def run_rerun_latency(interactions: int = 60, warmup: int = 5, streamlit_default
     """One session at a time on an idle server: each page's main control, move → rerun finished → images
     fetched. ``streamlit_defaults`` undoes pages/ui/runtime_tuning.py, to show what it is worth."""
     from pages.ui.runtime_tuning import UNTUNED_ENV
+
     env = {UNTUNED_ENV: "1"} if streamlit_defaults else None
     options = ["--runner.postScriptGC", "true"] if streamlit_defaults else None
     with streamlit_server(env=env, options=options, log_name="latency-server.log") as (url, _):
         times = asyncio.run(_one_page_at_a_time(url, interactions + warmup))
-    return {page: {"median_ms": float(np.median(t[warmup:])), "p95_ms": float(np.percentile(t[warmup:], 95))}
-            for page, t in times.items()}
+    return {
+        page: {"median_ms": float(np.median(t[warmup:])), "p95_ms": float(np.percentile(t[warmup:], 95))}
+        for page, t in times.items()
+    }
 
 
 def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0.5) -> dict:
@@ -152,23 +166,35 @@ def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0
     lat = np.asarray(report["latency_s"] or [np.nan]) * 1000
     opened = np.asarray(report["open_s"] or [np.nan])
     return {
-        "sessions": sessions, "interactions": interactions, "think_s": think_s,
-        "completed": len(report["latency_s"]), "expected": sessions * interactions,
-        "errors": len(report["errors"]), "error_samples": report["errors"][:5],
-        "p50_ms": float(np.median(lat)), "p95_ms": float(np.percentile(lat, 95)), "max_ms": float(lat.max()),
+        "sessions": sessions,
+        "interactions": interactions,
+        "think_s": think_s,
+        "completed": len(report["latency_s"]),
+        "expected": sessions * interactions,
+        "errors": len(report["errors"]),
+        "error_samples": report["errors"][:5],
+        "p50_ms": float(np.median(lat)),
+        "p95_ms": float(np.percentile(lat, 95)),
+        "max_ms": float(lat.max()),
         "p50_ms_by_page": {p: float(np.median(v) * 1000) for p, v in sorted(report["by_page"].items())},
-        "page_open_p50_s": float(np.median(opened)), "page_open_max_s": float(opened.max()),
-        "rss_start_mb": rss_start, "rss_peak_mb": peak[0], "rss_end_mb": rss_end, "wall_s": wall,
+        "page_open_p50_s": float(np.median(opened)),
+        "page_open_max_s": float(opened.max()),
+        "rss_start_mb": rss_start,
+        "rss_peak_mb": peak[0],
+        "rss_end_mb": rss_end,
+        "wall_s": wall,
     }
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.load_test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m tests.load_test", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)
-    p.add_argument("--think", type=float, default=0.5,
-                   help="mean pause between one session's moves, seconds (uniform 0…2×think)")
+    p.add_argument(
+        "--think", type=float, default=0.5, help="mean pause between one session's moves, seconds (uniform 0…2×think)"
+    )
     args = p.parse_args()
     result = run_load_test(args.sessions, args.interactions, args.think)
     print(json.dumps(result, indent=2))

@@ -12,6 +12,7 @@ Streamlit itself.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -29,18 +30,18 @@ class ProtocolError(RuntimeError):
 
 @dataclass
 class Widget:
-    key: str              # the ``key=`` the page gave it
-    id: str               # Streamlit's widget id, sent back with every value
-    kind: str             # the element type: slider, number_input, ...
-    fragment_id: str      # the fragment it lives in ("" for the main script)
+    key: str  # the ``key=`` the page gave it
+    id: str  # Streamlit's widget id, sent back with every value
+    kind: str  # the element type: slider, number_input, ...
+    fragment_id: str  # the fragment it lives in ("" for the main script)
     proto: object = field(repr=False)
 
 
 @dataclass
 class RunResult:
     seconds: float
-    images: list[tuple[str, str]]          # (url, caption) of every st.image rendered in this run
-    exceptions: list[str]                  # st.exception / uncaught errors shown in the page
+    images: list[tuple[str, str]]  # (url, caption) of every st.image rendered in this run
+    exceptions: list[str]  # st.exception / uncaught errors shown in the page
     messages: int
 
 
@@ -53,13 +54,14 @@ class StreamlitSession:
         self.page_name = ""
         self.page_script_hash = ""
         self.widgets: dict[str, Widget] = {}
-        self._states: dict[str, object] = {}      # widget id → WidgetState, resent every run like the frontend
+        self._states: dict[str, object] = {}  # widget id → WidgetState, resent every run like the frontend
         self._ws = None
 
-    async def __aenter__(self) -> "StreamlitSession":
+    async def __aenter__(self) -> StreamlitSession:
         ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
-        self._ws = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                            open_timeout=self.timeout)
+        self._ws = await websockets.connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -79,8 +81,9 @@ class StreamlitSession:
         except KeyError:
             raise ProtocolError(f"no widget with key {key!r} on {self.page_name}; have {sorted(self.widgets)}")
 
-    async def set(self, key: str, value: float | int | bool | None = None) -> RunResult:
-        """Give a widget a new value (``None`` clicks a button) and wait for the rerun it triggers."""
+    async def set(self, key: str, value: float | int | bool | dict | None = None) -> RunResult:
+        """Give a widget a new value (``None`` clicks a button; a dict is a custom component's state, as its
+        JavaScript reports it on release) and wait for the rerun it triggers."""
         w = self.widget(key)
         state = BackMsg().rerun_script.widget_states.widgets.add()
         state.id = w.id
@@ -95,6 +98,8 @@ class StreamlitSession:
             state.bool_value = bool(value)
         elif w.kind == "button":
             state.trigger_value = True
+        elif w.kind == "bidi_component":
+            state.json_value = json.dumps(value)
         else:
             raise ProtocolError(f"setting a {w.kind} is not supported by this client")
         msg = BackMsg()
@@ -104,15 +109,17 @@ class StreamlitSession:
             if other_id != w.id:
                 cs.widget_states.widgets.add().CopyFrom(other)
         cs.widget_states.widgets.add().CopyFrom(state)
-        if w.kind != "button":                # a trigger fires once; a value persists
+        if w.kind != "button":  # a trigger fires once; a value persists
             self._states[w.id] = state
         return await self._run(msg)
 
     async def fetch(self, url: str) -> bytes:
         """GET a media URL the page refers to, as the browser's <img> would."""
+
         def get() -> bytes:
             with urllib.request.urlopen(self.base_url + url, timeout=self.timeout) as r:
                 return r.read()
+
         return await asyncio.to_thread(get)
 
     async def _run(self, msg: BackMsg) -> RunResult:

@@ -50,6 +50,7 @@ def upload(at: AppTest, prefix: str, name: str, data: bytes) -> AppTest:
 def test_home_lists_every_model_ready():
     at = open_page()
     from models.registry import REGISTRY
+
     table = at.dataframe[0].value
     assert len(table) == len(REGISTRY)
     assert list(table["status"]).count("✓ ready") == len(REGISTRY), table[["model", "status"]]
@@ -67,20 +68,20 @@ def test_dataset_from_the_url_changes_images_and_stays_in_the_url():
     assert not at.exception
     assert urls(at)[0] != mnist[0]
     assert any("Fashion-MNIST" in c.value for c in at.caption)
-    assert at.query_params["dataset"] in ("Fashion-MNIST", ["Fashion-MNIST"])   # still bookmarkable
+    assert at.query_params["dataset"] in ("Fashion-MNIST", ["Fashion-MNIST"])  # still bookmarkable
 
 
 def test_reconstruction_controls():
     at = open_page("reconstruction")
     before = images(at)
-    assert sum("MSE" in k for k in before) >= 8                    # every autoencoder, side by side
+    assert sum("MSE" in k for k in before) >= 8  # every autoencoder, side by side
     at.selectbox(key="rec-class").set_value(3)
     _rerun(at)
     after = images(at)
-    assert len(set(before.values()) & set(after.values())) <= 2    # input and every reconstruction changed
+    assert len(set(before.values()) & set(after.values())) <= 2  # input and every reconstruction changed
     table = at.dataframe[0].value
     assert {"output shape", "parameters"} <= set(table.columns)
-    assert len(at.get("plotly_chart")) >= 4                         # PCA 3-D + 2-D, codings map, sparsity
+    assert len(at.get("plotly_chart")) >= 4  # PCA 3-D + 2-D, codings map, sparsity
 
 
 def test_reconstruction_random_input_with_seed():
@@ -101,7 +102,7 @@ def test_denoising_slider_changes_noise_and_output():
     _rerun(at)
     after = images(at)
     changed = [k for k in before if before[k] != after.get(k)]
-    assert len(changed) >= 4                                        # noisy, both denoisers, filter
+    assert len(changed) >= 4  # noisy, both denoisers, filter
     at.selectbox(key="dn-kind").set_value("salt_pepper")
     _rerun(at)
     assert any("PSNR" in k for k in images(at))
@@ -110,19 +111,20 @@ def test_denoising_slider_changes_noise_and_output():
 def _no_browser_decoders(monkeypatch) -> None:
     """As if the browser could not run a decoder: the pages must fall back to server-side sliders."""
     import pages.ui.latent_play
+
     monkeypatch.setattr(pages.ui.latent_play, "decoder_payload", lambda model: None)
 
 
 def test_latent_space_pad_and_grid():
     at = open_page("latent_space")
-    assert [e for e in at.get("bidi_component") if e.key == "ls-pad"]       # the in-browser pad
-    assert any("decoded at (0.00, 0.00)" in k for k in images(at))           # and the server's decode of its point
+    assert [e for e in at.get("bidi_component") if e.key == "ls-pad"]  # the in-browser pad
+    assert any("decoded at (0.00, 0.00)" in k for k in images(at))  # and the server's decode of its point
     assert not [s for s in at.slider if s.key in ("ls-z1", "ls-z2")]
     grid_before = [u for k, u in images(at).items() if "decoded grid" in k]
     at.slider(key="ls-res").set_value(7)
     _rerun(at)
     assert [u for k, u in images(at).items() if "decoded grid" in k] != grid_before
-    assert any("Animation" in k for k in images(at))               # interpolation GIF
+    assert any("Animation" in k for k in images(at))  # interpolation GIF
     assert len(at.get("download_button")) >= 3
 
 
@@ -133,14 +135,15 @@ def test_latent_space_falls_back_to_server_sliders(monkeypatch):
     decoded = [u for k, u in images(at).items() if "decoded at" in k]
     at.slider(key="ls-z1").set_value(2.0)
     _rerun(at)
-    assert [u for k, u in images(at).items() if "decoded at (2.00" in k] and \
-        [u for k, u in images(at).items() if "decoded at" in k] != decoded
+    assert [u for k, u in images(at).items() if "decoded at (2.00" in k] and [
+        u for k, u in images(at).items() if "decoded at" in k
+    ] != decoded
 
 
 def test_beta_vae_live_sliders_and_fallback(monkeypatch):
     at = open_page("beta_vae")
     assert [e for e in at.get("bidi_component") if e.key == "bv-live"]
-    assert len(at.get("plotly_chart")) == 3                         # KL bars per model
+    assert len(at.get("plotly_chart")) == 3  # KL bars per model
     _no_browser_decoders(monkeypatch)
     at = open_page("beta_vae")
     before = images(at)
@@ -148,7 +151,7 @@ def test_beta_vae_live_sliders_and_fallback(monkeypatch):
     _rerun(at)
     after = images(at)
     changed = [k for k in before if k.split(":", 1)[1].startswith("β =") and before[k] != after.get(k)]
-    assert len(changed) == 3                                        # β = 1, 4, 10 all respond
+    assert len(changed) == 3  # β = 1, 4, 10 all respond
 
 
 def test_gan_controls():
@@ -183,10 +186,10 @@ def test_bad_upload_gets_message_and_page_survives(name):
     data, fragment = bad_uploads()[name]
     at = upload(open_page("denoising"), "dn", name, data)
     assert any(fragment.lower() in e.value.lower() for e in at.error), [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) == 1                          # the rest of the page still renders
+    assert len(at.get("plotly_chart")) == 1  # the rest of the page still renders
     at.segmented_control(key="dn-source").set_value("Test sample")
     _rerun(at)
-    assert any("PSNR" in k for k in images(at))                     # and keeps working
+    assert any("PSNR" in k for k in images(at))  # and keeps working
 
 
 @pytest.mark.parametrize("name", list(convertible_uploads()))
@@ -199,6 +202,7 @@ def test_convertible_upload_shows_note(name):
 def _fresh_model_store() -> None:
     """Models loaded by earlier tests are shared per process: wait for queued loads, then forget them all."""
     from pages.ui.loaders import model_store
+
     model_store().clear()
     st.cache_resource.clear()
 
@@ -207,6 +211,7 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     import shutil
 
     from models import checkpoints
+
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints.CHECKPOINT_DIR, root, ignore=shutil.ignore_patterns("tied_ae.keras"))
     _fresh_model_store()
@@ -218,16 +223,18 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     finally:
         _fresh_model_store()
     assert not at.exception
-    assert any("Tied-weights AE" in w.value and "python -m training tied_ae --dataset mnist" in w.value
-               for w in at.warning), [w.value for w in at.warning]
-    assert any("tied_ae.keras is missing" in c.value for c in at.caption)     # and what exactly is wrong
-    assert sum("MSE" in k for k in images(at)) >= 7                 # every other autoencoder still shows
+    assert any(
+        "Tied-weights AE" in w.value and "python -m training tied_ae --dataset mnist" in w.value for w in at.warning
+    ), [w.value for w in at.warning]
+    assert any("tied_ae.keras is missing" in c.value for c in at.caption)  # and what exactly is wrong
+    assert sum("MSE" in k for k in images(at)) >= 7  # every other autoencoder still shows
 
 
 def test_reruns_keep_keras_state_and_tensorflow_kernels(monkeypatch):
     """Streamlit would call keras.backend.clear_session() after every run (~20 ms per model call after it,
     plus a full garbage collection): pages/ui/runtime_tuning.py turns that off. Counted here."""
     import keras
+
     calls = []
     monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
     at = open_page("latent_space")
@@ -241,6 +248,7 @@ def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
     """Opening any page (even the home page, which needs no TensorFlow) preloads the dataset's models."""
     import models.inference
     from pages.ui.loaders import model_store
+
     _fresh_model_store()
     open_page()
     model_store().wait_idle()
@@ -248,4 +256,4 @@ def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
     monkeypatch.setattr(models.inference, "load_model", lambda *args: loads.append(args))
     for name in ("vae_conv_2d", "dcgan", "stacked_ae"):
         assert model_store().get("mnist", name) is not None
-    assert loads == []                           # every one was already in the shared store
+    assert loads == []  # every one was already in the shared store

@@ -14,8 +14,10 @@ from PIL import Image
 from tests.harness import OUTPUT, chromium_available, chromium_browser, streamlit_server, wait_idle
 from tests.images import bad_uploads, off_centre_dark_digit
 
-pytestmark = pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
-                                reason="Chromium is not installed (apt-get install chromium); CI requires it")
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI requires it",
+)
 SHOTS = OUTPUT / "browser"
 
 
@@ -73,6 +75,7 @@ def press(page, slider_label: str, key: str, times: int) -> None:
 
 def test_home(page, app_url):
     from models.registry import REGISTRY
+
     visit(page, app_url, "/")
     n = len(REGISTRY)
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == f"{n} / {n}"
@@ -110,7 +113,7 @@ def test_language_switch_survives_page_change_and_reload(page, app_url):
     page.wait_for_selector('h1:has-text("잠재 공간")', timeout=60_000)
     wait_idle(page)
     assert "lang=ko" in page.url
-    page.goto(page.url)                                        # a reload of the bookmarked URL
+    page.goto(page.url)  # a reload of the bookmarked URL
     page.wait_for_selector('h1:has-text("잠재 공간")', timeout=90_000)
     wait_idle(page)
     assert page.locator('[data-testid="stImageCaption"]:has-text("디코딩")').count() >= 1
@@ -122,14 +125,15 @@ def upload(page, name: str, data: bytes) -> None:
     page.get_by_role("radio", name="Upload").first.click()
     wait_idle(page)
     page.locator('input[type="file"]').first.set_input_files(
-        files=[{"name": name, "mimeType": "image/png", "buffer": data}])
+        files=[{"name": name, "mimeType": "image/png", "buffer": data}]
+    )
 
 
 def test_reconstruction_upload(page, app_url):
     visit(page, app_url, "/Reconstruction")
     before = pixels(page, "Stacked dense AE")
     upload(page, "seven.png", off_centre_dark_digit())
-    page.wait_for_selector('text=as the model sees it', timeout=60_000)
+    page.wait_for_selector("text=as the model sees it", timeout=60_000)
     wait_idle(page)
     assert changed(before, pixels(page, "Stacked dense AE"))
     shoot(page, "1_reconstruction")
@@ -166,7 +170,7 @@ def test_beta_vae_slider(page, app_url):
 
 def test_gan_seed_button(page, app_url):
     visit(page, app_url, "/GAN")
-    before = pixels(page, "")                                  # the first image: the sample grid
+    before = pixels(page, "")  # the first image: the sample grid
     page.locator('[data-testid="stNumberInput"]:has-text("Seed") [data-testid="stNumberInputStepUp"]').first.click()
     time.sleep(0.5)
     wait_idle(page)
@@ -186,7 +190,7 @@ def test_bad_upload_keeps_page_alive(page, browser, app_url):
     wait_idle(page)
     assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     shoot(page, "6_bad_upload")
-    other = browser.new_context().new_page()                   # another session is unaffected
+    other = browser.new_context().new_page()  # another session is unaffected
     visit(other, app_url, "/Denoising")
     other.wait_for_selector('[data-testid="stImageCaption"]:has-text("PSNR")', timeout=60_000)
     assert other.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -207,7 +211,7 @@ def test_drawing_canvas_feeds_the_models(page, app_url):
     visit(page, app_url, "/Reconstruction")
     before = pixels(page, "Stacked dense AE")
     page.get_by_role("radio", name="Draw").first.click()
-    page.wait_for_selector('text=Draw something to use it as input', timeout=60_000)
+    page.wait_for_selector("text=Draw something to use it as input", timeout=60_000)
     wait_idle(page)
     # fabric.js stacks two canvases; the upper one takes the mouse. (Streamlit 1.67 mounts the
     # component in an isolated element, not an iframe; Playwright's locators pierce its shadow root.)
@@ -217,10 +221,10 @@ def test_drawing_canvas_feeds_the_models(page, app_url):
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
     page.mouse.move(x0 + w * 0.5, y0 + h * 0.2)
     page.mouse.down()
-    for t in np.linspace(0, 1, 12):                          # a vertical stroke: a "1"
+    for t in np.linspace(0, 1, 12):  # a vertical stroke: a "1"
         page.mouse.move(x0 + w * (0.5 - 0.05 * t), y0 + h * (0.2 + 0.6 * t))
     page.mouse.up()
-    page.wait_for_selector('text=your drawing (original)', timeout=60_000)
+    page.wait_for_selector("text=your drawing (original)", timeout=60_000)
     wait_idle(page)
     assert changed(before, pixels(page, "Stacked dense AE"))
     shoot(page, "7_drawing")

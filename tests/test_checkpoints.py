@@ -50,7 +50,7 @@ def _error(root) -> str:
     with pytest.raises(CheckpointError) as err:
         load_checkpoint("mnist", "stacked_ae", root)
     message = str(err.value)
-    assert "python -m training stacked_ae --dataset mnist" in message       # always says how to rebuild
+    assert "python -m training stacked_ae --dataset mnist" in message  # always says how to rebuild
     return message
 
 
@@ -77,7 +77,8 @@ def test_truncated_keras_file(ckpt_copy):
     paths["weights"].write_bytes(data[: len(data) // 3])
     card = json.loads(paths["card"].read_text())
     from models.checkpoints import sha256_file
-    card["weights_sha256"] = sha256_file(paths["weights"])        # hash matches: the zip itself is broken
+
+    card["weights_sha256"] = sha256_file(paths["weights"])  # hash matches: the zip itself is broken
     paths["card"].write_text(json.dumps(card))
     assert "could not be loaded" in _error(root)
 
@@ -88,11 +89,14 @@ def test_card_does_not_match_weights(ckpt_copy):
     assert "does not match its card" in _error(root)
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (lambda c: c.update(surprise=1), "unknown fields ['surprise']"),
-    (lambda c: c.update(format_version=99), "format version 99"),
-    (lambda c: c.pop("metrics"), "lacks fields ['metrics']"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda c: c.update(surprise=1), "unknown fields ['surprise']"),
+        (lambda c: c.update(format_version=99), "format version 99"),
+        (lambda c: c.pop("metrics"), "lacks fields ['metrics']"),
+    ],
+)
 def test_card_problems(ckpt_copy, edit, fragment):
     root, paths = ckpt_copy
     card = json.loads(paths["card"].read_text())
@@ -109,31 +113,59 @@ def test_card_not_json(ckpt_copy):
 
 # ---------------------------------------------------------------- the training CLI on fake data
 
+
 def _fake_dataset(folder: Path, **override) -> Path:
     rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8),
-              "y_train": rng.integers(0, 10, 60_000, dtype=np.uint8),
-              "x_test": rng.integers(0, 256, (10_000, 28, 28), dtype=np.uint8),
-              "y_test": rng.integers(0, 10, 10_000, dtype=np.uint8), **override}
+    arrays = {
+        "x_train": rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 60_000, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (10_000, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 10_000, dtype=np.uint8),
+        **override,
+    }
     folder.mkdir(parents=True, exist_ok=True)
     np.savez(folder / "mnist.npz", **arrays)
     return folder
 
 
 def _cli(args, ckpt_root: Path, **popen):
-    env = {**os.environ, "LATENT_LAB_CHECKPOINTS": str(ckpt_root), "TF_CPP_MIN_LOG_LEVEL": "3",
-           "LATENT_LAB_RUNS": str(ckpt_root.parent / "cache" / "runs")}
-    return subprocess.Popen([sys.executable, "-m", "training", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
+    env = {
+        **os.environ,
+        "LATENT_LAB_CHECKPOINTS": str(ckpt_root),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "LATENT_LAB_RUNS": str(ckpt_root.parent / "cache" / "runs"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "training", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **popen,
+    )
 
 
 def test_cli_trains_one_model_and_writes_card(tmp_path):
     data = _fake_dataset(tmp_path / "data")
-    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2",
-                 "--replace-shipped"], tmp_path / "ckpt")
+    proc = _cli(
+        [
+            "stacked_ae",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(data),
+            "--epochs",
+            "1",
+            "--steps",
+            "2",
+            "--replace-shipped",
+        ],
+        tmp_path / "ckpt",
+    )
     out, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, out
-    assert "[data] mnist:" in out and "mnist.npz" in out                     # the data source is printed
+    assert "[data] mnist:" in out and "mnist.npz" in out  # the data source is printed
     card = json.loads((tmp_path / "ckpt" / "mnist" / "stacked_ae.json").read_text())
     assert card["epochs"] == 1 and card["seed"] == 42 and len(card["data_sha256"]) == 64
     assert {"mse", "bce"} <= set(card["metrics"]) and card["train_seconds"] > 0
@@ -157,10 +189,13 @@ def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
         shutil.copy(checkpoint_paths("mnist", "stacked_ae", CHECKPOINT_DIR)[key], target)
     before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
     data = _fake_dataset(tmp_path / "data")
-    proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "50", "--replace-shipped"],
-                root, start_new_session=True)
+    proc = _cli(
+        ["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "50", "--replace-shipped"],
+        root,
+        start_new_session=True,
+    )
     deadline = time.time() + 180
-    for line in proc.stdout:                                  # wait until it is inside an epoch
+    for line in proc.stdout:  # wait until it is inside an epoch
         if line.startswith("Epoch 2/") or time.time() > deadline:
             break
     os.killpg(proc.pid, signal.SIGKILL)
@@ -183,6 +218,6 @@ def test_trial_run_leaves_shipped_checkpoints_untouched(tmp_path):
     out, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, out
     scratch = tmp_path / "cache" / "trials"
-    assert str(scratch) in out                                           # it says where the trial went
+    assert str(scratch) in out  # it says where the trial went
     assert {p.name: p.read_bytes() for p in (root / "mnist").iterdir()} == before
     assert json.loads((scratch / "mnist" / "stacked_ae.json").read_text())["epochs"] == 1

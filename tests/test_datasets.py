@@ -17,10 +17,12 @@ TRAIN, TEST = 60_000, 10_000
 @pytest.fixture(scope="module")
 def arrays():
     rng = np.random.default_rng(0)
-    return {"x_train": rng.integers(0, 256, (TRAIN, 28, 28), dtype=np.uint8),
-            "y_train": rng.integers(0, 10, TRAIN, dtype=np.uint8),
-            "x_test": rng.integers(0, 256, (TEST, 28, 28), dtype=np.uint8),
-            "y_test": rng.integers(0, 10, TEST, dtype=np.uint8)}
+    return {
+        "x_train": rng.integers(0, 256, (TRAIN, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, TRAIN, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (TEST, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, TEST, dtype=np.uint8),
+    }
 
 
 def _idx_bytes(a: np.ndarray) -> bytes:
@@ -51,7 +53,7 @@ def test_npz_folder(tmp_path, arrays):
 
 
 def test_idx_gz_in_debian_layout(tmp_path, arrays):
-    _write_idx(tmp_path / "fashion-mnist", arrays)        # /usr/share/datasets/fashion-mnist
+    _write_idx(tmp_path / "fashion-mnist", arrays)  # /usr/share/datasets/fashion-mnist
     _assert_same(load_dataset("fashion_mnist", tmp_path), arrays)
 
 
@@ -83,19 +85,23 @@ def test_no_source_gives_instructions(tmp_path, monkeypatch):
 
     def offline():
         raise OSError("network unreachable")
+
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DatasetError, match="--data-dir"):
         load_dataset("mnist")
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda a: a.update(x_train=a["x_train"][:, :27]), r"shape \(N, 28, 28\)"),
-    (lambda a: a.update(x_test=a["x_test"].astype(np.float32)), "must be uint8"),
-    (lambda a: a.update(y_train=a["y_train"][:-1]), "y_train must have shape"),
-    (lambda a: a.update(x_train=a["x_train"][:100], y_train=a["y_train"][:100]), "expected 60000"),
-    (lambda a: a.update(y_test=np.full(TEST, 12, np.uint8)), "labels must be 0..9"),
-    (lambda a: a.pop("y_test"), "missing arrays"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda a: a.update(x_train=a["x_train"][:, :27]), r"shape \(N, 28, 28\)"),
+        (lambda a: a.update(x_test=a["x_test"].astype(np.float32)), "must be uint8"),
+        (lambda a: a.update(y_train=a["y_train"][:-1]), "y_train must have shape"),
+        (lambda a: a.update(x_train=a["x_train"][:100], y_train=a["y_train"][:100]), "expected 60000"),
+        (lambda a: a.update(y_test=np.full(TEST, 12, np.uint8)), "labels must be 0..9"),
+        (lambda a: a.pop("y_test"), "missing arrays"),
+    ],
+)
 def test_malformed_npz(tmp_path, arrays, mutate, message):
     bad = dict(arrays)
     mutate(bad)

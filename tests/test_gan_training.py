@@ -21,9 +21,9 @@ def _tiny(name: str):
 def test_resumed_run_equals_uninterrupted_run(name, tiny_images, tmp_path):
     spec, (x, y) = _tiny(name), tiny_images
     whole = fit(spec, x, y, epochs=3, verbose=0, run_dir=tmp_path / "whole")
-    fit(spec, x, y, epochs=3, verbose=0, run_dir=tmp_path / "cut", stop_after=1)      # "killed" after epoch 1
+    fit(spec, x, y, epochs=3, verbose=0, run_dir=tmp_path / "cut", stop_after=1)  # "killed" after epoch 1
     resumed = fit(spec, x, y, epochs=3, verbose=0, run_dir=tmp_path / "cut", resume=True)
-    assert resumed.seconds_before > 0                                   # it did continue the saved run
+    assert resumed.seconds_before > 0  # it did continue the saved run
     for a, b in zip(whole.bundle.get_weights(), resumed.bundle.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
     for key in whole.history:
@@ -36,9 +36,9 @@ def test_resumed_run_equals_uninterrupted_run(name, tiny_images, tmp_path):
 def test_resume_refuses_a_run_planned_differently(tiny_images, tmp_path):
     spec, (x, y) = _tiny("dcgan"), tiny_images
     fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run", steps=2)
-    with pytest.raises(ValueError, match="planned"):                   # other steps per epoch
+    with pytest.raises(ValueError, match="planned"):  # other steps per epoch
         fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run", steps=3, resume=True)
-    with pytest.raises(ValueError, match="planned"):                   # fewer epochs than already done
+    with pytest.raises(ValueError, match="planned"):  # fewer epochs than already done
         fit(spec, x, y, epochs=1, verbose=0, run_dir=tmp_path / "run", steps=2, resume=True)
 
 
@@ -57,7 +57,7 @@ def test_checkpoint_holds_the_ema_generator(tiny_images, tmp_path):
     result = fit(spec, x, y, epochs=2, verbose=0, run_dir=tmp_path / "run")
     shipped = result.bundle.get_layer("generator").get_weights()
     raw = result.raw_generator.get_weights()
-    assert any(np.abs(a - b).max() > 1e-6 for a, b in zip(shipped, raw))      # averaging changed the weights
+    assert any(np.abs(a - b).max() > 1e-6 for a, b in zip(shipped, raw))  # averaging changed the weights
     # The run state saves [generator, discriminator, EMA generator, ...]: the shipped one is the EMA slice.
     with np.load(tmp_path / "run" / "state.npz") as state:
         n_g, n_d = len(raw), len(result.bundle.get_layer("discriminator").weights)

@@ -18,8 +18,34 @@ APP = str(ROOT / "app.py")
 PAGES = [None, "reconstruction", "denoising", "latent_space", "beta_vae", "gan"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Acronyms and names the Korean text keeps in Latin letters, as the textbook does.
-KEPT_LATIN = {"mnist", "fashion", "vae", "gan", "dcgan", "pca", "mse", "psnr", "ssim", "kl", "lstm", "cnn", "elbo",
-              "selu", "png", "jpeg", "gif", "url", "db", "latent", "lab", "json", "cmyk", "rgb", "truncation", "real"}
+KEPT_LATIN = {
+    "mnist",
+    "fashion",
+    "vae",
+    "gan",
+    "dcgan",
+    "pca",
+    "mse",
+    "psnr",
+    "ssim",
+    "kl",
+    "lstm",
+    "cnn",
+    "elbo",
+    "selu",
+    "png",
+    "jpeg",
+    "gif",
+    "url",
+    "db",
+    "latent",
+    "lab",
+    "json",
+    "cmyk",
+    "rgb",
+    "truncation",
+    "real",
+}
 
 
 def test_catalogues_have_the_same_keys_and_placeholders():
@@ -56,8 +82,19 @@ def _texts(at: AppTest) -> list[str]:
     out = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         out += [str(e.value) for e in at.get(kind)]
-    for kind in ("slider", "select_slider", "selectbox", "radio", "number_input", "toggle", "segmented_control",
-                 "expander", "download_button", "file_uploader", "metric"):
+    for kind in (
+        "slider",
+        "select_slider",
+        "selectbox",
+        "radio",
+        "number_input",
+        "toggle",
+        "segmented_control",
+        "expander",
+        "download_button",
+        "file_uploader",
+        "metric",
+    ):
         for e in at.get(kind):
             out.append(str(getattr(e, "label", "") or ""))
             out += [str(o) for o in getattr(e, "options", None) or []]
@@ -69,7 +106,7 @@ def _texts(at: AppTest) -> list[str]:
         out += [str(trace.get("name", "")) for trace in spec.get("data", [])]
     for e in at.get("arrow_data_frame"):
         out += [str(c) for c in e.value.columns]
-    return [re.sub(r"`[^`]*`", "", s) for s in out if s]      # commands in backticks stay in English
+    return [re.sub(r"`[^`]*`", "", s) for s in out if s]  # commands in backticks stay in English
 
 
 def _english_sentences(texts: list[str]) -> list[str]:
@@ -78,8 +115,11 @@ def _english_sentences(texts: list[str]) -> list[str]:
     found = []
     for text in texts:
         for run in re.split(r"[^A-Za-z'’\- ,.:;()]+", text):
-            words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", run)
-                     if len(w) > 1 and w.lower().split("-")[0] not in KEPT_LATIN]
+            words = [
+                w
+                for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", run)
+                if len(w) > 1 and w.lower().split("-")[0] not in KEPT_LATIN
+            ]
             if len(words) >= 3:
                 found.append(run.strip())
     return found
@@ -100,7 +140,7 @@ def _open(page: str | None, lang: str, dataset: str = "mnist") -> AppTest:
 def test_korean_page_shows_no_english_sentence(page):
     at = _open(page, "ko", "fashion_mnist")
     texts = _texts(at)
-    assert sum(bool(HANGUL.search(s)) for s in texts) >= 5, texts[:20]          # it is drawn in Korean
+    assert sum(bool(HANGUL.search(s)) for s in texts) >= 5, texts[:20]  # it is drawn in Korean
     assert not _english_sentences(texts), _english_sentences(texts)
     assert at.query_params["lang"] == ["ko"] or at.query_params["lang"] == "ko"
 

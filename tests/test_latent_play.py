@@ -13,8 +13,10 @@ from PIL import Image
 
 from tests.harness import chromium_available, chromium_browser, streamlit_server, wait_idle
 
-pytestmark = pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
-                                reason="Chromium is not installed (apt-get install chromium); CI requires it")
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI requires it",
+)
 DECODERS = {"/Latent_space": ["vae_conv_2d"], "/Beta_VAE": ["vae_dense", "beta_vae_4", "beta_vae_10"]}
 
 
@@ -45,7 +47,9 @@ def _open(page, url: str) -> None:
 
 
 def _stats(page) -> dict:
-    return page.evaluate("() => ({frames: window.__latentLab.stats.frames, releases: window.__latentLab.stats.releases})")
+    return page.evaluate(
+        "() => ({frames: window.__latentLab.stats.frames, releases: window.__latentLab.stats.releases})"
+    )
 
 
 def _grey28(png: bytes) -> np.ndarray:
@@ -60,13 +64,16 @@ def _grey28(png: bytes) -> np.ndarray:
 def test_browser_decoders_match_keras(page, app_url, path):
     from models.export import decoder_spec, to_payload
     from models.inference import load_model
+
     _open(page, app_url + path)
     for name in DECODERS[path]:
         model = load_model("mnist", name)
         sha = to_payload(*decoder_spec(model.decoder))["sha"]
         z = np.random.default_rng(7).normal(0, 1.5, (100, model.decoder.inputs[0].shape[-1])).astype(np.float32)
-        browser = np.asarray(page.evaluate("([sha, zs]) => zs.map((z) => window.__latentLab.decode(sha, z))",
-                                           [sha, z.tolist()]), np.float32)
+        browser = np.asarray(
+            page.evaluate("([sha, zs]) => zs.map((z) => window.__latentLab.decode(sha, z))", [sha, z.tolist()]),
+            np.float32,
+        )
         keras_out = model.decode(z).reshape(100, -1)
         assert np.abs(browser - keras_out).max() <= 1e-4, (name, np.abs(browser - keras_out).max())
 
@@ -91,7 +98,7 @@ def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_
     for i in range(40):
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.01 * i), box["y"] + box["height"] * (0.3 + 0.008 * i))
         if i % 10 == 9:
-            shots.add(out.screenshot())                       # the painted pixels keep changing mid-drag
+            shots.add(out.screenshot())  # the painted pixels keep changing mid-drag
     during = [t for t in sent if t >= drag_start]
     frames = _stats(page)["frames"] - frames0
     page.mouse.up()
@@ -106,7 +113,7 @@ def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_
     z1, z2 = (float(v) for v in readout.split("(")[1].rstrip(")").split(","))
     assert f"decoded at ({z1:.2f}, {z2:.2f})" in server.inner_text()
     live, served = _grey28(out.screenshot()), _grey28(server.locator("img").screenshot())
-    inner = np.s_[1:-1, 1:-1]                                    # the page rounds the picture's corners
+    inner = np.s_[1:-1, 1:-1]  # the page rounds the picture's corners
     assert np.abs(live[inner] - served[inner]).max() <= 2, np.abs(live[inner] - served[inner]).max()
 
 
@@ -118,7 +125,7 @@ def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
     before = [outs.nth(i).screenshot() for i in range(3)]
     slider = page.locator(".lab-sliders input").first
     slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()                                 # after the screenshots: they may scroll
+    box = slider.bounding_box()  # after the screenshots: they may scroll
     frames0 = _stats(page)["frames"]
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] / 2, y)
@@ -135,11 +142,12 @@ def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
     time.sleep(0.5)
     wait_idle(page)
     after = [outs.nth(i).screenshot() for i in range(3)]
-    assert sum(a != b for a, b in zip(before, after)) >= 2        # β = 1 and 4 use dimension #1; β = 10 too
+    assert sum(a != b for a, b in zip(before, after)) >= 2  # β = 1 and 4 use dimension #1; β = 10 too
     # The released value, decoded on the server side of the same checkpoint, equals the painted picture.
     from models import analysis
     from models.inference import load_model
     from training.samples import load_sample
+
     value = float(page.evaluate("() => window.__latentLab.memo['bv-live'].values[0]"))
     x, y_ = load_sample("mnist")
     image = x[np.flatnonzero(y_ == 0)[0]]

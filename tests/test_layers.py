@@ -8,11 +8,16 @@ import pytest
 
 from models.layers import ClippedGaussianNoise, DenseTranspose, KLSparsity, MaskingNoise, Sampling
 
-LAYERS = [DenseTranspose(12, activation="sigmoid"), Sampling(seed=3), ClippedGaussianNoise(0.55, seed=1),
-          MaskingNoise(0.5, seed=2), KLSparsity(weight=0.01, target=0.1)]
+LAYERS = [
+    DenseTranspose(12, activation="sigmoid"),
+    Sampling(seed=3),
+    ClippedGaussianNoise(0.55, seed=1),
+    MaskingNoise(0.5, seed=2),
+    KLSparsity(weight=0.01, target=0.1),
+]
 
 
-@pytest.mark.parametrize("layer", LAYERS, ids=lambda l: type(l).__name__)
+@pytest.mark.parametrize("layer", LAYERS, ids=lambda layer: type(layer).__name__)
 def test_config_round_trip(layer):
     clone = type(layer).from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
@@ -23,7 +28,7 @@ def _tiny_model() -> keras.Model:
     dense = keras.layers.Dense(6, activation="sigmoid")
     h = dense(MaskingNoise(0.3)(ClippedGaussianNoise(0.2)(x)))
     h = KLSparsity(0.01)(h)
-    z = Sampling(seed=0)([h, h])              # stochastic: checked separately below
+    z = Sampling(seed=0)([h, h])  # stochastic: checked separately below
     out = DenseTranspose(12, tied_to=dense, activation="sigmoid")(h)
     return keras.Model(x, [out, z])
 
@@ -45,8 +50,8 @@ def test_dense_transpose_shares_kernel_while_training():
     model.compile("sgd", "mse")
     data = np.random.default_rng(0).random((16, 8)).astype(np.float32)
     model.fit(data, data, epochs=1, verbose=0)
-    assert model.layers[-1].kernel is dense.kernel                 # still the same variable
-    assert len(model.trainable_weights) == 3                       # kernel, encoder bias, decoder bias
+    assert model.layers[-1].kernel is dense.kernel  # still the same variable
+    assert len(model.trainable_weights) == 3  # kernel, encoder bias, decoder bias
 
 
 def test_noise_layers_only_act_in_training():
@@ -56,7 +61,7 @@ def test_noise_layers_only_act_in_training():
         noisy = np.asarray(layer(x, training=True))
         assert not np.allclose(noisy, x) and noisy.min() >= 0 and noisy.max() <= 1
     dropped = np.asarray(MaskingNoise(0.5)(x, training=True))
-    assert set(np.unique(dropped)) <= {0.0, 0.5}                   # no 1/(1-rate) rescaling
+    assert set(np.unique(dropped)) <= {0.0, 0.5}  # no 1/(1-rate) rescaling
     assert 0.4 < (dropped == 0).mean() < 0.6
 
 

@@ -26,7 +26,7 @@ def test_protocol_client_sees_a_broken_interaction():
         async with StreamlitSession(url) as session:
             opened = await session.open("Latent_space")
             shown = {u for u, _ in opened.images}
-            same = Scenario("Latent_space", "ls-z1", lambda i: 0.0)
+            same = Scenario("Latent_space", "ls-pad", lambda i: {"z": [0.0, 0.0]})
             try:
                 await _interact(session, same, 1, shown)
             except AssertionError as err:

@@ -29,8 +29,8 @@ def test_builds_trains_one_step_and_round_trips(name, tiny_images, tmp_path):
     for b, a in zip(keras.tree.flatten(before), keras.tree.flatten(after)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     if spec.family == "gan":
-        assert result.progress_png is not None          # one sample grid per epoch for the app
-    wrap(spec, "mnist", loaded, {})                     # the inference wrapper finds its parts
+        assert result.progress_png is not None  # one sample grid per epoch for the app
+    wrap(spec, "mnist", loaded, {})  # the inference wrapper finds its parts
 
 
 def _example_inputs(bundle: keras.Model, x: np.ndarray) -> list[np.ndarray]:
@@ -52,6 +52,7 @@ def test_one_loaded_model_is_safe_to_share_between_threads():
     from concurrent.futures import ThreadPoolExecutor
 
     from models.inference import load_model
+
     vae = load_model("mnist", "vae_conv_2d")
     points = np.random.default_rng(1).uniform(-3, 3, (64, 1, 2)).astype(np.float32)
     alone = [vae.decode(p) for p in points]

@@ -19,18 +19,18 @@ def test_off_centre_dark_on_light_becomes_centred_light_on_dark():
     img = result.image
     assert img.shape == (28, 28) and img.dtype == np.uint8
     cy, cx = _centre_of_mass(img.astype(float))
-    assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0          # centred by mass
+    assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0  # centred by mass
     border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
-    assert np.median(img) == 0 and border.mean() < 20                # dark background
-    assert img.max() == 255                                          # light ink
+    assert np.median(img) == 0 and border.mean() < 20  # dark background
+    assert img.max() == 255  # light ink
     ys, xs = np.nonzero(img > 30)
-    assert max(ys.max() - ys.min(), xs.max() - xs.min()) <= 21       # fitted into the 20×20 box
-    assert result.original.shape == (200, 300)                       # the original is kept for display
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) <= 21  # fitted into the 20×20 box
+    assert result.original.shape == (200, 300)  # the original is kept for display
 
 
 def test_canvas_drawing_is_processed_the_same_way():
     canvas = np.zeros((224, 224, 3), np.uint8)
-    canvas[150:200, 160:175] = 255                                   # a bar in the bottom-right corner
+    canvas[150:200, 160:175] = 255  # a bar in the bottom-right corner
     cy, cx = _centre_of_mass(preprocess_array(canvas).image.astype(float))
     assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0
 
@@ -48,7 +48,7 @@ def test_odd_formats_are_converted_with_a_note(name):
     data, note = convertible_uploads()[name]
     result = preprocess_upload(data)
     assert any(note.lower() in n.lower() for n in result.notes)
-    assert result.image.max() > 200 and np.median(result.image) == 0   # ink found, background dark
+    assert result.image.max() > 200 and np.median(result.image) == 0  # ink found, background dark
 
 
 def test_blank_image_is_rejected():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-
 from pathlib import Path
 
 from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, get_spec
@@ -19,23 +18,33 @@ TRIALS_DIR = RUNS_DIR.parent / "trials"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m training", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("models", nargs="*", help=f"registry names: {', '.join(REGISTRY)}")
     p.add_argument("--all", action="store_true", help="train every model on every dataset it supports")
-    p.add_argument("--dataset", choices=IMAGE_DATASETS, action="append",
-                   help="dataset(s) to train on (default: every dataset the model supports)")
-    p.add_argument("--data-dir", help="folder with <name>.npz or IDX files (else $LATENT_LAB_DATA_DIR, "
-                                      "else Keras' cache/download)")
+    p.add_argument(
+        "--dataset",
+        choices=IMAGE_DATASETS,
+        action="append",
+        help="dataset(s) to train on (default: every dataset the model supports)",
+    )
+    p.add_argument(
+        "--data-dir", help="folder with <name>.npz or IDX files (else $LATENT_LAB_DATA_DIR, else Keras' cache/download)"
+    )
     p.add_argument("--epochs", type=int, help="override the recipe's epochs: a trial, written to a scratch folder")
     p.add_argument("--steps", type=int, help="limit steps per epoch: a trial, written to a scratch folder")
-    p.add_argument("--replace-shipped", action="store_true",
-                   help="let a trial (--epochs/--steps) overwrite the committed checkpoint")
-    p.add_argument("--out", help="write checkpoints here instead of checkpoints/ (trials default to "
-                                 f"{TRIALS_DIR})")
-    p.add_argument("--resume", action="store_true",
-                   help="GANs: continue an interrupted run from its last saved epoch (state in "
-                        f"{RUNS_DIR})")
+    p.add_argument(
+        "--replace-shipped",
+        action="store_true",
+        help="let a trial (--epochs/--steps) overwrite the committed checkpoint",
+    )
+    p.add_argument("--out", help=f"write checkpoints here instead of checkpoints/ (trials default to {TRIALS_DIR})")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help=f"GANs: continue an interrupted run from its last saved epoch (state in {RUNS_DIR})",
+    )
     p.add_argument("--threads", type=int, help="TensorFlow threads (e.g. 1 each for two runs side by side)")
     p.add_argument("--list", action="store_true", help="list the registry and exit")
     p.add_argument("--verify", action="store_true", help="re-evaluate checkpoints and compare with cards")
@@ -71,10 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    from training.datasets import DatasetError  # noqa: late import keeps --help instant
+    from training.datasets import DatasetError  # late import keeps --help instant
+
     try:
         if args.verify:
             from training.verify import verify
+
             return verify(plan, args.data_dir, sample_only=args.sample)
         return _train(plan, args)
     except DatasetError as err:
@@ -99,6 +110,7 @@ def _train(plan: list[tuple[str, str]], args) -> int:
 
     if args.threads:
         import tensorflow as tf
+
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     root, run_root = _destination(args)
@@ -113,8 +125,16 @@ def _train(plan: list[tuple[str, str]], args) -> int:
             print(f"[data] sample written to {write_sample(ds, *loaded[ds].test, root=root)}", flush=True)
         print(f"[{i}/{len(plan)}] training {name} on {ds}", flush=True)
         start = time.perf_counter()
-        metrics = train_one(get_spec(name), loaded.get(ds), root=root, epochs=args.epochs, steps=args.steps,
-                            verbose=verbose, resume=args.resume, run_root=run_root)
+        metrics = train_one(
+            get_spec(name),
+            loaded.get(ds),
+            root=root,
+            epochs=args.epochs,
+            steps=args.steps,
+            verbose=verbose,
+            resume=args.resume,
+            run_root=run_root,
+        )
         shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         print(f"[{i}/{len(plan)}] {name}/{ds} done in {time.perf_counter() - start:.0f} s: {shown}", flush=True)
     return 0

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import keras
 import numpy as np
@@ -21,10 +21,10 @@ from models import metrics
 from models.checkpoints import CHECKPOINT_DIR, atomic_write
 from models.evaluation import EVAL_SEED
 from models.noise import corrupt
+from models.registry import Recipe
 from models.vae import VAE, conv_vae
 from training.datasets import load_dataset
 from training.recipes import make_dataset
-from models.registry import Recipe
 
 RESULTS = CHECKPOINT_DIR / "benchmarks" / "course_recipes.json"
 
@@ -33,10 +33,10 @@ RESULTS = CHECKPOINT_DIR / "benchmarks" / "course_recipes.json"
 class CourseRecipe:
     name: str
     dataset: str
-    source: str                 # where the recipe comes from
-    compares_with: str          # the zoo model that improves on it
+    source: str  # where the recipe comes from
+    compares_with: str  # the zoo model that improves on it
     epochs: int
-    run: Callable               # (recipe, data) -> metrics dict
+    run: Callable  # (recipe, data) -> metrics dict
 
 
 def _fit_ae(model: keras.Model, x: np.ndarray, epochs: int, batch: int, noisy: np.ndarray | None = None):
@@ -46,7 +46,10 @@ def _fit_ae(model: keras.Model, x: np.ndarray, epochs: int, batch: int, noisy: n
 
 def _ae_metrics(model: keras.Model, x_test: np.ndarray) -> dict:
     rec = np.asarray(model.predict(x_test, batch_size=1000, verbose=0)).reshape(x_test.shape)
-    return {"mse": float(metrics.mse_per_image(x_test, rec).mean()), "bce": float(metrics.bce_per_image(x_test, rec).mean())}
+    return {
+        "mse": float(metrics.mse_per_image(x_test, rec).mean()),
+        "bce": float(metrics.bce_per_image(x_test, rec).mean()),
+    }
 
 
 def dense_32(r: CourseRecipe, x, x_test) -> dict:
@@ -118,8 +121,10 @@ def denoise_blog(r: CourseRecipe, x, x_test) -> dict:
     _fit_ae(model, x, r.epochs, 128, noisy=noisy)
     noisy_test = corrupt(x_test, "gaussian", 0.55, seed=EVAL_SEED)
     rec = np.asarray(model.predict(noisy_test, batch_size=1000, verbose=0))
-    return {"psnr_noisy_db": float(metrics.psnr_per_image(x_test, noisy_test).mean()),
-            "psnr_denoised_db": float(metrics.psnr_per_image(x_test, rec).mean())}
+    return {
+        "psnr_noisy_db": float(metrics.psnr_per_image(x_test, noisy_test).mean()),
+        "psnr_denoised_db": float(metrics.psnr_per_image(x_test, rec).mean()),
+    }
 
 
 def dense_gan(r: CourseRecipe, x, x_test) -> dict:
@@ -129,6 +134,7 @@ def dense_gan(r: CourseRecipe, x, x_test) -> dict:
     from models.gan import GAN
     from models.inference import GenerativeAdversarial, load_model
     from models.registry import Builder, ModelSpec
+
     z = keras.Input((30,))
     h = layers.Dense(150, activation="selu")(layers.Dense(100, activation="selu")(z))
     out = layers.Reshape((28, 28, 1))(layers.Dense(784, activation="sigmoid")(h))
@@ -141,23 +147,33 @@ def dense_gan(r: CourseRecipe, x, x_test) -> dict:
     gan.fit(make_dataset(x, None, Recipe(epochs=r.epochs, batch_size=32)), epochs=r.epochs, verbose=2)
     bundle_z, bundle_x = keras.Input((30,), name="z"), keras.Input((28, 28, 1), name="image")
     bundle = keras.Model([bundle_z, bundle_x], [generator(bundle_z), discriminator(bundle_x)])
-    spec = ModelSpec("course_gan", "HOML GAN", "gan", Builder("models.gan:dcgan", kwargs={"noise_dim": 30}),
-                     Recipe(epochs=r.epochs), "")
+    spec = ModelSpec(
+        "course_gan",
+        "HOML GAN",
+        "gan",
+        Builder("models.gan:dcgan", kwargs={"noise_dim": 30}),
+        Recipe(epochs=r.epochs),
+        "",
+    )
     wrapped = GenerativeAdversarial(spec=spec, dataset=r.dataset, card={}, bundle=bundle)
     y_test = np.zeros(len(x_test), np.int32)
-    result = evaluate_gan(wrapped, (x_test[..., 0] * 255).round().astype(np.uint8), y_test,
-                          load_model(r.dataset, "classifier"), 10_000)
+    result = evaluate_gan(
+        wrapped, (x_test[..., 0] * 255).round().astype(np.uint8), y_test, load_model(r.dataset, "classifier"), 10_000
+    )
     return {k: result[k] for k in ("frechet_distance", "min_class_share", "classes_covered_5pct")}
 
 
 RECIPES = [
     CourseRecipe("dense_32_adam", "mnist", "Keras blog, simple autoencoder", "stacked_ae", 50, dense_32),
     CourseRecipe("stacked_selu_sgd", "fashion_mnist", "HOML ch. 17 stacked AE", "stacked_ae", 10, stacked_sgd),
-    CourseRecipe("conv_4x4x4_adadelta", "mnist", "Keras blog, convolutional AE", "conv_ae_upsampling", 50, conv_adadelta),
+    CourseRecipe(
+        "conv_4x4x4_adadelta", "mnist", "Keras blog, convolutional AE", "conv_ae_upsampling", 50, conv_adadelta
+    ),
     CourseRecipe("conv_vae_2d_10ep", "mnist", "keras-io VAE example, 10 epochs", "vae_conv_2d", 10, conv_vae_10),
     CourseRecipe("gan_dense_homl", "mnist", "HOML ch. 17 dense GAN", "dcgan", 5, dense_gan),
-    CourseRecipe("denoise_gaussian_blog", "mnist", "Keras blog, denoising AE (10 epochs)", "denoising_gaussian", 10,
-                 denoise_blog),
+    CourseRecipe(
+        "denoise_gaussian_blog", "mnist", "Keras blog, denoising AE (10 epochs)", "denoising_gaussian", 10, denoise_blog
+    ),
 ]
 
 
@@ -177,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[course] {r.name} on {r.dataset}: {r.source}, {r.epochs} epochs", flush=True)
         start = time.perf_counter()
         measured = r.run(r, x, x_test)
-        results[r.name] = {"dataset": r.dataset, "source": r.source, "compares_with": r.compares_with,
-                           "epochs": r.epochs, "train_seconds": round(time.perf_counter() - start, 1),
-                           "metrics": {k: round(v, 6) for k, v in measured.items()}}
+        results[r.name] = {
+            "dataset": r.dataset,
+            "source": r.source,
+            "compares_with": r.compares_with,
+            "epochs": r.epochs,
+            "train_seconds": round(time.perf_counter() - start, 1),
+            "metrics": {k: round(v, 6) for k, v in measured.items()},
+        }
         print(f"[course] {r.name}: {results[r.name]}", flush=True)
         atomic_write(RESULTS, lambda p: p.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n"))
     return 0

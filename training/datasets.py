@@ -21,8 +21,12 @@ import numpy as np
 DATASETS = ("mnist", "fashion_mnist")
 ENV_VAR = "LATENT_LAB_DATA_DIR"
 KERAS_CACHE = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-IDX_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
-             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
 SUBFOLDERS = {"mnist": ("mnist",), "fashion_mnist": ("fashion-mnist", "fashion_mnist")}
 COUNTS = {"train": 60_000, "test": 10_000}
 
@@ -38,8 +42,8 @@ class LoadedDataset:
     name: str
     train: Split
     test: Split
-    source: str      # where the arrays came from, printed by training and written into cards
-    sha256: str      # checksum of the four arrays, independent of the file format
+    source: str  # where the arrays came from, printed by training and written into cards
+    sha256: str  # checksum of the four arrays, independent of the file format
 
 
 def _check_name(name: str) -> None:
@@ -72,8 +76,9 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     except DatasetError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise DatasetError(f"{path}: not a readable .npz archive ({err}); it may be truncated. "
-                           "Replace the file with a fresh copy.") from None
+        raise DatasetError(
+            f"{path}: not a readable .npz archive ({err}); it may be truncated. Replace the file with a fresh copy."
+        ) from None
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -85,11 +90,13 @@ def _read_idx(path: Path) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic number).")
     ndim = raw[3]
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    body = raw[4 + 4 * ndim:]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    body = raw[4 + 4 * ndim :]
     if len(body) != int(np.prod(dims)):
-        raise DatasetError(f"{path}: header says {dims} ({int(np.prod(dims))} bytes) but holds "
-                           f"{len(body)} bytes; the file is truncated.")
+        raise DatasetError(
+            f"{path}: header says {dims} ({int(np.prod(dims))} bytes) but holds "
+            f"{len(body)} bytes; the file is truncated."
+        )
     return np.frombuffer(body, dtype=np.uint8).reshape(dims).copy()
 
 
@@ -123,15 +130,16 @@ def _from_keras(name: str, download: bool) -> tuple[dict[str, np.ndarray], str] 
     if not download:
         return None
     import keras  # imported late: reading local files should not need TensorFlow
+
     try:
         (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
     except Exception as err:  # network errors come in many types
         raise DatasetError(
             f"No local copy of {name} and Keras could not download it ({type(err).__name__}: {err}). "
             f"Point Latent Lab at a folder holding {name}.npz or the IDX .gz files: "
-            f"--data-dir PATH or {ENV_VAR}=PATH (on this workplace: ../shared/datasets).") from None
-    return ({"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test},
-            "Keras download")
+            f"--data-dir PATH or {ENV_VAR}=PATH (on this workplace: ../shared/datasets)."
+        ) from None
+    return ({"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "Keras download")
 
 
 def checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -148,20 +156,24 @@ def load_dataset(name: str, data_dir: str | Path | None = None, download: bool =
     if folder:
         folder = Path(folder).expanduser()
         if not folder.is_dir():
-            raise DatasetError(f"Dataset folder {folder} does not exist (from "
-                               f"{'--data-dir' if data_dir else ENV_VAR}). Fix the path.")
+            raise DatasetError(
+                f"Dataset folder {folder} does not exist (from {'--data-dir' if data_dir else ENV_VAR}). Fix the path."
+            )
         found = _from_folder(name, folder)
         if found is None:
-            raise DatasetError(f"Dataset folder {folder} holds neither {name}.npz nor the four IDX files "
-                               f"({', '.join(f + '.gz' for f in IDX_FILES.values())}).")
+            raise DatasetError(
+                f"Dataset folder {folder} holds neither {name}.npz nor the four IDX files "
+                f"({', '.join(f + '.gz' for f in IDX_FILES.values())})."
+            )
     else:
         found = _from_keras(name, download)
         if found is None:
             raise DatasetError(f"No local copy of {name}; pass --data-dir or set {ENV_VAR}.")
     arrays, source = found
     _validate(arrays, source)
-    return LoadedDataset(name, (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
-                         source, checksum(arrays))
+    return LoadedDataset(
+        name, (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]), source, checksum(arrays)
+    )
 
 
 def load_data(name: str, data_dir: str | Path | None = None) -> tuple[Split, Split]:

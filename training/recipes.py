@@ -19,7 +19,7 @@ from models.registry import ModelSpec, Recipe
 from models.vae import VAE
 from training.run_state import RunState
 
-PROGRESS_IMAGES = 20            # fixed-seed samples saved per GAN epoch (2 rows of 10)
+PROGRESS_IMAGES = 20  # fixed-seed samples saved per GAN epoch (2 rows of 10)
 
 
 @dataclass
@@ -27,8 +27,8 @@ class FitResult:
     bundle: keras.Model
     history: dict = field(default_factory=dict)
     progress_png: bytes | None = None
-    raw_generator: keras.Model | None = None    # GANs with EMA: the trained (non-averaged) generator
-    seconds_before: float = 0.0                 # a resumed run: training seconds spent by earlier calls
+    raw_generator: keras.Model | None = None  # GANs with EMA: the trained (non-averaged) generator
+    seconds_before: float = 0.0  # a resumed run: training seconds spent by earlier calls
 
 
 def make_dataset(inputs, targets, recipe: Recipe, shuffle: bool = True) -> tf.data.Dataset:
@@ -42,8 +42,9 @@ def make_dataset(inputs, targets, recipe: Recipe, shuffle: bool = True) -> tf.da
 
 
 def _optimizer(recipe: Recipe, **extra) -> keras.optimizers.Optimizer:
-    return keras.optimizers.get({"class_name": recipe.optimizer,
-                                 "config": {"learning_rate": recipe.learning_rate, **extra}})
+    return keras.optimizers.get(
+        {"class_name": recipe.optimizer, "config": {"learning_rate": recipe.learning_rate, **extra}}
+    )
 
 
 def _noise_layer(recipe: Recipe) -> keras.layers.Layer | None:
@@ -106,20 +107,34 @@ class _ProgressGrid:
 def _gan_trainer(spec: ModelSpec) -> GAN:
     recipe = spec.recipe
     generator, discriminator = spec.build()
-    trainer = GAN(generator, discriminator, spec.noise_dim, conditional=spec.conditional, seed=recipe.seed,
-                  ema_decay=recipe.ema_decay, label_smoothing=recipe.label_smoothing)
+    trainer = GAN(
+        generator,
+        discriminator,
+        spec.noise_dim,
+        conditional=spec.conditional,
+        seed=recipe.seed,
+        ema_decay=recipe.ema_decay,
+        label_smoothing=recipe.label_smoothing,
+    )
     d_rate = recipe.d_learning_rate or recipe.learning_rate
-    trainer.compile(d_optimizer=keras.optimizers.Adam(d_rate, beta_1=0.5),
-                    g_optimizer=_optimizer(recipe, beta_1=0.5))
+    trainer.compile(d_optimizer=keras.optimizers.Adam(d_rate, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
     # Build the optimisers now, so a resumed run can restore their moments before the first step.
     trainer.d_optimizer.build(discriminator.trainable_variables)
     trainer.g_optimizer.build(generator.trainable_variables)
     return trainer
 
 
-def fit_gan(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None,
-            verbose: int, run_dir: Path | None = None, resume: bool = False,
-            stop_after: int | None = None) -> FitResult:
+def fit_gan(
+    spec: ModelSpec,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    steps: int | None,
+    verbose: int,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+) -> FitResult:
     """Train epoch by epoch; after each, save the full state to ``run_dir`` (see ``training/run_state.py``).
 
     ``resume`` continues from the last saved epoch and ends where an uninterrupted run ends.
@@ -142,17 +157,19 @@ def fit_gan(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: i
             break
         # A fresh, epoch-seeded shuffle: the same batches whether or not the run was interrupted.
         data = make_dataset(x, labels, replace(recipe, seed=recipe.seed + epoch))
-        logs = trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
-                           verbose=verbose).history
+        logs = trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps, verbose=verbose).history
         for key, values in logs.items():
             history.setdefault(key, []).extend(float(v) for v in values)
         progress.add(trainer.shipped_generator)
         if state is not None:
-            state.save(trainer, epoch + 1, history, progress.frames,
-                       seconds_before + time.perf_counter() - call_start)
-    return FitResult(_gan_bundle(spec, trainer.shipped_generator, trainer.discriminator), history, progress.png(),
-                     raw_generator=trainer.generator if trainer.ema_generator is not None else None,
-                     seconds_before=seconds_before)
+            state.save(trainer, epoch + 1, history, progress.frames, seconds_before + time.perf_counter() - call_start)
+    return FitResult(
+        _gan_bundle(spec, trainer.shipped_generator, trainer.discriminator),
+        history,
+        progress.png(),
+        raw_generator=trainer.generator if trainer.ema_generator is not None else None,
+        seconds_before=seconds_before,
+    )
 
 
 def _gan_bundle(spec: ModelSpec, generator: keras.Model, discriminator: keras.Model) -> keras.Model:
@@ -161,21 +178,20 @@ def _gan_bundle(spec: ModelSpec, generator: keras.Model, discriminator: keras.Mo
     image = keras.Input((28, 28, 1), name="image")
     if spec.conditional:
         label = keras.Input((1,), dtype="int32", name="label")
-        return keras.Model([z, label, image], [generator([z, label]), discriminator([image, label])],
-                           name=spec.name)
+        return keras.Model([z, label, image], [generator([z, label]), discriminator([image, label])], name=spec.name)
     return keras.Model([z, image], [generator(z), discriminator(image)], name=spec.name)
 
 
-def fit_classifier(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None,
-                   verbose: int) -> FitResult:
+def fit_classifier(
+    spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, steps: int | None, verbose: int
+) -> FitResult:
     model = spec.build()
     # Cosine decay to zero over the run: the last epochs settle into a minimum (≈ +0.5% test accuracy).
     steps_per_epoch = steps or -(-len(x) // spec.recipe.batch_size)
     rate = keras.optimizers.schedules.CosineDecay(spec.recipe.learning_rate, epochs * steps_per_epoch)
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(make_dataset(x, y.astype(np.int32), spec.recipe), **_fit_kwargs(epochs, steps, verbose))
-    bundle = spec.build()                       # an uncompiled twin: the checkpoint carries no optimiser
+    bundle = spec.build()  # an uncompiled twin: the checkpoint carries no optimiser
     bundle.set_weights(model.get_weights())
     return FitResult(bundle, history.history)
 
@@ -183,9 +199,17 @@ def fit_classifier(spec: ModelSpec, x: np.ndarray, y: np.ndarray, epochs: int, s
 FIT = {"autoencoder": fit_autoencoder, "vae": fit_vae, "gan": fit_gan, "classifier": fit_classifier}
 
 
-def fit(spec: ModelSpec, x: np.ndarray, y: np.ndarray | None, epochs: int | None = None,
-        steps: int | None = None, verbose: int = 1, run_dir: Path | None = None, resume: bool = False,
-        stop_after: int | None = None) -> FitResult:
+def fit(
+    spec: ModelSpec,
+    x: np.ndarray,
+    y: np.ndarray | None,
+    epochs: int | None = None,
+    steps: int | None = None,
+    verbose: int = 1,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+) -> FitResult:
     """Train ``spec`` on ``x`` (float32 in [0, 1], or 3-D points for the toy) and labels ``y``.
 
     GANs (the long runs) save their full state to ``run_dir`` after every epoch and can ``resume``.

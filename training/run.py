@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import keras
@@ -24,18 +24,33 @@ from training.samples import load_sample
 
 
 def library_versions() -> dict:
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": np.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
 
 
-def _card(spec: ModelSpec, dataset: str, source: str, sha: str, seconds: float, history: dict,
-          parameters: int, epochs: int) -> dict:
-    return {"model": spec.name, "dataset": dataset, "title": spec.title, "family": spec.family,
-            "config": {"recipe": {**asdict(spec.recipe), "epochs": epochs}, **spec.build.describe()},
-            "epochs": epochs, "seed": spec.recipe.seed, "data_source": source, "data_sha256": sha,
-            "train_seconds": round(seconds, 1), "versions": library_versions(), "parameters": parameters,
-            "history": {k: [round(float(v), 6) for v in vals] for k, vals in history.items()},
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+def _card(
+    spec: ModelSpec, dataset: str, source: str, sha: str, seconds: float, history: dict, parameters: int, epochs: int
+) -> dict:
+    return {
+        "model": spec.name,
+        "dataset": dataset,
+        "title": spec.title,
+        "family": spec.family,
+        "config": {"recipe": {**asdict(spec.recipe), "epochs": epochs}, **spec.build.describe()},
+        "epochs": epochs,
+        "seed": spec.recipe.seed,
+        "data_source": source,
+        "data_sha256": sha,
+        "train_seconds": round(seconds, 1),
+        "versions": library_versions(),
+        "parameters": parameters,
+        "history": {k: [round(float(v), 6) for v in vals] for k, vals in history.items()},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def train_toy(spec: ModelSpec, root: Path | None = None, verbose: int = 0) -> dict:
@@ -44,8 +59,16 @@ def train_toy(spec: ModelSpec, root: Path | None = None, verbose: int = 0) -> di
     start = time.perf_counter()
     result = fit(spec, points, None, verbose=verbose)
     seconds = time.perf_counter() - start
-    card = _card(spec, TOY_DATASET, f"models.toy.generate_3d_data(m={TOY_POINTS}, seed={TOY_SEED})",
-                 "", seconds, result.history, result.bundle.count_params(), spec.recipe.epochs)
+    card = _card(
+        spec,
+        TOY_DATASET,
+        f"models.toy.generate_3d_data(m={TOY_POINTS}, seed={TOY_SEED})",
+        "",
+        seconds,
+        result.history,
+        result.bundle.count_params(),
+        spec.recipe.epochs,
+    )
     model = wrap(spec, TOY_DATASET, result.bundle, card)
     metrics = evaluate_points(model, points)
     save_checkpoint(result.bundle, {**card, "metrics": metrics}, TOY_DATASET, spec.name, root=root)
@@ -68,6 +91,7 @@ def _ablation(spec: ModelSpec, result, card: dict, x_test, y_test, classifier) -
     if result.raw_generator is None:
         return {}
     from training.recipes import _gan_bundle
+
     raw_bundle = _gan_bundle(spec, result.raw_generator, result.bundle.get_layer("discriminator"))
     raw = evaluate(wrap(spec, card["dataset"], raw_bundle, card), x_test, y_test, classifier, n_generated=10_000)
     keep = ("frechet_distance", "min_class_share", "label_accuracy", "confident_share")
@@ -85,9 +109,16 @@ def _report_replacement(dataset: str, name: str, root: Path | None, metrics: dic
             print(f"    {key:28s} old {old[key]:<12.6g} new {new:.6g}", flush=True)
 
 
-def train_one(spec: ModelSpec, data: LoadedDataset, root: Path | None = None, epochs: int | None = None,
-              steps: int | None = None, verbose: int = 1, resume: bool = False,
-              run_root: Path | None = None) -> dict:
+def train_one(
+    spec: ModelSpec,
+    data: LoadedDataset,
+    root: Path | None = None,
+    epochs: int | None = None,
+    steps: int | None = None,
+    verbose: int = 1,
+    resume: bool = False,
+    run_root: Path | None = None,
+) -> dict:
     """Fit, evaluate on the test split and the committed sample, then write checkpoint and card.
 
     ``root`` is where the checkpoint goes (default ``checkpoints/``); ``run_root`` where a GAN keeps its
@@ -102,9 +133,10 @@ def train_one(spec: ModelSpec, data: LoadedDataset, root: Path | None = None, ep
     result = fit(spec, x, y_train, epochs=epochs, steps=steps, verbose=verbose, run_dir=run_dir, resume=resume)
     epochs = epochs or spec.recipe.epochs
     seconds = time.perf_counter() - start
-    seconds += result.seconds_before            # a resumed run counts its earlier calls too
-    card = _card(spec, data.name, data.source, data.sha256, seconds, result.history,
-                 result.bundle.count_params(), epochs)
+    seconds += result.seconds_before  # a resumed run counts its earlier calls too
+    card = _card(
+        spec, data.name, data.source, data.sha256, seconds, result.history, result.bundle.count_params(), epochs
+    )
     model = wrap(spec, data.name, result.bundle, card)
     classifier = _judge(data.name, root) if spec.kind.judged else None
     metrics = evaluate(model, x_test, y_test, classifier, n_generated=10_000)
@@ -115,7 +147,12 @@ def train_one(spec: ModelSpec, data: LoadedDataset, root: Path | None = None, ep
     ablation = _ablation(spec, result, card, x_test, y_test, classifier) if classifier else {}
     _report_replacement(data.name, spec.name, root, metrics)
     extra = {"ablation": ablation} if ablation else {}
-    save_checkpoint(result.bundle, {**card, "metrics": metrics, "sample_metrics": sample_metrics, **extra},
-                    data.name, spec.name, progress_png=result.progress_png, root=root)
+    save_checkpoint(
+        result.bundle,
+        {**card, "metrics": metrics, "sample_metrics": sample_metrics, **extra},
+        data.name,
+        spec.name,
+        progress_png=result.progress_png,
+        root=root,
+    )
     return metrics
-

@@ -73,13 +73,16 @@ class RunState:
         planned = {k: meta.get(k) for k in self.plan}
         same = all(planned[k] == self.plan[k] for k in self.plan if k != "epochs")
         if not same or int(meta["epoch"]) > self.plan["epochs"]:
-            raise ValueError(f"the run in {self.folder} was planned as {planned}, not {self.plan}; "
-                             f"delete that folder to start over")
+            raise ValueError(
+                f"the run in {self.folder} was planned as {planned}, not {self.plan}; delete that folder to start over"
+            )
         variables = self._variables(trainer)
         with np.load(state_path) as saved:
             if len(saved.files) - 1 != len(variables):
-                raise ValueError(f"{state_path} holds {len(saved.files) - 1} variables, this model has "
-                                 f"{len(variables)}; delete that folder to start over")
+                raise ValueError(
+                    f"{state_path} holds {len(saved.files) - 1} variables, this model has "
+                    f"{len(variables)}; delete that folder to start over"
+                )
             for i, variable in enumerate(variables):
                 variable.assign(saved[f"v{i}"])
             frames = list(saved["frames"])

@@ -16,8 +16,13 @@ TOLERANCE = 1e-4
 def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Numeric leaves that differ by more than 1e-4 (relative to max(1, |expected|)), as readable lines."""
     if isinstance(expected, dict):
-        return [d for k in expected for d in differences(expected[k], actual.get(k) if isinstance(actual, dict)
-                                                         else None, f"{path}.{k}" if path else k)]
+        return [
+            d
+            for k in expected
+            for d in differences(
+                expected[k], actual.get(k) if isinstance(actual, dict) else None, f"{path}.{k}" if path else k
+            )
+        ]
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return [f"{path}: expected {len(expected)} values, got {actual!r}"]

@@ -16,33 +16,61 @@ from pages.ui.layout import apply_style
 from pages.ui.runtime_tuning import skip_keras_reset_between_runs
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
-PAGES = [("pages/views/home.py", "home", ":material/home:"),
-         ("pages/views/reconstruction.py", "rec", ":material/compare:"),
-         ("pages/views/denoising.py", "dn", ":material/blur_off:"),
-         ("pages/views/latent_space.py", "ls", ":material/scatter_plot:"),
-         ("pages/views/beta_vae.py", "bv", ":material/tune:"),
-         ("pages/views/gan.py", "gan", ":material/auto_awesome:")]
-URL_PATHS = {"home": "", "rec": "Reconstruction", "dn": "Denoising", "ls": "Latent_space", "bv": "Beta_VAE",
-             "gan": "GAN"}
+PAGES = [
+    ("pages/views/home.py", "home", ":material/home:"),
+    ("pages/views/reconstruction.py", "rec", ":material/compare:"),
+    ("pages/views/denoising.py", "dn", ":material/blur_off:"),
+    ("pages/views/latent_space.py", "ls", ":material/scatter_plot:"),
+    ("pages/views/beta_vae.py", "bv", ":material/tune:"),
+    ("pages/views/gan.py", "gan", ":material/auto_awesome:"),
+]
+URL_PATHS = {
+    "home": "",
+    "rec": "Reconstruction",
+    "dn": "Denoising",
+    "ls": "Latent_space",
+    "bv": "Beta_VAE",
+    "gan": "GAN",
+}
 
 
 def run() -> None:
     """Build the frame for this run and draw the chosen page."""
     state.init_from_url()
-    state.sync_from_widgets()   # a switch moved on the last run: the whole page, navigation too, follows it now
+    state.sync_from_widgets()  # a switch moved on the last run: the whole page, navigation too, follows it now
     # On a projector every pixel of width goes to the pictures: the sidebar starts collapsed in lecture mode.
-    st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide",
-                       initial_sidebar_state="collapsed" if state.lecture_mode() else "auto")
+    st.set_page_config(
+        page_title="Latent Lab",
+        page_icon="🧪",
+        layout="wide",
+        initial_sidebar_state="collapsed" if state.lecture_mode() else "auto",
+    )
     skip_keras_reset_between_runs()
 
-    page = st.navigation([st.Page(path, title=t(f"{key}.nav"), icon=icon, url_path=URL_PATHS[key] or None,
-                                  default=key == "home") for path, key, icon in PAGES])
+    page = st.navigation(
+        [
+            st.Page(path, title=t(f"{key}.nav"), icon=icon, url_path=URL_PATHS[key] or None, default=key == "home")
+            for path, key, icon in PAGES
+        ]
+    )
     with st.sidebar:
-        st.radio(t("frame.dataset"), IMAGE_DATASETS, index=IMAGE_DATASETS.index(state.current_dataset()),
-                 format_func=DATASET_TITLES.get, key="dataset", horizontal=True)
+        st.radio(
+            t("frame.dataset"),
+            IMAGE_DATASETS,
+            index=IMAGE_DATASETS.index(state.current_dataset()),
+            format_func=DATASET_TITLES.get,
+            key="dataset",
+            horizontal=True,
+        )
         st.toggle(t("frame.lecture"), value=state.lecture_mode(), key="lecture", help=t("frame.lecture_help"))
-        st.radio(t("frame.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
-                 format_func=LANGUAGES.get, key="lang", horizontal=True)
+        st.radio(
+            t("frame.language"),
+            list(LANGUAGES),
+            index=list(LANGUAGES).index(language()),
+            format_func=LANGUAGES.get,
+            key="lang",
+            horizontal=True,
+        )
     state.write_url()
     apply_style()
     page.run()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from models import imaging
 from models.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
-from pages.ui.i18n import labeler, class_names, t
+from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import require_sample
 
 SOURCES = ("sample", "random", "draw", "upload")
@@ -18,12 +18,18 @@ def image_input(key: str, dataset: str, default_class: int = 0) -> tuple[np.ndar
     """Pick an input; returns (uint8 28×28 image, caption), or None while there is nothing usable yet."""
     x, y = require_sample(dataset)
     names = class_names(dataset)
-    source = st.segmented_control(t("input.source"), SOURCES, default="sample", key=f"{key}-source",
-                                  format_func=labeler("input."), required=True)
+    source = st.segmented_control(
+        t("input.source"), SOURCES, default="sample", key=f"{key}-source", format_func=labeler("input."), required=True
+    )
     if source == "sample":
         c1, c2 = st.columns(2)
-        label = c1.selectbox(t("input.class"), range(10), index=default_class,
-                             format_func=lambda i: f"{i}: {names[i]}", key=f"{key}-class")
+        label = c1.selectbox(
+            t("input.class"),
+            range(10),
+            index=default_class,
+            format_func=lambda i: f"{i}: {names[i]}",
+            key=f"{key}-class",
+        )
         members = np.flatnonzero(y == label)
         which = c2.number_input(t("input.example"), 0, len(members) - 1, 0, key=f"{key}-index")
         return x[members[which]], t("input.test_image", name=names[label])
@@ -52,8 +58,16 @@ def _drawn_input(key: str) -> tuple[np.ndarray, str] | None:
         st.warning(t("input.canvas_unavailable"))
         return None
     st.caption(t("input.draw_help"))
-    canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=224,
-                       width=224, drawing_mode="freedraw", key=f"{key}-canvas", return_image_data=True)
+    canvas = st_canvas(
+        stroke_width=18,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=224,
+        width=224,
+        drawing_mode="freedraw",
+        key=f"{key}-canvas",
+        return_image_data=True,
+    )
     data = canvas.image_data if canvas is not None else None
     if data is None or np.asarray(data)[..., :3].max() == 0:
         st.info(t("input.draw_prompt"))
@@ -66,8 +80,9 @@ def _drawn_input(key: str) -> tuple[np.ndarray, str] | None:
 
 
 def _uploaded_input(key: str) -> tuple[np.ndarray, str] | None:
-    upload = st.file_uploader(t("input.upload_label"),
-                              type=["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"], key=f"{key}-upload")
+    upload = st.file_uploader(
+        t("input.upload_label"), type=["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"], key=f"{key}-upload"
+    )
     if upload is None:
         st.info(t("input.upload_prompt"))
         return None

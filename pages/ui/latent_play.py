@@ -36,8 +36,18 @@ figcaption { font-size: 0.85rem; opacity: 0.8; margin-top: 0.2rem; }
 .lab-sliders input { width: 100%; accent-color: var(--st-primary-color, #6C4CF1); }
 """
 _COMPONENT = st.components.v2.component("latent_lab.latent_play", css=_CSS, js=_JS)
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22", "#17becf"]
+CLASS_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -50,7 +60,7 @@ def _payload(dataset: str, name: str, _network) -> dict | None:
     return to_payload(layers, weights)
 
 
-def decoder_payload(model: "LoadedModel") -> dict | None:
+def decoder_payload(model: LoadedModel) -> dict | None:
     network = getattr(model, "decoder", None) or getattr(model, "generator", None)
     return _payload(model.dataset, model.spec.name, network)
 
@@ -75,24 +85,47 @@ def _decoders(key: str, payloads: list[tuple[dict, str]]) -> list[dict] | None:
 
 def _mount(key: str, data: dict, default: dict) -> dict | None:
     state = st.session_state
-    result = _COMPONENT(key=key, data=data, default=default, on_z_change=lambda: None,
-                        on_offsets_change=lambda: None, on_missing_change=lambda: None, on_failed_change=lambda: None)
+    result = _COMPONENT(
+        key=key,
+        data=data,
+        default=default,
+        on_z_change=lambda: None,
+        on_offsets_change=lambda: None,
+        on_missing_change=lambda: None,
+        on_failed_change=lambda: None,
+    )
     if result.get("failed"):
         return None
     state[f"{key}-sent"] |= {d["sha"] for d in data["decoders"] if d["weights"] is not None}
     return result
 
 
-def latent_pad(key: str, model: "LoadedModel", codes: np.ndarray, labels: np.ndarray, lim: float,
-               z: tuple[float, float], label: str, pixels: int = 380, scale: int = 8,
-               contrast: bool = False) -> tuple[float, float] | None:
+def latent_pad(
+    key: str,
+    model: LoadedModel,
+    codes: np.ndarray,
+    labels: np.ndarray,
+    lim: float,
+    z: tuple[float, float],
+    label: str,
+    pixels: int = 380,
+    scale: int = 8,
+    contrast: bool = False,
+) -> tuple[float, float] | None:
     """A 2-D pad over ``codes`` (class-coloured dots); returns the released latent, or None if unavailable."""
     decoders = _decoders(key, [(decoder_payload(model), label)])
     if decoders is None:
         return None
     points = [[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)]
-    data = {"mode": "pad", "id": key, "decoders": decoders, "size": 28 * scale, "contrast": contrast, "hover": False,
-            "pad": {"lim": lim, "pixels": pixels, "points": points, "colors": CLASS_COLOURS, "z": list(z)}}
+    data = {
+        "mode": "pad",
+        "id": key,
+        "decoders": decoders,
+        "size": 28 * scale,
+        "contrast": contrast,
+        "hover": False,
+        "pad": {"lim": lim, "pixels": pixels, "points": points, "colors": CLASS_COLOURS, "z": list(z)},
+    }
     result = _mount(key, data, {"z": list(z)})
     if result is None:
         return None
@@ -100,19 +133,39 @@ def latent_pad(key: str, model: "LoadedModel", codes: np.ndarray, labels: np.nda
     return float(released[0]), float(released[1])
 
 
-def latent_sliders(key: str, models: list["LoadedModel"], labels: list[str], bases: list[np.ndarray],
-                   orders: list[np.ndarray], count: int, captions: list[str], scale: int = 6,
-                   contrast: bool = False) -> list[float] | None:
+def latent_sliders(
+    key: str,
+    models: list[LoadedModel],
+    labels: list[str],
+    bases: list[np.ndarray],
+    orders: list[np.ndarray],
+    count: int,
+    captions: list[str],
+    scale: int = 6,
+    contrast: bool = False,
+) -> list[float] | None:
     """``count`` sliders, slider k moving dimension ``orders[i][k]`` of every decoder i from its base code;
     returns the released offsets, or None if unavailable."""
     decoders = _decoders(key, [(decoder_payload(m), c) for m, c in zip(models, captions)])
     if decoders is None:
         return None
     values = [0.0] * count
-    data = {"mode": "sliders", "id": key, "decoders": decoders, "size": 28 * scale, "contrast": contrast,
-            "sliders": {"lo": -3.0, "hi": 3.0, "step": 0.05, "values": values, "labels": labels,
-                        "bases": [np.asarray(b, float).round(6).tolist() for b in bases],
-                        "orders": [np.asarray(o, int).tolist() for o in orders]}}
+    data = {
+        "mode": "sliders",
+        "id": key,
+        "decoders": decoders,
+        "size": 28 * scale,
+        "contrast": contrast,
+        "sliders": {
+            "lo": -3.0,
+            "hi": 3.0,
+            "step": 0.05,
+            "values": values,
+            "labels": labels,
+            "bases": [np.asarray(b, float).round(6).tolist() for b in bases],
+            "orders": [np.asarray(o, int).tolist() for o in orders],
+        },
+    }
     result = _mount(key, data, {"offsets": values})
     if result is None:
         return None

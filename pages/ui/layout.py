@@ -40,7 +40,7 @@ def explain(text: str) -> None:
         st.markdown(text)
 
 
-def page_header(page: str, models: "Callable[[str], list[str]]" = lambda dataset: []) -> str:
+def page_header(page: str, models: Callable[[str], list[str]] = lambda dataset: []) -> str:
     """Ask for the page's models (they load while the page draws), then draw its title and explanation.
 
     Returns the dataset in use. ``page`` names the catalogue section (``<page>.title``, ``<page>.intro``);
@@ -49,34 +49,45 @@ def page_header(page: str, models: "Callable[[str], list[str]]" = lambda dataset
     dataset = current_dataset()
     store = model_store()
     store.request(dataset, models(dataset))
-    store.request_dataset(dataset)             # the other pages' models queue behind this page's
+    store.request_dataset(dataset)  # the other pages' models queue behind this page's
     st.title(t(f"{page}.title"))
     st.caption(t("common.dataset_caption", dataset=DATASET_TITLES[dataset]))
     explain(t(f"{page}.intro"))
     return dataset
 
 
-def get_model(dataset: str, name: str, quiet: bool = False) -> "LoadedModel | None":
+def get_model(dataset: str, name: str, quiet: bool = False) -> LoadedModel | None:
     """The shared model; on a missing or broken checkpoint, say so with the rebuild command, return None."""
     try:
         return model_store().get(dataset, name)
     except CheckpointError as err:
         if not quiet:
-            st.warning(t("common.model_unavailable", model=model_title(name),
-                         command=get_spec(name).checkpoint_command(dataset)), icon="⚠️")
+            st.warning(
+                t(
+                    "common.model_unavailable",
+                    model=model_title(name),
+                    command=get_spec(name).checkpoint_command(dataset),
+                ),
+                icon="⚠️",
+            )
             st.caption(f"`{err}`")
         return None
 
 
-def models_or_warn(dataset: str, names: list[str]) -> "dict[str, LoadedModel]":
+def models_or_warn(dataset: str, names: list[str]) -> dict[str, LoadedModel]:
     """Load several models; the missing ones get one warning each and are left out."""
     return {n: m for n in names if (m := get_model(dataset, n)) is not None}
 
 
-def require_sample(dataset: str) -> "tuple[np.ndarray, np.ndarray]":
+def require_sample(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     sample = get_sample(dataset)
     if sample is None:
-        st.error(t("common.sample_missing", path=sample_location(dataset),
-                   command=get_spec("classifier").checkpoint_command(dataset)))
+        st.error(
+            t(
+                "common.sample_missing",
+                path=sample_location(dataset),
+                command=get_spec("classifier").checkpoint_command(dataset),
+            )
+        )
         st.stop()
     return sample

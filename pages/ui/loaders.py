@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from models.inference import LoadedModel
 
 
-def _load(dataset: str, name: str) -> "LoadedModel":
+def _load(dataset: str, name: str) -> LoadedModel:
     from models.inference import load_model  # late: the home page never waits for TensorFlow
+
     model = load_model(dataset, name)
     freeze_long_lived_objects()
     return model
@@ -54,7 +55,7 @@ class ModelStore:
         self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])  # tiny
         self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
 
-    def get(self, dataset: str, name: str) -> "LoadedModel":
+    def get(self, dataset: str, name: str) -> LoadedModel:
         """The loaded model; raises ``CheckpointError`` (and forgets the failure) if it cannot be loaded."""
         self.request(dataset, [name])
         future = self._futures[(dataset, name)]

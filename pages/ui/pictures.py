@@ -26,20 +26,34 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
     st.image(imaging.upscale(display(image), factor or scale()), caption=caption, output_format="PNG")
 
 
-def show_grid(images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str,
-              factor: int | None = None) -> None:
+def show_grid(
+    images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str, factor: int | None = None
+) -> None:
     """Show a tiled grid and a button to download it as PNG (at display resolution)."""
-    picture = imaging.upscale(imaging.grid(display(images) if np.ndim(images) == 2 else
-                                           np.stack([display(i) for i in images]), cols),
-                              factor or max(2, scale() - 2))
-    png = imaging.png_bytes(picture)           # encoded once: shown as-is and offered for download
+    picture = imaging.upscale(
+        imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols),
+        factor or max(2, scale() - 2),
+    )
+    png = imaging.png_bytes(picture)  # encoded once: shown as-is and offered for download
     st.image(png, caption=caption)
-    st.download_button(t("common.download_png"), png, file_name=file_name, mime="image/png",
-                       key=f"dl-{key}", icon=":material/download:")
+    st.download_button(
+        t("common.download_png"),
+        png,
+        file_name=file_name,
+        mime="image/png",
+        key=f"dl-{key}",
+        icon=":material/download:",
+    )
 
 
 def gif_download(frames: np.ndarray, file_name: str, key: str) -> None:
     gif = imaging.gif_bytes(frames)
     st.image(gif, caption=t("common.animation"))
-    st.download_button(t("common.download_gif"), gif, file_name=file_name, mime="image/gif", key=f"dl-{key}",
-                       icon=":material/download:")
+    st.download_button(
+        t("common.download_gif"),
+        gif,
+        file_name=file_name,
+        mime="image/gif",
+        key=f"dl-{key}",
+        icon=":material/download:",
+    )

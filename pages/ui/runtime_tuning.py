@@ -65,6 +65,7 @@ def skip_keras_reset_between_runs() -> bool:
     def clean_problem_modules_except_keras() -> None:
         """Streamlit's cleanup without the Keras reset (we do not use matplotlib.pyplot either)."""
         import sys
+
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")
 

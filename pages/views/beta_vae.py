@@ -8,8 +8,8 @@ from models import analysis
 from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
-from pages.ui.layout import models_or_warn, page_header
 from pages.ui.latent_play import latent_sliders
+from pages.ui.layout import models_or_warn, page_header
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -30,10 +30,19 @@ for col, (name, model) in zip(cols, models.items()):
     metrics = model.card.get("metrics", {})
     kl = np.asarray(metrics.get("kl_per_dim", []))
     order = analysis.kl_order(model)
-    fig = go.Figure(go.Bar(x=[f"z{d}" for d in order], y=kl[order] if len(kl) else [],
-                           marker_color=["#6C4CF1" if v > 0.01 else "#BBBBBB" for v in kl[order]]))
-    fig.update_layout(height=260, margin={"t": 40, "b": 10}, yaxis_title=t("bv.nats"),
-                      title=t("bv.kl_chart", beta=_beta(name), active=metrics.get("active_dims", "?")))
+    fig = go.Figure(
+        go.Bar(
+            x=[f"z{d}" for d in order],
+            y=kl[order] if len(kl) else [],
+            marker_color=["#6C4CF1" if v > 0.01 else "#BBBBBB" for v in kl[order]],
+        )
+    )
+    fig.update_layout(
+        height=260,
+        margin={"t": 40, "b": 10},
+        yaxis_title=t("bv.nats"),
+        title=t("bv.kl_chart", beta=_beta(name), active=metrics.get("active_dims", "?")),
+    )
     col.plotly_chart(fig, key=f"bv-kl-{name}")
 
 
@@ -41,7 +50,7 @@ st.subheader(t("bv.move_title"))
 # Side by side on a laptop; stacked in lecture mode, so the three decoders get the full width of the screen.
 left, right = (st.container(), st.container()) if lecture_mode() else st.columns([1, 2])
 with left:
-    picked = image_input("bv", dataset)        # shared by the sliders and the traversal grids below
+    picked = image_input("bv", dataset)  # shared by the sliders and the traversal grids below
 if picked is None:
     st.stop()
 image, caption = picked
@@ -50,8 +59,7 @@ image, caption = picked
 def _server_sliders(models_: dict) -> None:
     """Server-side sliders: the fallback when the browser cannot decode (and what the live row equals)."""
     slider_cols = st.columns(5)
-    offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}")
-               for k in range(latent)]
+    offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}") for k in range(latent)]
     out_cols = st.columns(len(models_) + 1)
     with out_cols[0]:
         show_image(image, caption=t("common.input", caption=caption))
@@ -66,16 +74,36 @@ def _server_sliders(models_: dict) -> None:
 def perturbation():
     st.caption(t("bv.move_help"))
     names = list(models)
-    released = latent_sliders("bv-live", [models[n] for n in names], [f"#{k + 1}" for k in range(latent)],
-                              [analysis.latent_means(models[n], image[None])[0] for n in names],
-                              [analysis.kl_order(models[n]) for n in names], latent,
-                              [f"β = {_beta(n):g}" for n in names], contrast=lecture_mode())
+    released = latent_sliders(
+        "bv-live",
+        [models[n] for n in names],
+        [f"#{k + 1}" for k in range(latent)],
+        [analysis.latent_means(models[n], image[None])[0] for n in names],
+        [analysis.kl_order(models[n]) for n in names],
+        latent,
+        [f"β = {_beta(n):g}" for n in names],
+        contrast=lecture_mode(),
+    )
     if released is None:
         st.info(t("bv.live_fallback"))
         _server_sliders(models)
         return
+    # The released offsets, decoded on the server: what the rest of the page and the download agree with.
     moved = [f"#{k + 1} {v:+.2f}" for k, v in enumerate(released) if v]
-    st.caption(t("bv.released", moved=", ".join(moved) if moved else "0"))
+    row = [image / 255.0] + [
+        analysis.perturb(
+            models[n], image, {int(analysis.kl_order(models[n])[k]): v for k, v in enumerate(released) if v}
+        )
+        for n in names
+    ]
+    show_grid(
+        np.stack(row),
+        len(row),
+        t("bv.released", moved=", ".join(moved) if moved else "0"),
+        f"beta_vae_{dataset}.png",
+        "bv-released",
+        factor=2,
+    )
 
 
 with right:
@@ -93,9 +121,14 @@ def traversals():
     for col, (name, model) in zip(cols, models.items()):
         dims = analysis.kl_order(model)[:rows]
         with col:
-            show_grid(analysis.traversal(model, image, dims, values), steps,
-                      t("bv.traversal_caption", beta=_beta(name), dims=", z".join(map(str, dims))),
-                      f"traversal_{dataset}_beta{_beta(name):g}.png", f"bv-trav-{name}", factor=2)
+            show_grid(
+                analysis.traversal(model, image, dims, values),
+                steps,
+                t("bv.traversal_caption", beta=_beta(name), dims=", z".join(map(str, dims))),
+                f"traversal_{dataset}_beta{_beta(name):g}.png",
+                f"bv-trav-{name}",
+                factor=2,
+            )
 
 
 traversals()

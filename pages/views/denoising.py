@@ -42,8 +42,13 @@ def denoise_one():
     for col, (label, (img, psnr, ssim)) in zip(cols[1:], row.items()):
         with col:
             show_image(img, caption=t("dn.caption", title=_label(label), psnr=psnr, ssim=ssim))
-    show_grid(np.stack([image / 255.0] + [v[0] for v in row.values()]), len(row) + 1, None,
-              f"denoising_{dataset}_{kind}_{level:.2f}.png", "dn-grid")
+    show_grid(
+        np.stack([image / 255.0] + [v[0] for v in row.values()]),
+        len(row) + 1,
+        None,
+        f"denoising_{dataset}_{kind}_{level:.2f}.png",
+        "dn-grid",
+    )
 
 
 denoise_one()
@@ -60,8 +65,7 @@ def _curve(dataset: str, kind: str, names: tuple[str, ...]) -> tuple[np.ndarray,
 @st.fragment
 def curve():
     st.subheader(t("dn.curve_title"))
-    kind = st.selectbox(t("dn.noise_type"), NOISE_TYPES, format_func=labeler("dn.noise."),
-                        key="dn-curve-kind")
+    kind = st.selectbox(t("dn.noise_type"), NOISE_TYPES, format_func=labeler("dn.noise."), key="dn-curve-kind")
     models = models_or_warn(dataset, names)
     if not models:
         return
@@ -74,8 +78,12 @@ def curve():
     for name, model in models.items():
         noise = model.spec.recipe.noise
         if noise and noise[0] == kind:
-            fig.add_vline(x=noise[1], line_dash="dash", line_color="gray",
-                          annotation_text=t("dn.trained_here", model=model_title(name)))
+            fig.add_vline(
+                x=noise[1],
+                line_dash="dash",
+                line_color="gray",
+                annotation_text=t("dn.trained_here", model=model_title(name)),
+            )
     fig.update_layout(xaxis_title=t("dn.curve_x"), yaxis_title=t("dn.curve_y"), height=420, margin={"t": 20})
     st.plotly_chart(fig, key=f"dn-curve-{kind}")
 

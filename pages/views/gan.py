@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import analysis
 from models.registry import specs_for
-from pages.ui.i18n import labeler, class_names, model_title, t
+from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
 from pages.ui.pictures import gif_download, show_grid
 
@@ -15,8 +15,14 @@ models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "gan")])
 if not models:
     st.stop()
 names = class_names(dataset)
-choice = st.segmented_control(t("gan.model"), list(models), format_func=labeler("models.", ".title"), default=list(models)[0],
-                              key="gan-model", required=True)
+choice = st.segmented_control(
+    t("gan.model"),
+    list(models),
+    format_func=labeler("models.", ".title"),
+    default=list(models)[0],
+    key="gan-model",
+    required=True,
+)
 model = models[choice]
 classifier = get_model(dataset, "classifier", quiet=True)
 
@@ -61,8 +67,9 @@ interpolation()
 if model.conditional:
     st.subheader(t("gan.every_class_title"))
     seed = int(st.number_input(t("gan.noise_seed"), 0, 100_000, 7, key="gan-class-seed"))
-    show_grid(analysis.all_classes(model, seed, None), 10, " · ".join(names), f"cgan_all_classes_{seed}.png",
-              "gan-classes")
+    show_grid(
+        analysis.all_classes(model, seed, None), 10, " · ".join(names), f"cgan_all_classes_{seed}.png", "gan-classes"
+    )
 
 
 @st.fragment
@@ -100,8 +107,14 @@ def timeline():
         st.info(t("gan.no_timeline"))
         return
     epoch = st.slider(t("gan.epoch"), 1, len(frames), len(frames), key=f"gan-epoch-{choice}")
-    show_grid(frames[epoch - 1][None] / 255.0, 1, t("gan.epoch_caption", epoch=epoch), f"{choice}_epoch{epoch}.png",
-              "gan-epoch", factor=3)
+    show_grid(
+        frames[epoch - 1][None] / 255.0,
+        1,
+        t("gan.epoch_caption", epoch=epoch),
+        f"{choice}_epoch{epoch}.png",
+        "gan-epoch",
+        factor=3,
+    )
     gif_download(frames, f"{choice}_training.gif", "gan-train-gif")
 
 

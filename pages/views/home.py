@@ -10,7 +10,7 @@ from pages.ui.loaders import model_status, model_store
 from pages.ui.state import current_dataset
 
 dataset = current_dataset()
-model_store().request_dataset(dataset)          # a class arriving after the lecturer finds every page ready
+model_store().request_dataset(dataset)  # a class arriving after the lecturer finds every page ready
 st.title("Latent Lab")
 st.markdown(f"#### {t('home.tagline')}")
 explain(t("home.intro"))
@@ -23,20 +23,32 @@ def _dataset_of(spec) -> str:
 def _metrics_text(spec, metrics: dict) -> str:
     if spec.name == "linear_ae_3d":
         return t("home.pca_angle", angle=metrics.get("max_angle_deg", float("nan")))
-    return " · ".join(f"{t('metric.' + key)} {fmt.format(metrics[key])}"
-                      for key, fmt in spec.kind.key_metrics if key in metrics)
+    return " · ".join(
+        f"{t('metric.' + key)} {fmt.format(metrics[key])}" for key, fmt in spec.kind.key_metrics if key in metrics
+    )
 
 
 rows, problems = [], []
 for spec in REGISTRY.values():
     ds = _dataset_of(spec)
     ready, message, card = model_status(ds, spec.name)
-    row = {"status": t("home.ready") if ready else t("home.missing"), "model": model_title(spec.name),
-           "family": t(f"family.{spec.family}"), "dataset": DATASET_TITLES[ds], "what": model_summary(spec.name)}
+    row = {
+        "status": t("home.ready") if ready else t("home.missing"),
+        "model": model_title(spec.name),
+        "family": t(f"family.{spec.family}"),
+        "dataset": DATASET_TITLES[ds],
+        "what": model_summary(spec.name),
+    }
     if card:
-        row.update({"metrics": _metrics_text(spec, card.get("metrics", {})), "epochs": card.get("epochs"),
-                    "seconds": card.get("train_seconds"), "size": round(card.get("weights_bytes", 0) / 1e6, 2),
-                    "parameters": card.get("parameters")})
+        row.update(
+            {
+                "metrics": _metrics_text(spec, card.get("metrics", {})),
+                "epochs": card.get("epochs"),
+                "seconds": card.get("train_seconds"),
+                "size": round(card.get("weights_bytes", 0) / 1e6, 2),
+                "parameters": card.get("parameters"),
+            }
+        )
     else:
         row["metrics"] = spec.checkpoint_command(ds)
         problems.append((spec, ds, message))
@@ -44,14 +56,20 @@ for spec in REGISTRY.values():
 
 st.metric(t("home.models_ready"), f"{len(rows) - len(problems)} / {len(rows)}")
 columns = ["status", "model", "family", "metrics", "epochs", "seconds", "size", "parameters", "what"]
-st.dataframe(rows, hide_index=True, width="stretch", column_order=columns,
-             column_config={c: t(f"home.column.{c}") for c in columns + ["dataset"]})
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    column_order=columns,
+    column_config={c: t(f"home.column.{c}") for c in columns + ["dataset"]},
+)
 
 if problems:
     st.subheader(t("home.missing_title"))
     for spec, ds, message in problems:
-        st.error(t("common.model_unavailable", model=model_title(spec.name), command=spec.checkpoint_command(ds)),
-                 icon="⚠️")
+        st.error(
+            t("common.model_unavailable", model=model_title(spec.name), command=spec.checkpoint_command(ds)), icon="⚠️"
+        )
         st.caption(f"`{message}`")
 
 with st.expander(t("home.cards")):

@@ -7,8 +7,8 @@ import streamlit as st
 from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import get_model, page_header, require_sample
 from pages.ui.latent_play import latent_pad
+from pages.ui.layout import get_model, page_header, require_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -30,24 +30,42 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
         # An invisible lattice of points: a click anywhere selects the nearest one.
         g = np.linspace(-lim, lim, 41)
         gx, gy = np.meshgrid(g, g)
-        fig.add_scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 9, "opacity": 0},
-                        hoverinfo="x+y", name=t("ls.decode_here"), showlegend=False)
+        fig.add_scatter(
+            x=gx.ravel(),
+            y=gy.ravel(),
+            mode="markers",
+            marker={"size": 9, "opacity": 0},
+            hoverinfo="x+y",
+            name=t("ls.decode_here"),
+            showlegend=False,
+        )
     names = class_names(dataset)
     for c in range(10):
         m = y == c
-        fig.add_scatter(x=codes[m, 0], y=codes[m, 1], mode="markers", name=names[c],
-                        marker={"size": 5}, unselected={"marker": {"opacity": 1.0}})  # a click dims nothing
-    fig.update_layout(height=460, margin={"t": 36, "l": 10, "r": 10}, xaxis={"range": [-lim, lim], "title": "z₁"},
-                      yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
-                      legend={"itemsizing": "constant"})
+        fig.add_scatter(
+            x=codes[m, 0],
+            y=codes[m, 1],
+            mode="markers",
+            name=names[c],
+            marker={"size": 5},
+            unselected={"marker": {"opacity": 1.0}},
+        )  # a click dims nothing
+    fig.update_layout(
+        height=460,
+        margin={"t": 36, "l": 10, "r": 10},
+        xaxis={"range": [-lim, lim], "title": "z₁"},
+        yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
+        legend={"itemsizing": "constant"},
+    )
     return fig
 
 
 @st.fragment
 def vae_map() -> None:
     """The clickable Plotly map: the fallback when the browser cannot run the pad."""
-    event = st.plotly_chart(_map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map",
-                            on_select="rerun", selection_mode="points")
+    event = st.plotly_chart(
+        _map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map", on_select="rerun", selection_mode="points"
+    )
     points = event.selection.points if event and event.selection else []
     clicked = (float(np.clip(points[0]["x"], -LIM, LIM)), float(np.clip(points[0]["y"], -LIM, LIM))) if points else None
     if clicked and clicked != st.session_state.get("ls-last-click"):
@@ -68,8 +86,9 @@ def decode_point() -> None:
 @st.fragment
 def latent_play() -> None:
     """The pad decodes in the browser while the mouse moves; on release the page decodes the same point."""
-    z = latent_pad("ls-pad", vae, _codes(dataset, "vae_conv_2d"), y, LIM, (0.0, 0.0), t("ls.live"),
-                   contrast=lecture_mode())
+    z = latent_pad(
+        "ls-pad", vae, _codes(dataset, "vae_conv_2d"), y, LIM, (0.0, 0.0), t("ls.live"), contrast=lecture_mode()
+    )
     if z is None:
         st.info(t("ls.pad_fallback"))
         map_col, point_col = st.columns([3, 2])
@@ -78,8 +97,9 @@ def latent_play() -> None:
         with point_col:
             decode_point()
         return
-    show_image(analysis.decode_point(vae, np.array(z, np.float32)), caption=t("ls.decoded_at", z1=z[0], z2=z[1]),
-               factor=4)
+    show_image(
+        analysis.decode_point(vae, np.array(z, np.float32)), caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4
+    )
 
 
 if vae is not None:
@@ -102,8 +122,14 @@ def manifold():
     c1, c2 = st.columns(2)
     span = c1.slider(t("ls.range"), 0.5, 4.0, 2.0, 0.25, key="ls-range")
     n = c2.slider(t("ls.resolution"), 5, 25, 15, key="ls-res")
-    show_grid(_manifold(dataset, span, n), n, t("ls.manifold_caption", span=span), f"manifold_{dataset}_{n}x{n}.png",
-              "ls-grid", factor=2)
+    show_grid(
+        _manifold(dataset, span, n),
+        n,
+        t("ls.manifold_caption", span=span),
+        f"manifold_{dataset}_{n}x{n}.png",
+        "ls-grid",
+        factor=2,
+    )
 
 
 manifold()
@@ -150,5 +176,10 @@ if plain is not None:
     c1.plotly_chart(_map_figure(codes, lim, False), key="ls-ae-map")
     with c2:
         st.caption(t("ls.plain_help"))
-        show_grid(analysis.decode_random_codes(plain, codes, 16, seed=0), 8, t("ls.plain_caption"),
-                  f"ae_random_{dataset}.png", "ls-ae-grid")
+        show_grid(
+            analysis.decode_random_codes(plain, codes, 16, seed=0),
+            8,
+            t("ls.plain_caption"),
+            f"ae_random_{dataset}.png",
+            "ls-ae-grid",
+        )

@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import analysis
 from models.registry import TOY_DATASET, specs_for
-from pages.ui.i18n import labeler, class_names, model_title, t
+from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
 from pages.ui.pictures import show_grid, show_image
@@ -26,7 +26,7 @@ def side_by_side():
     results = analysis.reconstruct_all(models, image)
     pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
     seen_as = [""] * len(pictures)
-    if classifier is not None:             # the classifier says what each picture looks like
+    if classifier is not None:  # the classifier says what each picture looks like
         labels, confidence = analysis.label_images(classifier, pictures)
         seen_as = [t("rec.seen_as", name=class_names(dataset)[c], p=p) for c, p in zip(labels, confidence)]
     cols = st.columns(len(results) + 1)
@@ -46,8 +46,12 @@ if models:
     which = st.selectbox(t("rec.network"), list(models), format_func=labeler("models.", ".title"), key="rec-shape")
     st.caption(t("rec.shapes_help"))
     table = analysis.layer_table(models[which])
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={c: t(f"rec.layer_column.{c}") for c in (table[0] if table else {})})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={c: t(f"rec.layer_column.{c}") for c in (table[0] if table else {})},
+    )
 
 
 st.subheader(t("rec.pca_title"))
@@ -56,21 +60,45 @@ if toy is not None:
     demo = analysis.pca_demo(toy)
     c1, c2 = st.columns([3, 2])
     fig = go.Figure()
-    fig.add_scatter3d(x=demo.points[:, 0], y=demo.points[:, 1], z=demo.points[:, 2], mode="markers",
-                      marker={"size": 3, "color": "#6C4CF1"}, name=t("rec.pca_data"))
-    fig.add_surface(x=demo.plane[0], y=demo.plane[1], z=demo.plane[2], opacity=0.35, showscale=False,
-                    colorscale=[[0, "#F39C12"], [1, "#F39C12"]], name=t("rec.pca_plane"))
+    fig.add_scatter3d(
+        x=demo.points[:, 0],
+        y=demo.points[:, 1],
+        z=demo.points[:, 2],
+        mode="markers",
+        marker={"size": 3, "color": "#6C4CF1"},
+        name=t("rec.pca_data"),
+    )
+    fig.add_surface(
+        x=demo.plane[0],
+        y=demo.plane[1],
+        z=demo.plane[2],
+        opacity=0.35,
+        showscale=False,
+        colorscale=[[0, "#F39C12"], [1, "#F39C12"]],
+        name=t("rec.pca_plane"),
+    )
     fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("rec.pca_3d_title"))
     c1.plotly_chart(fig, key="pca-3d")
     fig2 = go.Figure()
     fig2.add_scatter(x=demo.codings[:, 0], y=demo.codings[:, 1], mode="markers", name=t("rec.pca_ae_codings"))
-    fig2.add_scatter(x=demo.pca_codings[:, 0], y=demo.pca_codings[:, 1], mode="markers",
-                     name=t("rec.pca_projection"), marker={"symbol": "x"})
+    fig2.add_scatter(
+        x=demo.pca_codings[:, 0],
+        y=demo.pca_codings[:, 1],
+        mode="markers",
+        name=t("rec.pca_projection"),
+        marker={"symbol": "x"},
+    )
     fig2.update_layout(height=420, title=t("rec.pca_2d_title"), margin={"t": 30})
     c2.plotly_chart(fig2, key="pca-2d")
     metrics = toy.card.get("metrics", {})
-    st.markdown(t("rec.pca_angles", angles=", ".join(f"{a:.2f}°" for a in metrics.get("principal_angles_deg", [])),
-                  ae=metrics.get("mse", float("nan")), pca=metrics.get("pca_mse", float("nan"))))
+    st.markdown(
+        t(
+            "rec.pca_angles",
+            angles=", ".join(f"{a:.2f}°" for a in metrics.get("principal_angles_deg", [])),
+            ae=metrics.get("mse", float("nan")),
+            pca=metrics.get("pca_mse", float("nan")),
+        )
+    )
 linear = models.get("linear_ae")
 if linear is not None and "pca" in linear.card.get("metrics", {}):
     angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
@@ -95,14 +123,20 @@ def codings_map():
         return
     x, y = require_sample(dataset)
     names_ = class_names(dataset)
-    which = st.selectbox(t("rec.autoencoder"), list(models), format_func=labeler("models.", ".title"), key="rec-map",
-                         index=list(models).index("stacked_ae") if "stacked_ae" in models else 0)
+    which = st.selectbox(
+        t("rec.autoencoder"),
+        list(models),
+        format_func=labeler("models.", ".title"),
+        key="rec-map",
+        index=list(models).index("stacked_ae") if "stacked_ae" in models else 0,
+    )
     xy = _codings_2d(dataset, which)
     fig = go.Figure()
     for c in range(10):
         m = y == c
-        fig.add_scatter(x=xy[m, 0], y=xy[m, 1], mode="markers", name=names_[c], customdata=np.flatnonzero(m),
-                        marker={"size": 6})
+        fig.add_scatter(
+            x=xy[m, 0], y=xy[m, 1], mode="markers", name=names_[c], customdata=np.flatnonzero(m), marker={"size": 6}
+        )
     fig.update_layout(height=480, margin={"t": 10}, legend={"itemsizing": "constant"})
     event = st.plotly_chart(fig, key=f"rec-map-{which}", on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
@@ -112,7 +146,7 @@ def codings_map():
         with c1:
             show_image(x[i], caption=t("rec.map_image", index=i, name=names_[y[i]]))
         with c2:
-            show_image(models[which].reconstruct(x[i:i + 1] / 255.0)[0], caption=t("rec.map_decoded"))
+            show_image(models[which].reconstruct(x[i : i + 1] / 255.0)[0], caption=t("rec.map_decoded"))
 
 
 codings_map()

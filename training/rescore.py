@@ -1,0 +1,51 @@
+"""Score GAN checkpoints from another folder with today's classifier: ``python -m training.rescore DIR``.
+
+Issue #10 measures the new GANs against the ones they replace, and the classifier that judges them was
+replaced too; so the replaced checkpoints (kept in ``DIR/<dataset>/<model>.keras`` + card, e.g. from
+``git show`` of the previous commit) are re-scored on the full test split with the current classifier.
+Results go to ``checkpoints/benchmarks/gan_baseline.json``, which ``python -m tests.benchmark`` reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from models.checkpoints import CHECKPOINT_DIR, atomic_write, read_card
+from models.inference import load_model
+from models.registry import IMAGE_DATASETS, specs_for
+
+RESULTS = CHECKPOINT_DIR / "benchmarks" / "gan_baseline.json"
+KEEP = ("frechet_distance", "min_class_share", "confident_share", "label_accuracy", "label_accuracy_min_class")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.rescore", description=__doc__)
+    p.add_argument("folder", help="a checkpoints-like folder holding the GANs to re-score")
+    p.add_argument("--data-dir")
+    args = p.parse_args(argv)
+    from training.datasets import load_dataset
+
+    results = {}
+    for dataset in IMAGE_DATASETS:
+        data = load_dataset(dataset, args.data_dir)
+        classifier = load_model(dataset, "classifier")
+        for spec in specs_for(dataset, "gan"):
+            old = load_model(dataset, spec.name, Path(args.folder))
+            card = read_card(dataset, spec.name, Path(args.folder))
+            now = old.evaluate(data.test[0], data.test[1], classifier, 10_000)
+            results[f"{dataset}/{spec.name}"] = {
+                "card_metrics": {k: card["metrics"][k] for k in KEEP if k in card["metrics"]},
+                "with_current_classifier": {k: now[k] for k in KEEP if k in now},
+                "epochs": card.get("epochs"),
+                "parameters": card.get("parameters"),
+                "classifier_accuracy": classifier.card["metrics"]["accuracy"],
+            }
+            print(dataset, spec.name, results[f"{dataset}/{spec.name}"], flush=True)
+    atomic_write(RESULTS, lambda path: path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
