@@ -80,6 +80,21 @@ def codings_2d(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     return (codes - mean) @ axes
 
 
+def tsne_map(model: Autoencoder) -> np.ndarray | None:
+    """The precomputed t-SNE of the model's codings of the committed sample (``python -m training.tsne``), or
+    None if it is missing, damaged, or was computed from other weights than the loaded checkpoint's."""
+    from models.checkpoints import checkpoint_paths
+
+    path = checkpoint_paths(model.dataset, model.spec.name)["tsne"]
+    try:
+        with np.load(path) as data:
+            if str(data["weights_sha256"]) != model.card.get("weights_sha256"):
+                return None
+            return np.asarray(data["embedding"], np.float32)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
     codes = model.encode(to_model_input(images))
     unit_means = codes.mean(axis=0)
@@ -89,6 +104,38 @@ def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
         "share_below": float((codes < 0.1).mean()),
         "share_units_in_band": float(((unit_means >= 0.1) & (unit_means < 0.2)).mean()),
     }
+
+
+def checkerboard_energy(images: np.ndarray) -> np.ndarray:
+    """Share of each image's detail energy at the highest spatial frequency (the pixel-by-pixel alternation
+    that uneven overlaps of a stride-2 transposed convolution leave): the (H/2, W/2) terms of its 2-D
+    spectrum over all terms but the mean. 0 for smooth images, 1 for a pure checkerboard."""
+    x = np.asarray(images, np.float64).reshape(len(images), 28, 28)
+    power = np.abs(np.fft.fft2(x - x.mean(axis=(1, 2), keepdims=True))) ** 2
+    nyquist = power[:, 14, :].sum(axis=1) + power[:, :, 14].sum(axis=1) - power[:, 14, 14]
+    return nyquist / np.maximum(power.sum(axis=(1, 2)), 1e-12)
+
+
+@dataclass
+class UpsamplingComparison:
+    outputs: dict[str, np.ndarray]  # model → decoded constant code (28×28)
+    detail: dict[str, np.ndarray]  # model → output minus its 3×3 mean: the pattern the eye misses
+    energy: dict[str, float]  # model → checkerboard_energy of the output
+
+
+def upsampling_comparison(models: dict[str, Autoencoder], value: float) -> UpsamplingComparison:
+    """Decode the same constant code (every unit = ``value``) with each decoder: with no image structure to
+    reproduce, what remains is the decoder's own fingerprint — even for upsampling, a checkerboard for
+    stride-2 transposed convolutions."""
+    outputs, detail, energy = {}, {}, {}
+    for name, model in models.items():
+        z = np.full((1, int(model.decoder.inputs[0].shape[-1])), value, np.float32)
+        out = model.decode(z)[0, ..., 0]
+        padded = np.pad(out, 1, mode="edge")
+        mean3 = sum(padded[i : i + 28, j : j + 28] for i in range(3) for j in range(3)) / 9.0
+        outputs[name], detail[name] = out, out - mean3
+        energy[name] = float(checkerboard_energy(out[None])[0])
+    return UpsamplingComparison(outputs, detail, energy)
 
 
 # ---------------------------------------------------------------- denoising page
@@ -152,6 +199,27 @@ def decode_random_codes(model: Autoencoder, codes: np.ndarray, n: int, seed: int
     """Decode ``n`` standard-normal points scaled to the spread of ``codes``: a plain AE's "prior samples"."""
     z = np.random.default_rng(seed).standard_normal((n, codes.shape[1])).astype(np.float32) * codes.std(axis=0)
     return model.decode(z.astype(np.float32))[..., 0]
+
+
+@dataclass
+class Reparameterization:
+    mu: np.ndarray  # (d,) posterior mean of the input
+    sigma: np.ndarray  # (d,) posterior standard deviation
+    eps: np.ndarray  # (k, d) standard-normal draws
+    z: np.ndarray  # (k, d) = mu + sigma * eps: what the decoder receives while training
+    decoded: np.ndarray  # (k, 28, 28)
+    kl: float  # KL(q(z|x) ‖ N(0, I)) of this input, nats (the formula of the model's loss)
+
+
+def reparameterize(model: VariationalAE, image: np.ndarray, k: int, seed: int) -> Reparameterization:
+    """The reparameterization trick for one input: z = μ + σ·ε with ε ~ N(0, I) drawn outside the network,
+    so the sampling step has gradients with respect to μ and σ."""
+    mu, log_var = (a[0].astype(np.float64) for a in model.posterior(to_model_input(image[None])))
+    sigma = np.exp(0.5 * log_var)
+    eps = np.random.default_rng(seed).standard_normal((k, len(mu)))
+    z = (mu + sigma * eps).astype(np.float32)
+    kl = float(metrics.gaussian_kl_per_dim(mu[None], log_var[None]).sum())
+    return Reparameterization(mu, sigma, eps, z, model.decode(z)[..., 0], kl)
 
 
 def prior_samples(model: VariationalAE, n: int, seed: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 they are loaded and checked (safe_mode, card format, card-vs-weights hash).
 
 Layout: ``checkpoints/<dataset>/<model>.keras`` + ``<model>.json`` (the card), and for GANs
-``<model>.progress.png`` (the fixed-seed sample grid of every epoch, one row per epoch).
+``<model>.progress.png`` (the fixed-seed sample grid of every epoch, one row per epoch); autoencoders may
+have ``<model>.tsne.npz`` (the t-SNE map of their codings, ``python -m training.tsne``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def checkpoint_paths(dataset: str, name: str, root: Path | None = None) -> dict[
         "weights": folder / f"{name}.keras",
         "card": folder / f"{name}.json",
         "progress": folder / f"{name}.progress.png",
+        "tsne": folder / f"{name}.tsne.npz",
     }
 
 

@@ -4,7 +4,7 @@ What makes these GANs draw well on a CPU budget (issue #10), each lever cheap he
 - an exponential moving average of the generator's weights (Yazıcı et al. 2019): the EMA generator is
   what the checkpoint ships; its card also scores the raw generator, so the gain is measured;
 - the non-saturating loss with one-sided label smoothing (real target 0.9, Salimans et al. 2016);
-- more epochs (16, resumable: ``training/run_state.py``);
+- training resumable epoch by epoch (``training/run_state.py``), so runs can be longer and extended;
 - the conditional GAN's discriminator has an *auxiliary classifier* head (AC-GAN, Odena et al. 2017): the
   generator is also trained to make that head read the class it was asked for, which is what makes the
   drawn class match the asked one. (A projection discriminator, Miyato & Koyama 2018, conditions the

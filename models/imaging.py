@@ -53,6 +53,13 @@ def gif_bytes(frames: np.ndarray, scale: int = 4, ms_per_frame: int = 120, bounc
     return buffer.getvalue()
 
 
+def stretch(image: np.ndarray) -> np.ndarray:
+    """Float min..max → 0..1 before any rounding: faint patterns (a few grey levels) become visible."""
+    x = np.asarray(image, np.float64)
+    span = float(x.max() - x.min())
+    return (x - x.min()) / span if span > 1e-12 else np.zeros_like(x)
+
+
 def contrast_stretch(image: np.ndarray) -> np.ndarray:
     """Map the image's own min..max to 0..255: used by lecture mode for a higher-contrast display."""
     x = np.asarray(to_uint8(image), np.float32)

@@ -99,9 +99,9 @@ class ModelSpec:
 
 GAN_NOISE_DIM = 64
 # Both GANs: one-sided label smoothing and an EMA generator (models/gan.py says why these levers).
-GAN_RECIPE = Recipe(epochs=16, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
-# The cGAN's auxiliary head gives it a stronger signal per step; 12 epochs fit this session's CPU budget.
-CGAN_RECIPE = Recipe(epochs=12, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
+# Epochs: what this 2-core CPU could train for all four GANs in one session (resumable runs can extend them).
+GAN_RECIPE = Recipe(epochs=12, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
+CGAN_RECIPE = Recipe(epochs=10, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 
 _SPECS = [
     ModelSpec(

@@ -35,3 +35,21 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:The structure of `inputs`:UserWarning")
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
     config.addinivalue_line("filterwarnings", "ignore:`shuffle=True` was passed:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (see tests/harness.py)."""
+    from tests.harness import chromium_browser
+
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context per test: its own cookies, so its own Streamlit session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    p = context.new_page()
+    yield p
+    context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -257,3 +258,41 @@ def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
     for name in ("vae_conv_2d", "dcgan", "stacked_ae"):
         assert model_store().get("mnist", name) is not None
     assert loads == []  # every one was already in the shared store
+
+
+def test_reparameterization_trick_shows_the_analytic_kl_and_resamples():
+    import re
+
+    import numpy as np
+
+    from models import metrics
+    from models.inference import load_model, to_model_input
+    from training.samples import load_sample
+
+    at = open_page("latent_space")
+    shown = [m.value for m in at.markdown if "KL(q(z|x)" in m.value]
+    assert shown, [m.value[:60] for m in at.markdown]
+    kl_shown = float(re.search(r"\*\*([0-9.]+) nats\*\*", shown[0]).group(1))
+    x, y = load_sample("mnist")
+    image = x[np.flatnonzero(y == 3)[0]]  # the section's default input
+    mu, log_var = load_model("mnist", "vae_conv_2d").posterior(to_model_input(image[None]))
+    assert kl_shown == pytest.approx(metrics.gaussian_kl_per_dim(mu, log_var).sum(), abs=1e-3)
+    before = [u for k, u in images(at).items() if "K draws" in k]
+    at.button(key="rp-resample").click()
+    _rerun(at)
+    assert [u for k, u in images(at).items() if "K draws" in k] != before
+
+
+def test_transposed_convolution_leaves_a_checkerboard_upsampling_does_not():
+    """The comparison on the Reconstruction page measures what it explains, on the committed decoders."""
+    from models import analysis
+    from models.inference import load_model
+
+    pair = {n: load_model("mnist", n) for n in ("conv_ae_upsampling", "conv_ae_transpose")}
+    energy = analysis.upsampling_comparison(pair, 0.0).energy
+    assert energy["conv_ae_transpose"] > 10 * energy["conv_ae_upsampling"], energy
+    checkerboard = np.indices((28, 28)).sum(axis=0) % 2
+    assert analysis.checkerboard_energy(checkerboard[None])[0] == pytest.approx(1.0)
+    assert analysis.checkerboard_energy(np.ones((1, 28, 28)))[0] == 0.0
+    at = open_page("reconstruction")
+    assert len([m for m in at.metric if "checkerboard" in m.label]) == 2

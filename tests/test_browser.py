@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import OUTPUT, chromium_available, chromium_browser, streamlit_server, wait_idle
+from tests.harness import OUTPUT, chromium_available, streamlit_server, wait_idle
 from tests.images import bad_uploads, off_centre_dark_digit
 
 pytestmark = pytest.mark.skipif(
@@ -25,20 +25,6 @@ SHOTS = OUTPUT / "browser"
 def app_url():
     with streamlit_server(log_name="browser-server.log") as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def visit(page, url: str, path: str) -> None:

@@ -181,12 +181,16 @@ def test_bad_data_never_writes_a_checkpoint(tmp_path):
     assert not list((tmp_path / "ckpt").rglob("*.keras"))
 
 
-def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
-    root = tmp_path / "ckpt"
+def _copy_shipped_stacked_ae(root: Path) -> None:
     for key in ("weights", "card"):
         target = checkpoint_paths("mnist", "stacked_ae", root)[key]
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(checkpoint_paths("mnist", "stacked_ae", CHECKPOINT_DIR)[key], target)
+
+
+def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
+    root = tmp_path / "ckpt"
+    _copy_shipped_stacked_ae(root)
     before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
     data = _fake_dataset(tmp_path / "data")
     proc = _cli(
@@ -208,10 +212,7 @@ def test_killed_training_leaves_previous_checkpoint_intact(tmp_path):
 def test_trial_run_leaves_shipped_checkpoints_untouched(tmp_path):
     """``--epochs``/``--steps`` without ``--replace-shipped`` writes to a scratch folder and says where."""
     root = tmp_path / "ckpt"
-    for key in ("weights", "card"):
-        target = checkpoint_paths("mnist", "stacked_ae", root)[key]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(checkpoint_paths("mnist", "stacked_ae", CHECKPOINT_DIR)[key], target)
+    _copy_shipped_stacked_ae(root)
     before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
     data = _fake_dataset(tmp_path / "data")
     proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2"], root)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import chromium_available, chromium_browser, streamlit_server, wait_idle
+from tests.harness import chromium_available, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
@@ -24,20 +24,6 @@ DECODERS = {"/Latent_space": ["vae_conv_2d"], "/Beta_VAE": ["vae_dense", "beta_v
 def app_url():
     with streamlit_server(log_name="latent-play-server.log") as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def _open(page, url: str) -> None:

@@ -108,6 +108,66 @@ if vae is not None:
     latent_play()
 
 
+@st.fragment
+def reparameterization_trick() -> None:
+    """One input's posterior on the map: the ellipse μ ± σ, K draws z = μ + σ·ε inside it, their decodes."""
+    st.subheader(t("ls.rp_title"))
+    st.caption(t("ls.rp_help"))
+    left, right = st.columns([2, 3])
+    with left:
+        picked = image_input("rp", dataset, default_class=3)
+        k = st.slider(t("ls.rp_k"), 1, 16, 8, key="rp-k")
+        if st.button(t("ls.rp_resample"), key="rp-resample", icon=":material/casino:"):
+            st.session_state["rp-seed"] = st.session_state.get("rp-seed", 0) + 1
+    if picked is None:
+        return
+    rp = analysis.reparameterize(vae, picked[0], k, st.session_state.get("rp-seed", 0))
+    with right:
+        fig = _map_figure(_codes(dataset, "vae_conv_2d"), LIM, False)
+        fig.update_traces(marker={"size": 4, "opacity": 0.25})
+        angle = np.linspace(0, 2 * np.pi, 100)
+        for n_sigma, dash in ((1, "solid"), (2, "dot")):
+            fig.add_scatter(
+                x=rp.mu[0] + n_sigma * rp.sigma[0] * np.cos(angle),
+                y=rp.mu[1] + n_sigma * rp.sigma[1] * np.sin(angle),
+                mode="lines",
+                line={"color": "black", "dash": dash},
+                name=t("ls.rp_ellipse", n=n_sigma),
+            )
+        fig.add_scatter(
+            x=rp.z[:, 0],
+            y=rp.z[:, 1],
+            mode="markers+text",
+            text=[str(i + 1) for i in range(k)],
+            textposition="top center",
+            marker={"size": 10, "color": "#E74C3C", "symbol": "x"},
+            name="z = μ + σ·ε",
+        )
+        fig.add_scatter(x=[rp.mu[0]], y=[rp.mu[1]], mode="markers", marker={"size": 12, "color": "black"}, name="μ")
+        r = max(4 * float(rp.sigma.max()), 0.6)  # zoomed on this posterior: σ is small
+        fig.update_layout(xaxis={"range": [rp.mu[0] - r, rp.mu[0] + r]}, yaxis={"range": [rp.mu[1] - r, rp.mu[1] + r]})
+        st.plotly_chart(fig, key="rp-map")
+    st.markdown(t("ls.rp_numbers", mu1=rp.mu[0], mu2=rp.mu[1], s1=rp.sigma[0], s2=rp.sigma[1], kl=rp.kl))
+    show_grid(rp.decoded, min(k, 8), t("ls.rp_decoded"), f"reparameterization_{dataset}.png", "rp-grid")
+    st.dataframe(
+        [
+            {
+                "#": i + 1,
+                "ε₁": round(float(e[0]), 3),
+                "ε₂": round(float(e[1]), 3),
+                "z₁": round(float(z[0]), 3),
+                "z₂": round(float(z[1]), 3),
+            }
+            for i, (e, z) in enumerate(zip(rp.eps, rp.z))
+        ],
+        hide_index=True,
+    )
+
+
+if vae is not None:
+    reparameterization_trick()
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
     """Decoding n² points is the page's heaviest call (BENCHMARKS.md): each setting is decoded once."""

@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis
+from models import analysis, imaging
 from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
@@ -123,14 +123,27 @@ def codings_map():
         return
     x, y = require_sample(dataset)
     names_ = class_names(dataset)
-    which = st.selectbox(
+    c1, c2 = st.columns([2, 1])
+    which = c1.selectbox(
         t("rec.autoencoder"),
         list(models),
         format_func=labeler("models.", ".title"),
         key="rec-map",
         index=list(models).index("stacked_ae") if "stacked_ae" in models else 0,
     )
-    xy = _codings_2d(dataset, which)
+    method = c2.segmented_control(
+        t("rec.projection"),
+        ["tsne", "pca"],
+        default="tsne",
+        key="rec-proj",
+        format_func=labeler("rec.projection_"),
+        required=True,
+    )
+    xy = analysis.tsne_map(models[which]) if method == "tsne" else None
+    if method == "tsne" and xy is None:
+        st.info(t("rec.tsne_missing", command=f"python -m training.tsne {which}"))
+    if xy is None:
+        xy = _codings_2d(dataset, which)
     fig = go.Figure()
     for c in range(10):
         m = y == c
@@ -138,7 +151,7 @@ def codings_map():
             x=xy[m, 0], y=xy[m, 1], mode="markers", name=names_[c], customdata=np.flatnonzero(m), marker={"size": 6}
         )
     fig.update_layout(height=480, margin={"t": 10}, legend={"itemsizing": "constant"})
-    event = st.plotly_chart(fig, key=f"rec-map-{which}", on_select="rerun", selection_mode="points")
+    event = st.plotly_chart(fig, key=f"rec-map-{which}-{method}", on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
     if points:
         i = int(points[0]["customdata"] if np.isscalar(points[0].get("customdata")) else points[0]["customdata"][0])
@@ -166,3 +179,26 @@ if sparse:
         fig.update_traces(opacity=0.65)
         col.plotly_chart(fig, key=f"sparse-{name}")
         col.caption(t("rec.sparse_caption", below=stats["share_below"], band=stats["share_units_in_band"]))
+
+
+@st.fragment
+def upsampling_vs_transpose():
+    pair = {n: models[n] for n in ("conv_ae_upsampling", "conv_ae_transpose") if n in models}
+    if len(pair) < 2:
+        return
+    st.subheader(t("rec.ups_title"))
+    st.caption(t("rec.ups_help"))
+    value = st.slider(t("rec.ups_value"), -2.0, 2.0, 0.0, 0.25, key="rec-ups-value")
+    result = analysis.upsampling_comparison(pair, value)
+    for col, name in zip(st.columns(2), pair):
+        with col:
+            st.markdown(f"**{model_title(name)}**")
+            c1, c2 = st.columns(2)
+            with c1:
+                show_image(imaging.stretch(result.outputs[name]), t("rec.ups_output"), 6)
+            with c2:
+                show_image(imaging.stretch(result.detail[name]), t("rec.ups_detail"), 6)
+            st.metric(t("rec.ups_energy"), f"{result.energy[name]:.2%}")
+
+
+upsampling_vs_transpose()

@@ -1,0 +1,44 @@
+"""Precompute the t-SNE map of each autoencoder's codings: ``python -m training.tsne [MODEL ...]``.
+
+t-SNE takes seconds, too long for a click, so it is computed once per checkpoint, on the committed
+1,000-image sample, and written beside the checkpoint as ``<model>.tsne.npz`` with the SHA-256 of the
+weights it was computed from (the app ignores a map whose checkpoint has changed since).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import numpy as np
+
+from models.checkpoints import atomic_write, checkpoint_paths
+from models.registry import IMAGE_DATASETS, specs_for
+from models.tsne import tsne
+from training.samples import load_sample
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.tsne", description=__doc__)
+    p.add_argument("models", nargs="*", help="autoencoders (default: every one on the Reconstruction page)")
+    args = p.parse_args(argv)
+    from models.inference import load_model, to_model_input
+
+    for dataset in IMAGE_DATASETS:
+        x, _ = load_sample(dataset)
+        for spec in specs_for(dataset, "reconstruction"):
+            if args.models and spec.name not in args.models:
+                continue
+            model = load_model(dataset, spec.name)
+            embedding = tsne(model.encode(to_model_input(x)))
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, embedding=embedding, weights_sha256=model.card["weights_sha256"])
+            atomic_write(
+                checkpoint_paths(dataset, spec.name)["tsne"], lambda path, b=buffer: path.write_bytes(b.getvalue())
+            )
+            print(f"[tsne] {dataset}/{spec.name}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
