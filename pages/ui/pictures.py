@@ -46,8 +46,12 @@ def show_grid(
     )
 
 
+# A GIF takes tens of milliseconds to encode: each distinct animation is encoded once per process.
+_gif_bytes = st.cache_data(show_spinner=False, max_entries=64)(imaging.gif_bytes)
+
+
 def gif_download(frames: np.ndarray, file_name: str, key: str) -> None:
-    gif = imaging.gif_bytes(frames)
+    gif = _gif_bytes(frames)
     st.image(gif, caption=t("common.animation"))
     st.download_button(
         t("common.download_gif"),

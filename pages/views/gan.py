@@ -100,9 +100,15 @@ diagnostics()
 
 
 @st.fragment
+@st.cache_data(show_spinner=False, max_entries=8)
+def _timeline(dataset: str, name: str, weights_sha256: str):
+    """The per-epoch frames, read once per checkpoint (the epoch slider only picks one)."""
+    return analysis.training_timeline(get_model(dataset, name, quiet=True))
+
+
 def timeline():
     st.subheader(t("gan.timeline_title"))
-    frames = analysis.training_timeline(model)
+    frames = _timeline(dataset, choice, model.card.get("weights_sha256", ""))
     if frames is None:
         st.info(t("gan.no_timeline"))
         return
