@@ -95,19 +95,6 @@ def tsne_map(model: Autoencoder) -> np.ndarray | None:
         return None
 
 
-def pretraining_curve(dataset: str) -> dict | None:
-    """Test accuracy against labelled images per class, from scratch vs on the stacked AE's encoder
-    (``python -m training.pretraining``), or None if it has not been computed."""
-    import json
-
-    from models.checkpoints import CHECKPOINT_DIR
-
-    try:
-        return json.loads((CHECKPOINT_DIR / dataset / "pretraining.json").read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def sparsity(model: Autoencoder, images: np.ndarray) -> dict:
     codes = model.encode(to_model_input(images))
     unit_means = codes.mean(axis=0)

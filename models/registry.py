@@ -99,8 +99,11 @@ class ModelSpec:
 
 GAN_NOISE_DIM = 64
 # Both GANs: one-sided label smoothing and an EMA generator (models/gan.py says why these levers).
-# Epochs: what this 2-core CPU could train for all four GANs in one session (resumable runs can extend them).
-GAN_RECIPE = Recipe(epochs=12, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
+# DCGAN: the recipe of the shipped checkpoint. Retrained with an EMA generator and one-sided label smoothing
+# (12 epochs) it scored worse on both datasets (Fréchet 240.6 vs 219.7 MNIST, 381.6 vs 352.5 Fashion, today's
+# classifier), so the better, earlier checkpoint ships and its recipe stays.
+GAN_RECIPE = Recipe(epochs=12, learning_rate=2e-4)
+# cGAN: AC-GAN head (models/gan.py), EMA generator, one-sided label smoothing; 10 epochs fit this session's CPU.
 CGAN_RECIPE = Recipe(epochs=10, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 
 _SPECS = [

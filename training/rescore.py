@@ -4,6 +4,10 @@ Issue #10 measures the new GANs against the ones they replace, and the classifie
 replaced too; so the replaced checkpoints (kept in ``DIR/<dataset>/<model>.keras`` + card, e.g. from
 ``git show`` of the previous commit) are re-scored on the full test split with the current classifier.
 Results go to ``checkpoints/benchmarks/gan_baseline.json``, which ``python -m tests.benchmark`` reports.
+
+``python -m training.rescore --update-cards dcgan`` instead re-scores the *shipped* checkpoints of those
+models and rewrites the metrics in their cards (weights untouched): a card's GAN metrics are only
+comparable with today's classifier's, and ``--verify`` checks them against it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from models.checkpoints import CHECKPOINT_DIR, atomic_write, read_card
+from models.checkpoints import CHECKPOINT_DIR, atomic_write, checkpoint_paths, read_card
 from models.inference import load_model
 from models.registry import IMAGE_DATASETS, specs_for
 
@@ -20,11 +24,38 @@ RESULTS = CHECKPOINT_DIR / "benchmarks" / "gan_baseline.json"
 KEEP = ("frechet_distance", "min_class_share", "confident_share", "label_accuracy", "label_accuracy_min_class")
 
 
+def update_cards(names: list[str], data_dir: str | None) -> None:
+    """Re-score shipped GANs with today's classifier; rewrite their cards' metrics (not their weights)."""
+    from training.datasets import load_dataset
+    from training.samples import load_sample
+
+    for dataset in IMAGE_DATASETS:
+        data = load_dataset(dataset, data_dir)
+        classifier = load_model(dataset, "classifier")
+        x_s, y_s = load_sample(dataset)
+        for name in names:
+            model = load_model(dataset, name)
+            card = {
+                **model.card,
+                "metrics": model.evaluate(data.test[0], data.test[1], classifier, 10_000),
+                "sample_metrics": model.evaluate(x_s, y_s, classifier, len(x_s)),
+            }
+            text = json.dumps(card, indent=2, sort_keys=True) + "\n"
+            atomic_write(checkpoint_paths(dataset, name)["card"], lambda path, t=text: path.write_text(t))
+            print(f"[rescore] {dataset}/{name}: {card['metrics']['frechet_distance']:.2f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.rescore", description=__doc__)
-    p.add_argument("folder", help="a checkpoints-like folder holding the GANs to re-score")
+    p.add_argument("folder", nargs="?", help="a checkpoints-like folder holding the GANs to re-score")
+    p.add_argument("--update-cards", nargs="+", metavar="MODEL", help="re-score these shipped GANs instead")
     p.add_argument("--data-dir")
     args = p.parse_args(argv)
+    if args.update_cards:
+        update_cards(args.update_cards, args.data_dir)
+        return 0
+    if not args.folder:
+        p.error("name a folder of replaced checkpoints, or --update-cards MODEL")
     from training.datasets import load_dataset
 
     results = {}

@@ -202,32 +202,3 @@ def upsampling_vs_transpose():
 
 
 upsampling_vs_transpose()
-
-
-def pretraining() -> None:
-    result = analysis.pretraining_curve(dataset)
-    st.subheader(t("rec.pre_title"))
-    st.caption(t("rec.pre_help"))
-    if result is None:
-        st.info(t("rec.pre_missing", command="python -m training.pretraining"))
-        return
-    points = result["points"]
-    fig = go.Figure()
-    for variant, dash in (("scratch", "dot"), ("frozen", "dash"), ("fine_tuned", None)):
-        fig.add_scatter(
-            x=[p["labels_per_class"] for p in points],
-            y=[p[variant] for p in points],
-            mode="lines+markers",
-            name=t(f"rec.pre_{variant}"),
-            line={"dash": dash},
-        )
-    fig.update_layout(
-        height=380,
-        margin={"t": 20},
-        xaxis={"type": "log", "title": t("rec.pre_x")},
-        yaxis={"title": t("rec.pre_y"), "tickformat": ".0%"},
-    )
-    st.plotly_chart(fig, key="rec-pretraining")
-
-
-pretraining()
