@@ -102,7 +102,7 @@ def test_language_switch_survives_page_change_and_reload(page, app_url):
     page.goto(page.url)  # a reload of the bookmarked URL
     page.wait_for_selector('h1:has-text("잠재 공간")', timeout=90_000)
     wait_idle(page)
-    assert page.locator('[data-testid="stImageCaption"]:has-text("디코딩")').count() >= 1
+    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("디코딩")', timeout=90_000)  # drawn in Korean
     shoot(page, "9_korean")
 
 
@@ -133,24 +133,33 @@ def test_denoising_slider(page, app_url):
     shoot(page, "2_denoising")
 
 
-def test_latent_space_map_click(page, app_url):
+def test_latent_space_pad_click(page, app_url):
+    """A click on the pad (no drag) decodes that point in the browser and, on release, on the server."""
     visit(page, app_url, "/Latent_space")
     before = pixels(page, "decoded at")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    chart.scroll_into_view_if_needed()
-    box = chart.bounding_box()
+    pad = page.locator("canvas.lab-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.30, box["y"] + box["height"] * 0.30)
-    time.sleep(1.0)
+    page.wait_for_selector(
+        '[data-testid="stImageCaption"]:not(:has-text("(0.00, 0.00)")):has-text("decoded at")', timeout=60_000
+    )
     wait_idle(page)
     assert changed(before, pixels(page, "decoded at"))
     shoot(page, "3_latent_space")
 
 
-def test_beta_vae_slider(page, app_url):
+def test_beta_vae_slider_by_keyboard(page, app_url):
+    """The live sliders are real range inputs: the keyboard moves them too (and the release reaches the page)."""
     visit(page, app_url, "/Beta_VAE")
-    before = pixels(page, "β = 1")
-    press(page, "#1", "End", 1)
-    assert changed(before, pixels(page, "β = 1"))
+    before = pixels(page, "Offsets when you let go")
+    slider = page.locator(".lab-sliders input").first
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("#1 +3.00")', timeout=60_000)
+    wait_idle(page)
+    assert changed(before, pixels(page, "Offsets when you let go"))
     shoot(page, "4_beta_vae")
 
 

@@ -3,7 +3,7 @@
 A GAN may train for an hour; a killed process or a closed laptop must not cost that hour. The run
 folder (outside ``checkpoints/``: it holds optimiser moments and the raw generator, which never ship)
 keeps one ``state.npz`` — every network weight, both optimisers' variables, the EMA generator and the
-noise generator's seed state — and ``meta.json`` with the epoch, the history and the seconds
+noise generators' seed states (the trainer's and every dropout layer's) — and ``meta.json`` with the epoch, the history and the seconds
 spent so far. Both are written atomically, so an interruption mid-save leaves the previous epoch intact.
 Because each epoch's shuffle is seeded by its index, a resumed run sees the same batches as an
 uninterrupted one and ends with the same weights.
@@ -42,7 +42,15 @@ class RunState:
             networks.append(trainer.ema_generator)
         variables = [v for net in networks for v in net.weights]
         variables += list(trainer.d_optimizer.variables) + list(trainer.g_optimizer.variables)
-        return [*variables, trainer.seed_generator.state]
+        # Random layers (dropout) keep their own seed state outside ``weights``: a resumed run must draw the
+        # same masks an uninterrupted one would.
+        seeds = [
+            layer.seed_generator.state
+            for net in networks
+            for layer in net.layers
+            if getattr(layer, "seed_generator", None) is not None
+        ]
+        return [*variables, *seeds, trainer.seed_generator.state]
 
     def save(self, trainer, epoch: int, history: dict, frames: list[np.ndarray], seconds: float) -> None:
         """Write the state after ``epoch`` epochs (atomically: an interruption keeps the previous one)."""

@@ -102,7 +102,6 @@ def perturbation():
         t("bv.released", moved=", ".join(moved) if moved else "0"),
         f"beta_vae_{dataset}.png",
         "bv-released",
-        factor=2,
     )
 
 
