@@ -24,7 +24,6 @@ class Recipe:
     loss: str = "mse"  # autoencoders only; VAEs/GANs define their own
     noise: tuple[str, float] | None = None  # denoisers: (corruption, level) applied while training
     beta: float = 1.0  # VAEs: weight of the KL term
-    d_learning_rate: float | None = None  # GANs: the discriminator's rate (TTUR); None = learning_rate
     ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
     label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
     seed: int = 42

@@ -116,8 +116,7 @@ def _gan_trainer(spec: ModelSpec) -> GAN:
         ema_decay=recipe.ema_decay,
         label_smoothing=recipe.label_smoothing,
     )
-    d_rate = recipe.d_learning_rate or recipe.learning_rate
-    trainer.compile(d_optimizer=keras.optimizers.Adam(d_rate, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
+    trainer.compile(d_optimizer=_optimizer(recipe, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
     # Build the optimisers now, so a resumed run can restore their moments before the first step.
     trainer.d_optimizer.build(discriminator.trainable_variables)
     trainer.g_optimizer.build(generator.trainable_variables)
