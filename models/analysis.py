@@ -10,7 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import metrics
-from models.inference import Autoencoder, Classifier, GenerativeAdversarial, VariationalAE, to_model_input
+from models.cyclegan import embolden
+from models.inference import (
+    Autoencoder,
+    Classifier,
+    GenerativeAdversarial,
+    Translator,
+    VariationalAE,
+    to_model_input,
+)
 from models.noise import corrupt, median_filter3
 
 # ---------------------------------------------------------------- reconstruction page
@@ -92,6 +100,20 @@ def tsne_map(model: Autoencoder) -> np.ndarray | None:
                 return None
             return np.asarray(data["embedding"], np.float32)
     except (OSError, ValueError, KeyError):
+        return None
+
+
+def pretraining_curve(dataset: str) -> dict | None:
+    """Test accuracy against labelled images per class, from scratch vs on the stacked AE's lower layer
+    (``python -m training.pretraining``), or None if it has not been computed (or the file is damaged)."""
+    import json
+
+    from models.checkpoints import CHECKPOINT_DIR
+
+    try:
+        result = json.loads((CHECKPOINT_DIR / dataset / "pretraining.json").read_text())
+        return result if isinstance(result.get("points"), list) else None
+    except (OSError, ValueError, AttributeError):
         return None
 
 
@@ -272,6 +294,14 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.sin((1 - t) * omega)[:, None] * a + np.sin(t * omega)[:, None] * b) / np.sin(omega)
 
 
+def walk_point(
+    model: GenerativeAdversarial, a: np.ndarray, b: np.ndarray, t: float, label: int | None = None
+) -> np.ndarray:
+    """The generator's image at position ``t`` of the spherical walk from noise ``a`` to ``b``."""
+    z = slerp(np.asarray(a, np.float64), np.asarray(b, np.float64), np.array([float(t)])).astype(np.float32)
+    return model.generate(z, None if label is None else np.full(1, label))[0, ..., 0]
+
+
 def seed_interpolation(
     model: GenerativeAdversarial, seed_a: int, seed_b: int, steps: int, label: int | None = None
 ) -> np.ndarray:
@@ -333,3 +363,32 @@ def label_images(classifier: Classifier, images: np.ndarray) -> tuple[np.ndarray
     """The classifier's class and confidence for each image: how recognisable a reconstruction is."""
     probs = classifier.probabilities(images)
     return probs.argmax(axis=1), probs.max(axis=1)
+
+
+# ---------------------------------------------------------------- CycleGAN (GAN page)
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    source: np.ndarray  # (28, 28) floats in [0, 1], in the style translated from
+    there: np.ndarray  # translated to the other style
+    back: np.ndarray  # translated back: should be ``source`` again
+    cycle_l1: float  # mean |back − source|, the cycle-consistency error of this image
+
+
+def cycle_round_trip(model: Translator, image: np.ndarray, to: str) -> RoundTrip:
+    """Translate one uint8 image to style ``to`` ("bold" or "regular") and back. An image sent to "regular"
+    is emboldened first, so either direction starts from its own style."""
+    x = to_model_input(np.asarray(image)[None])
+    source = embolden(x) if to == "regular" else x
+    there, back = model.round_trip(source, to)
+    return RoundTrip(source[0, ..., 0], there[0, ..., 0], back[0, ..., 0], float(np.abs(back - source).mean()))
+
+
+CYCLEGAN_CURVES = ("g_adversarial", "cycle", "identity", "d_loss")
+
+
+def cyclegan_curves(card: dict) -> dict[str, list[float]]:
+    """The CycleGAN's training losses from its card (one point per logged stretch of training)."""
+    history = card.get("history") or {}
+    return {name: [float(v) for v in history[name]] for name in CYCLEGAN_CURVES if name in history}

@@ -9,7 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from models import metrics
-from models.inference import Autoencoder, Classifier, GenerativeAdversarial, LoadedModel, VariationalAE, to_model_input
+from models.cyclegan import embolden
+from models.inference import (
+    Autoencoder,
+    Classifier,
+    GenerativeAdversarial,
+    LoadedModel,
+    Translator,
+    VariationalAE,
+    to_model_input,
+)
 from models.noise import corrupt
 
 EVAL_SEED = 0
@@ -89,6 +98,33 @@ def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, cla
         result["label_accuracy_per_class"] = [_r(a) for a in per_class]
         result["label_accuracy_min_class"] = _r(min(per_class))
     return result
+
+
+def evaluate_cyclegan(model: Translator, x: np.ndarray, y: np.ndarray, classifier: Classifier) -> dict:
+    """Test images in both styles (here the pairs are known, unlike in training): the round trips' L1
+    (cycle error), each translation's L1 to the true image of the other style, and how often the
+    classifier still reads the digit's label after translation ("the content is kept")."""
+    regular = to_model_input(x)
+    bold = embolden(regular)
+    to_bold, back_regular = model.round_trip(regular, "bold")
+    to_regular, back_bold = model.round_trip(bold, "regular")
+
+    def l1(a, b) -> float:
+        return _r(np.abs(a - b).mean())
+
+    kept = [(classifier.probabilities(t).argmax(axis=1) == y).mean() for t in (to_bold, to_regular)]
+    return {
+        "cycle_l1": _r((l1(back_regular, regular) + l1(back_bold, bold)) / 2),
+        "cycle_l1_regular": l1(back_regular, regular),
+        "cycle_l1_bold": l1(back_bold, bold),
+        "translation_l1_to_bold": l1(to_bold, bold),
+        "translation_l1_to_regular": l1(to_regular, regular),
+        "unchanged_l1": l1(regular, bold),  # what doing nothing scores against the truth
+        "class_kept": _r(float(np.mean(kept))),
+        "class_kept_to_bold": _r(kept[0]),
+        "class_kept_to_regular": _r(kept[1]),
+        "images": len(x),
+    }
 
 
 def linear_subspace_angles(model: Autoencoder, data: np.ndarray) -> dict:

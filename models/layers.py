@@ -157,11 +157,31 @@ class KLSparsity(keras.layers.Layer):
         return {**super().get_config(), "weight": self.weight, "target": self.target}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MinibatchStdDev(keras.layers.Layer):
+    """Appends one channel holding the batch's mean standard deviation (Karras et al. 2018, ProGAN).
+
+    A discriminator that sees how varied a batch is can tell a collapsed generator's batch (every
+    sample alike) from a real one, so the generator is pushed to cover all the modes: the cheap lever
+    against the DCGAN dropping whole classes. One image alone gets a zero channel (no NaN).
+    """
+
+    def call(self, features):
+        std = ops.sqrt(ops.var(features, axis=0) + 1e-8)
+        shape = ops.shape(features)
+        channel = ops.ones((shape[0], shape[1], shape[2], 1), dtype=features.dtype) * ops.mean(std)
+        return ops.concatenate([features, channel], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
 def bernoulli_kl(p, q):
     """KL(Bernoulli(p) ‖ Bernoulli(q)), element-wise."""
     return p * ops.log(p / q) + (1.0 - p) * ops.log((1.0 - p) / (1.0 - q))
 
 
 CUSTOM_OBJECTS = {
-    cls.__name__: cls for cls in (DenseTranspose, Sampling, ClippedGaussianNoise, MaskingNoise, KLSparsity)
+    cls.__name__: cls
+    for cls in (DenseTranspose, Sampling, ClippedGaussianNoise, MaskingNoise, KLSparsity, MinibatchStdDev)
 }

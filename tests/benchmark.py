@@ -101,6 +101,12 @@ def _judge(spec, ds: str, card: dict, course) -> dict:
             f"{m['classes_covered_5pct']}/10 classes ≥5%"
         )
         checks.append(_check(m["min_class_share"], ref.GAN_MIN_CLASS_SHARE, "min class share", higher=True))
+    elif spec.family == "cyclegan":
+        row["result"] = (
+            f"cycle L1 {m['cycle_l1']:.4f}; to bold: L1 to the true bold image {m['translation_l1_to_bold']:.3f} "
+            f"(unchanged input {m['unchanged_l1']:.3f}); to regular {m['translation_l1_to_regular']:.3f}; "
+            f"digit kept {m['class_kept']:.1%}"
+        )
     elif spec.family == "vae":
         row["result"] = (
             f"−ELBO {m['neg_elbo']:.1f} nats, KL {m['kl']:.1f}, active dims {m['active_dims']}, MSE {m['mse']:.4f}"
@@ -224,6 +230,29 @@ def beta_rows() -> list[str]:
 # ---------------------------------------------------------------- interaction speed
 
 
+def pretraining_rows() -> list[dict]:
+    """The unsupervised-pretraining curves committed by ``python -m training.pretraining``."""
+    from models import analysis
+
+    rows = []
+    for ds in IMAGE_DATASETS:
+        curve = analysis.pretraining_curve(ds)
+        for point in (curve or {}).get("points", []):
+            rows.append(
+                {
+                    "dataset": ds,
+                    "labels per class": point["labels_per_class"],
+                    **{
+                        v.replace("_", " "): f"{point[v]:.1%} ± {point.get(v + '_std', 0):.1%}"
+                        for v in ("scratch", "frozen", "fine_tuned")
+                    },
+                    "fine-tuned − scratch": f"{(point['fine_tuned'] - point['scratch']) * 100:+.1f} pt",
+                    "s per classifier": max(point[f"{v}_seconds"] for v in ("scratch", "frozen", "fine_tuned")),
+                }
+            )
+    return rows
+
+
 def _timeit(fn, calls: int = 200, warmup: int = 5) -> tuple[float, float]:
     for _ in range(warmup):
         fn()
@@ -331,12 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     reruns = rerun_rows(60)
     print("[bench] memory", flush=True)
     memory = memory_growth()
-    cold, play = None, None
+    cold, play, parts = None, None, None
     if chromium_available():
         from tests import browser_bench
 
         print("[bench] cold start", flush=True)
         cold = browser_bench.cold_start(args.launches)
+        parts = browser_bench.startup_parts(args.launches)
         print("[bench] latent play", flush=True)
         play = browser_bench.latent_play()
     gans = gan_rows()
@@ -393,6 +423,25 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Whole zoo training time (sum of the cards): {sum((_card(ds, s.name) or {}).get('train_seconds', 0) for s in REGISTRY.values() for ds in s.datasets) / 60:.0f} min on this machine.",
         "",
+        "## Unsupervised pretraining (HOML 17.3.4)",
+        "",
+        "Test accuracy (10,000 images) of the same small classifier with N labelled images per class: from "
+        "scratch, on the stacked AE's lower layer frozen, and fine-tuned from it (mean ± spread over 3 draws of "
+        "the labelled images; `python -m training.pretraining`).",
+        "",
+        table(
+            pretraining_rows(),
+            [
+                "dataset",
+                "labels per class",
+                "scratch",
+                "frozen",
+                "fine tuned",
+                "fine-tuned − scratch",
+                "s per classifier",
+            ],
+        ),
+        "",
         "β-VAE disentanglement (KL > 0.01 nats counts as an active dimension):",
         "",
         *beta_rows(),
@@ -425,25 +474,37 @@ def main(argv: list[str] | None = None) -> int:
             "",
             table(cold, ["page", "first picture s (best / median)", "fully rendered s (best / median)"]),
             "",
+            "Where the seconds go (each alone, in a fresh process, best of the launches): the server answers after "
+            f"{parts['server answers s']:.1f} s; importing Keras with its TensorFlow backend takes "
+            f"{parts['import keras + TensorFlow s']:.1f} s, which no model page can avoid; the rest is loading the "
+            "page's checkpoints (two threads) and drawing with them untraced (eager calls; tracing waits until the "
+            "page has drawn).",
+            "",
         ]
     if play:
         from models.export import decoder_spec, to_payload
         from models.inference import load_model
 
-        sizes = {
-            n: to_payload(*decoder_spec(load_model("mnist", n).decoder))["size"] * 4
-            for n in ("vae_conv_2d", "vae_dense")
-        }
+        def _network(name: str):
+            model = load_model("mnist", name)
+            return getattr(model, "decoder", None) or model.generator
+
+        sizes = {n: to_payload(*decoder_spec(_network(n)))["size"] * 4 for n in ("vae_conv_2d", "vae_dense", "dcgan")}
         md += [
-            "## Latent play in the browser (Chromium, mouse drag of 120 moves, one per 16 ms)",
+            "## Latent play in the browser (Chromium)",
             "",
             "The decoders run in the page (`pages/ui/latent_play.js`); the server hears only the release. "
             f"Weights sent once per session: latent-space pad {sizes['vae_conv_2d'] / 1e3:.0f} kB (conv VAE "
-            f"decoder), β-VAE {3 * sizes['vae_dense'] / 1e3:.0f} kB (three dense decoders), as base64 (+33%).",
+            f"decoder), β-VAE {3 * sizes['vae_dense'] / 1e3:.0f} kB (three dense decoders), GAN scrub "
+            f"{sizes['dcgan'] / 1e3:.0f} kB (DCGAN generator), as base64 (+33%). Each is dragged twice: by the test "
+            "driver's mouse (120 moves, one per 16 ms requested; the DevTools protocol delivers fewer), and with "
+            "one move per animation frame dispatched inside the page (180 frames), which is what a 60 Hz mouse "
+            "gives. Latency runs from the event's timestamp to the canvas holding the new picture; the browser "
+            "shows it in the frame it is about to draw.",
             "",
             table(
                 [{k: (f"{v:.1f}" if isinstance(v, float) else v) for k, v in r.items()} for r in play],
-                ["where", "decoders", "frames", "fps", "p50 ms", "p95 ms", "messages during drag"],
+                ["where", "decoders", "drag", "frames", "fps", "p50 ms", "p95 ms", "messages during drag"],
             ),
             "",
         ]

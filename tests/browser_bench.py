@@ -3,14 +3,18 @@
 - Cold start: ``streamlit run app.py`` as a fresh process; Chromium opens one page as soon as the server
   answers. Seconds from launch to the page's first picture (the home page has none: its title) and to the
   page fully rendered (script finished, every picture loaded). Each page is launched ``launches`` times.
-- Latent play: a mouse drag on the latent-space pad and on a β-VAE slider; decoded frames per second,
-  pointer move → painted frame latency (p50/p95), websocket messages the browser sent during the drag, and
-  the bytes of decoder weights a page sends once per session.
+- Latent play: a drag on the latent-space pad, a β-VAE slider and the GAN scrub, twice each: by the test
+  driver's mouse (paced by the DevTools protocol), and one move per animation frame dispatched in the page;
+  decoded frames per second, event → painted canvas latency (p50/p95, from the event's timestamp), and
+  websocket messages the browser sent during the drag.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -39,6 +43,29 @@ def _open_and_time(browser, url: str, path: str, start: float) -> tuple[float, f
         return first, time.perf_counter() - start
     finally:
         page.close()
+
+
+def startup_parts(launches: int = 3) -> dict:
+    """Where a cold start's seconds go, each part alone in a fresh process (best of ``launches``): the server
+    answering, and importing Keras with its TensorFlow backend (what any model page needs first)."""
+    healthy, keras_import = [], []
+    for _ in range(launches):
+        start = time.perf_counter()
+        with streamlit_server(log_name="cold-start-server.log"):
+            healthy.append(time.perf_counter() - start)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import time; t = time.perf_counter(); import keras; print(time.perf_counter() - t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        keras_import.append(float(out.stdout.strip().splitlines()[-1]))
+    return {"server answers s": min(healthy), "import keras + TensorFlow s": min(keras_import)}
 
 
 def cold_start(launches: int = 3) -> list[dict]:
@@ -92,21 +119,73 @@ def _drag(page, locator, steps: int, dx: float, dy: float) -> dict:
     }
 
 
+# One move per animation frame, dispatched inside the page: what a 60 Hz mouse delivers, without the test
+# driver's own event rate (~20 moves/s through the DevTools protocol) as the limit. The element gets the
+# same events a hand produces (pointer moves on the pad while the real mouse button is down; input events
+# on a range slider), and the frame rate is what requestAnimationFrame achieves while each event is decoded.
+_FRAME_DRIVEN_DRAG = """async (el, frames) => {
+  const box = el.getBoundingClientRect(), lab = window.__latentLab;
+  lab.stats.frames = 0; lab.stats.latencies = [];
+  const t0 = performance.now();
+  for (let i = 0; i < frames; i++) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const f = (i % 60) / 60;
+    if (el.tagName === "CANVAS") {
+      el.dispatchEvent(new PointerEvent("pointermove", { bubbles: true, pointerId: 1, isPrimary: true,
+        clientX: box.left + box.width * (0.2 + 0.6 * f), clientY: box.top + box.height * (0.3 + 0.4 * f) }));
+    } else {
+      el.value = String(+el.min + (+el.max - +el.min) * f);
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { frames: lab.stats.frames, seconds, latencies: lab.stats.latencies.slice() };
+}"""
+
+
+def _frame_driven(page, locator, frames: int = 180) -> dict:
+    sent: list[float] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    is_pad = locator.evaluate("(el) => el.tagName") == "CANVAS"
+    if is_pad:  # a real button press, so the pad is in its dragging state
+        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+    start = time.perf_counter()
+    result = locator.evaluate(_FRAME_DRIVEN_DRAG, frames)
+    during = len([t for t in sent if t >= start])
+    if is_pad:
+        page.mouse.up()
+    lat = np.asarray(result["latencies"] or [np.nan])
+    return {
+        "frames": result["frames"],
+        "fps": result["frames"] / result["seconds"],
+        "p50 ms": float(np.percentile(lat, 50)),
+        "p95 ms": float(np.percentile(lat, 95)),
+        "messages during drag": during,
+    }
+
+
 def latent_play() -> list[dict]:
+    """Each component dragged twice: by the test driver's mouse, and one move per display frame."""
     rows = []
     with streamlit_server(log_name="latent-play-bench.log") as (url, _), chromium_browser() as browser:
         for title, path, selector, (dx, dy), decoders in (
             ("Latent space pad (1 conv decoder)", "/Latent_space", "canvas.lab-pad", (0.4, 0.35), 1),
             ("β-VAE slider (3 dense decoders)", "/Beta_VAE", ".lab-sliders input", (0.45, 0.0), 3),
+            ("GAN scrub (DCGAN generator)", "/GAN", ".lab-scrub input", (0.45, 0.0), 1),
         ):
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(url + path)
-            page.wait_for_selector("canvas.lab-out", timeout=120_000)
-            wait_idle(page)
-            weight_bytes = page.evaluate(
-                "() => [...window.__latentLab.nets.keys()].length"
-            )  # decoders cached in this page
-            result = _drag(page, page.locator(selector).first, 120, dx, dy)
-            rows.append({"where": title, "decoders": decoders, "cached decoders": weight_bytes, **result})
-            page.close()
+            for driver in ("mouse (driver-paced)", "one move per frame"):
+                page = browser.new_page(viewport={"width": 1400, "height": 1100})
+                page.goto(url + path)
+                page.wait_for_selector("canvas.lab-out", timeout=120_000)
+                wait_idle(page)
+                locator = page.locator(selector).first
+                if driver.startswith("mouse"):
+                    result = _drag(page, locator, 120, dx, dy)
+                else:
+                    result = _frame_driven(page, locator)
+                rows.append({"where": title, "decoders": decoders, "drag": driver, **result})
+                page.close()
     return rows

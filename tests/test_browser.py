@@ -174,6 +174,38 @@ def test_gan_seed_button(page, app_url):
     shoot(page, "5_gan")
 
 
+def test_cyclegan_direction_switch(page, app_url):
+    """The CycleGAN section's main control: send the digit the other way round, the pictures follow."""
+    visit(page, app_url, "/GAN")
+    before = pixels(page, "translated to bold")
+    page.locator('[data-testid="stButtonGroup"] button:has-text("regular (F), then back (G)")').click()
+    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("translated to regular")', timeout=60_000)
+    wait_idle(page)
+    assert changed(before, pixels(page, "translated to regular"))
+    shoot(page, "5_gan_cyclegan")
+
+
+def test_grid_download_is_the_enlarged_picture(page, app_url):
+    """Pictures travel at their own resolution (the browser enlarges them); the PNG download is made on
+    click, enlarged as shown."""
+    visit(page, app_url, "/GAN")
+    natural = page.locator('[data-testid="stImage"] img').first.evaluate("(i) => [i.naturalWidth, i.naturalHeight]")
+    with page.expect_download(timeout=60_000) as info:
+        page.locator('[data-testid="stDownloadButton"] button').first.click()
+    png = Image.open(info.value.path())
+    assert png.format == "PNG" and png.size == (2 * natural[0], 2 * natural[1])  # normal mode enlarges grids 2×
+
+
+def _wait_for_psnr_row(page) -> None:
+    """The denoising row (noisy input, two denoisers, median filter: each captioned with its PSNR) is back."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stImageCaption"]')]
+                 .filter((c) => c.textContent.includes("PSNR")).length >= 3""",
+        timeout=60_000,
+    )
+    wait_idle(page)
+
+
 def test_bad_upload_keeps_page_alive(page, browser, app_url):
     visit(page, app_url, "/Denoising")
     data, fragment = bad_uploads()["truncated.png"]
@@ -181,15 +213,12 @@ def test_bad_upload_keeps_page_alive(page, browser, app_url):
     page.wait_for_selector(f'[data-testid="stAlertContentError"]:has-text("{fragment}")', timeout=60_000)
     wait_idle(page)
     page.get_by_role("radio", name="Test sample").first.click()
-    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("PSNR")', timeout=60_000)
-    wait_idle(page)
-    assert page.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
+    _wait_for_psnr_row(page)
     shoot(page, "6_bad_upload")
     other = browser.new_context().new_page()  # another session is unaffected
     visit(other, app_url, "/Denoising")
-    other.wait_for_selector('[data-testid="stImageCaption"]:has-text("PSNR")', timeout=60_000)
+    _wait_for_psnr_row(other)
     assert other.locator('[data-testid="stAlertContentError"]').count() == 0
-    assert other.locator('[data-testid="stImageCaption"]:has-text("PSNR")').count() >= 3
     other.context.close()
 
 

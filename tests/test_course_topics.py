@@ -1,4 +1,5 @@
-"""Course topics drawn from committed data (no dataset needed): t-SNE of the codings (HOML 17.3.3)."""
+"""Course topics drawn from committed data (no dataset needed): t-SNE of the codings (HOML 17.3.3),
+unsupervised pretraining (17.3.4) and the CycleGAN."""
 
 from __future__ import annotations
 
@@ -33,3 +34,118 @@ def test_codings_map_offers_tsne_from_the_committed_file():
     at = open_page("reconstruction")
     assert at.segmented_control(key="rec-proj").value == "tsne"
     assert not [i for i in at.info if "t-SNE" in i.value]  # the map was found, nothing computed live
+
+
+# ---------------------------------------------------------------- CycleGAN
+
+
+def test_cycle_consistency_loss_is_zero_for_identity_generators_and_positive_otherwise(mnist_sample):
+    from models.cyclegan import cycle_consistency_loss, cyclegan, embolden
+    from models.inference import to_model_input
+
+    x = to_model_input(mnist_sample[0][:16])
+    a, b = x[:8], embolden(x[8:])
+    identity = lambda images: images  # noqa: E731
+    assert float(cycle_consistency_loss(identity, identity, a, b)) == 0.0
+    # Making strokes bold with no way back breaks the cycle; so do generators with random weights (a fresh
+    # one starts as the identity: its last layer is zero).
+    assert float(cycle_consistency_loss(embolden, identity, a, b)) > 0.01
+    to_bold, to_regular, _, _ = cyclegan()
+    assert float(cycle_consistency_loss(to_bold, to_regular, a, b)) == 0.0
+    rng = np.random.default_rng(0)
+    for net in (to_bold, to_regular):
+        net.set_weights([rng.normal(0, 0.2, w.shape).astype(np.float32) for w in net.get_weights()])
+    assert float(cycle_consistency_loss(to_bold, to_regular, a, b)) > 0.01
+
+
+def test_embolden_only_adds_ink(mnist_sample):
+    from models.cyclegan import embolden
+
+    x = mnist_sample[0][:32]
+    bold = embolden(x)
+    assert bold.shape == x.shape and bold.dtype == x.dtype
+    assert (bold >= x).all() and bold.astype(int).sum() > 1.3 * x.astype(int).sum()
+
+
+def test_training_domains_share_no_digit(mnist_sample):
+    """Unpaired: no image of the regular half appears, emboldened, in the bold half."""
+    from models.cyclegan import embolden, unpaired_domains
+
+    x = mnist_sample[0][:200]
+    regular, bold = unpaired_domains(x, seed=42)
+    assert len(regular) == len(bold) == 100
+    made_bold = embolden(regular).reshape(len(regular), -1)
+    same = (made_bold[:, None, :] == bold.reshape(len(bold), -1)[None]).all(axis=-1)
+    assert not same.any()
+
+
+def test_committed_cyclegan_keeps_the_digit_and_returns_it(mnist_sample):
+    """The shipped translators: a round trip comes back closer to the input than the other style is,
+    and the classifier still reads the digit after translation."""
+    from models import analysis
+    from models.inference import load_model
+
+    translator = load_model("mnist", "cyclegan")
+    classifier = load_model("mnist", "classifier")
+    x, y = mnist_sample[0][:100], mnist_sample[1][:100]
+    for to in ("bold", "regular"):
+        trips = [analysis.cycle_round_trip(translator, image, to) for image in x[:20]]
+        assert np.mean([trip.cycle_l1 for trip in trips]) < 0.05
+        there = translator.translate(analysis.cycle_round_trip(translator, x[0], to).source[None], to)
+        assert there.shape == (1, 28, 28, 1)
+    kept = classifier.probabilities(translator.translate(x, "bold")).argmax(axis=1) == y
+    assert kept.mean() >= 0.9
+
+
+def test_gan_page_translates_with_the_cyclegan():
+    from tests.test_app import images
+
+    at = open_page("gan")
+    before = {k: v for k, v in images(at).items() if "bold" in k or "regular" in k}
+    assert len(before) == 3 and any(m.label.startswith("Cycle error") for m in at.metric)
+    at.segmented_control(key="cg-to").set_value("regular").run()
+    assert not at.exception, at.exception
+    after = {k: v for k, v in images(at).items() if "bold" in k or "regular" in k}
+    assert len(after) == 3 and set(after.values()) != set(before.values())
+
+
+# ---------------------------------------------------------------- unsupervised pretraining
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_pretraining_curve_is_committed_for_the_shipped_encoder(dataset):
+    from models import analysis
+    from models.checkpoints import read_card
+    from training.pretraining import LABELS_PER_CLASS
+
+    curve = analysis.pretraining_curve(dataset)
+    assert curve is not None
+    assert curve["encoder_weights_sha256"] == read_card(dataset, "stacked_ae")["weights_sha256"]
+    assert [p["labels_per_class"] for p in curve["points"]] == list(LABELS_PER_CLASS)
+    for point in curve["points"]:
+        assert all(0.05 < point[v] <= 1.0 for v in ("scratch", "frozen", "fine_tuned"))
+
+
+def test_pretraining_curve_renders_with_no_dataset():
+    at = open_page("reconstruction")
+    assert any(el.proto.id and "rec-pretraining" in str(el.proto.id) for el in at.get("plotly_chart"))
+    assert not [i for i in at.info if "pretraining" in i.value]
+    at.select_slider(key="rec-pre-n").set_value(100).run()
+    assert not at.exception, at.exception
+    assert any(m.label == "pretrained layer, fine-tuned" for m in at.metric)
+
+
+def test_frozen_layer_stays_the_encoders_and_fine_tuned_moves(mnist_sample):
+    from models.inference import load_model, to_model_input
+    from models.pretraining import feature_statistics, few_label_classifier, fit_few_labels, reused_layer
+
+    encoder = load_model("mnist", "stacked_ae").encoder
+    x, y = to_model_input(mnist_sample[0][:40]), mnist_sample[1][:40].astype(np.int32)
+    statistics = feature_statistics(encoder, x)
+    original = reused_layer(encoder).get_weights()[0]
+    for variant, moves in (("frozen", False), ("fine_tuned", True)):
+        model = fit_few_labels(few_label_classifier(variant, encoder, statistics), x, y, steps=3, seed=0)
+        kernel = model.get_layer("lower").get_weights()[0]
+        assert np.array_equal(kernel, original) != moves
+    with pytest.raises(ValueError):
+        few_label_classifier("frozen")

@@ -17,7 +17,11 @@ pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
     reason="Chromium is not installed (apt-get install chromium); CI requires it",
 )
-DECODERS = {"/Latent_space": ["vae_conv_2d"], "/Beta_VAE": ["vae_dense", "beta_vae_4", "beta_vae_10"]}
+DECODERS = {
+    "/Latent_space": ["vae_conv_2d"],
+    "/Beta_VAE": ["vae_dense", "beta_vae_4", "beta_vae_10"],
+    "/GAN": ["dcgan"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +58,14 @@ def test_browser_decoders_match_keras(page, app_url, path):
     _open(page, app_url + path)
     for name in DECODERS[path]:
         model = load_model("mnist", name)
-        sha = to_payload(*decoder_spec(model.decoder))["sha"]
-        z = np.random.default_rng(7).normal(0, 1.5, (100, model.decoder.inputs[0].shape[-1])).astype(np.float32)
+        network = getattr(model, "decoder", None) or model.generator  # a GAN's generator is its decoder
+        sha = to_payload(*decoder_spec(network))["sha"]
+        z = np.random.default_rng(7).normal(0, 1.5, (100, network.inputs[0].shape[-1])).astype(np.float32)
         browser = np.asarray(
             page.evaluate("([sha, zs]) => zs.map((z) => window.__latentLab.decode(sha, z))", [sha, z.tolist()]),
             np.float32,
         )
-        keras_out = model.decode(z).reshape(100, -1)
+        keras_out = (model.decode(z) if hasattr(model, "decode") else model.generate(z)).reshape(100, -1)
         assert np.abs(browser - keras_out).max() <= 1e-4, (name, np.abs(browser - keras_out).max())
 
 
@@ -70,6 +75,24 @@ def _count_messages_to_server(page) -> list:
     return sent
 
 
+def _drag_watching(page, out, points: list[tuple[float, float]], sent: list) -> tuple[int, list, set]:
+    """Press at the first point, move through the rest (a screenshot of ``out`` every 10 moves: the painted
+    pixels keep changing mid-drag), release. Returns frames painted, websocket messages sent during the
+    drag, and the distinct screenshots."""
+    frames0 = _stats(page)["frames"]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    start, shots = time.perf_counter(), set()
+    for i, (x, y) in enumerate(points[1:]):
+        page.mouse.move(x, y)
+        if i % 10 == 9:
+            shots.add(out.screenshot())
+    during = [t for t in sent if t >= start]
+    frames = _stats(page)["frames"] - frames0
+    page.mouse.up()
+    return frames, during, shots
+
+
 def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_decode(page, app_url):
     sent = _count_messages_to_server(page)
     _open(page, app_url + "/Latent_space")
@@ -77,17 +100,11 @@ def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
     out = page.locator("canvas.lab-out").first
-    before, frames0 = out.screenshot(), _stats(page)["frames"]
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    page.mouse.down()
-    drag_start, shots = time.perf_counter(), set()
-    for i in range(40):
-        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.01 * i), box["y"] + box["height"] * (0.3 + 0.008 * i))
-        if i % 10 == 9:
-            shots.add(out.screenshot())  # the painted pixels keep changing mid-drag
-    during = [t for t in sent if t >= drag_start]
-    frames = _stats(page)["frames"] - frames0
-    page.mouse.up()
+    before = out.screenshot()
+    points = [
+        (box["x"] + box["width"] * (0.3 + 0.01 * i), box["y"] + box["height"] * (0.3 + 0.008 * i)) for i in range(41)
+    ]
+    frames, during, shots = _drag_watching(page, out, points, sent)
     assert frames >= 20, frames
     assert during == [], f"{len(during)} websocket messages during the drag"
     assert len(shots) >= 3 and before not in shots
@@ -141,3 +158,28 @@ def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
     expected = analysis.perturb(model, image, {int(analysis.kl_order(model)[0]): value})
     live = _grey28(outs.nth(0).screenshot())
     assert np.abs(live - np.round(np.clip(expected, 0, 1) * 255)).max() <= 2
+
+
+def test_gan_scrub_follows_the_drag_and_lands_on_the_server_image(page, app_url):
+    sent = _count_messages_to_server(page)
+    _open(page, app_url + "/GAN")
+    out = page.locator(".lab-scrub ~ .lab-out-row canvas.lab-out").first
+    slider = page.locator(".lab-scrub input")
+    slider.scroll_into_view_if_needed()
+    before, box = out.screenshot(), slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    points = [(box["x"] + box["width"] * (0.1 + 0.025 * i), y) for i in range(31)]
+    frames, during, shots = _drag_watching(page, out, points, sent)
+    assert frames >= 15, frames
+    assert during == [], f"{len(during)} websocket messages during the drag"
+    assert len(shots) >= 2 and before not in shots
+    page.wait_for_function("() => window.__latentLab.stats.releases >= 1")
+    value = float(page.evaluate("() => window.__latentLab.memo['gan-scrub-dcgan'].t"))
+    server = page.locator(
+        f'[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("server decode at t = {value:.3f}"))'
+    )
+    server.wait_for(timeout=60_000)
+    wait_idle(page)
+    live, served = _grey28(out.screenshot()), _grey28(server.locator("img").screenshot())
+    inner = np.s_[1:-1, 1:-1]
+    assert np.abs(live[inner] - served[inner]).max() <= 2, np.abs(live[inner] - served[inner]).max()

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from models.cyclegan import CycleGAN, translation_bundle, unpaired_domains
 from models.gan import GAN
 from models.layers import ClippedGaussianNoise, MaskingNoise
 from models.registry import ModelSpec, Recipe
@@ -195,7 +196,39 @@ def fit_classifier(
     return FitResult(bundle, history.history)
 
 
-FIT = {"autoencoder": fit_autoencoder, "vae": fit_vae, "gan": fit_gan, "classifier": fit_classifier}
+CURVE_POINTS_PER_EPOCH = 5  # the CycleGAN's loss curve: one point per fifth of an epoch
+
+
+def fit_cyclegan(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+    """Unpaired training: one half of the images regular, the other half emboldened (``models/cyclegan.py``).
+
+    An epoch is one pass over both halves; Keras logs a point every fifth of it, so the card holds a loss
+    curve rather than a handful of numbers.
+    """
+    recipe = spec.recipe
+    regular, bold = unpaired_domains(x, recipe.seed)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    halves = [
+        tf.data.Dataset.from_tensor_slices(half).shuffle(len(half), seed=recipe.seed + i).repeat()
+        for i, half in enumerate((regular, bold))
+    ]
+    data = tf.data.Dataset.zip(tuple(halves)).batch(recipe.batch_size).prefetch(2).with_options(options)
+    trainer = CycleGAN(*spec.build())
+    trainer.compile(_optimizer(recipe, beta_1=0.5), _optimizer(recipe, beta_1=0.5))
+    chunk = steps or max(1, len(regular) // recipe.batch_size // CURVE_POINTS_PER_EPOCH)
+    chunks = epochs if steps else epochs * CURVE_POINTS_PER_EPOCH
+    history = trainer.fit(data, epochs=chunks, steps_per_epoch=chunk, verbose=verbose)
+    return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history.history)
+
+
+FIT = {
+    "autoencoder": fit_autoencoder,
+    "vae": fit_vae,
+    "gan": fit_gan,
+    "classifier": fit_classifier,
+    "cyclegan": fit_cyclegan,
+}
 
 
 def fit(

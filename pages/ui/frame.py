@@ -13,6 +13,7 @@ from models.registry import DATASET_TITLES, IMAGE_DATASETS
 from pages.ui import state
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style
+from pages.ui.loaders import model_store
 from pages.ui.runtime_tuning import skip_keras_reset_between_runs
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
@@ -73,4 +74,8 @@ def run() -> None:
         )
     state.write_url()
     apply_style()
-    page.run()
+    try:
+        page.run()
+    finally:
+        # Only now tracing and the other pages' models: doing either while this page draws slows its first render.
+        model_store().after_page(state.current_dataset())

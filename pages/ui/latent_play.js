@@ -1,5 +1,5 @@
 // Latent Lab's in-browser decoder (Custom Components v2): decode latents on every pointer move, paint them
-// on canvases at the next animation frame, and tell Python only the final latent, on release.
+// on canvases in the same frame, and tell Python only the final latent, on release.
 // The forward pass reads the layer list and float32 weights made by models/export.py (decoder_spec):
 // dense, reshape, conv2d, conv2d_transpose ('same' padding), upsampling2d, affine (folded batch norm),
 // activation. Weights are cached per page load by their SHA-256, so Python sends each decoder once.
@@ -146,17 +146,15 @@ export default function (component) {
       fig.append(canvas, cap);
       return { fig, canvas, cap };
     });
-    let pending = null, scheduled = false;
-    const frame = () => {
-      scheduled = false;
-      if (!pending) return;
-      const { zs, t0 } = pending; pending = null;
+    // Decode and paint inside the input handler: Chrome delivers pointer and input events once per frame,
+    // just before it paints, so the new image shows in the same frame (a requestAnimationFrame hop would
+    // add up to one frame of delay). Latency is measured from the event's own timestamp.
+    const render = (zs, t0) => {
       zs.forEach((z, i) => paint(outputs[i].canvas, nets[i](z), data.contrast));
       LAB.stats.frames += 1;
       LAB.stats.latencies.push(performance.now() - t0);
       if (LAB.stats.latencies.length > 5000) LAB.stats.latencies.shift();
     };
-    const request = (zs, t0) => { pending = { zs, t0 }; if (!scheduled) { scheduled = true; requestAnimationFrame(frame); } };
 
     if (data.mode === "pad") {
       const P = data.pad, S = P.pixels, lim = P.lim;
@@ -188,18 +186,40 @@ export default function (component) {
       const move = (e, t0) => {
         const r = pad.getBoundingClientRect();
         z = [fromPx(((e.clientX - r.left) / r.width) * S), fromPx(S - ((e.clientY - r.top) / r.height) * S)];
-        draw(); request([z], t0);
+        draw(); render([z], t0);
       };
-      pad.addEventListener("pointerdown", (e) => { dragging = true; pad.setPointerCapture(e.pointerId); move(e, performance.now()); });
-      pad.addEventListener("pointermove", (e) => { if (dragging || data.hover) move(e, performance.now()); });
+      pad.addEventListener("pointerdown", (e) => { dragging = true; pad.setPointerCapture(e.pointerId); move(e, e.timeStamp); });
+      pad.addEventListener("pointermove", (e) => { if (dragging || data.hover) move(e, e.timeStamp); });
       pad.addEventListener("pointerup", (e) => {
         if (!dragging) return;
-        dragging = false; move(e, performance.now());
+        dragging = false; move(e, e.timeStamp);
         memo.z = z.slice();
         LAB.stats.releases += 1;
         setStateValue("z", z.map((v) => Math.round(v * 1000) / 1000));
       });
-      draw(); request([z], performance.now());
+      draw(); render([z], performance.now());
+    } else if (data.mode === "scrub") {
+      const S = data.scrub, dot = (u, v) => u.reduce((acc, x, i) => acc + x * v[i], 0);
+      const na = Math.sqrt(dot(S.a, S.a)), nb = Math.sqrt(dot(S.b, S.b));
+      const omega = Math.acos(Math.max(-1, Math.min(1, dot(S.a, S.b) / (na * nb))));
+      // Spherical interpolation, as models/analysis.py's slerp (the server decodes the released t with it).
+      const zAt = (t) => S.a.map((x, i) => omega < 1e-6 ? (1 - t) * x + t * S.b[i]
+        : (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * S.b[i]) / Math.sin(omega));
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { t: S.t });
+      const label = document.createElement("label"); label.className = "lab-scrub";
+      const input = document.createElement("input");
+      Object.assign(input, { type: "range", min: 0, max: 1, step: 0.005, value: memo.t });
+      input.setAttribute("aria-label", "t");
+      const text = document.createElement("span");
+      const show = (t) => { text.textContent = `t = ${t.toFixed(3)}`; };
+      label.append(text, input);
+      const row = document.createElement("div"); row.className = "lab-out-row";
+      row.append(...outputs.map((o) => o.fig));
+      root.append(label, row);
+      input.addEventListener("input", (e) => { memo.t = +input.value; show(memo.t); render([zAt(memo.t)], e.timeStamp); });
+      input.addEventListener("change", () => { LAB.stats.releases += 1; setStateValue("t", memo.t); });
+      show(memo.t); render([zAt(memo.t)], performance.now());
+      LAB.scrubInput = input;
     } else {
       const S = data.sliders;
       const grid = document.createElement("div"); grid.className = "lab-sliders";
@@ -212,9 +232,9 @@ export default function (component) {
         input.setAttribute("aria-label", S.labels[k]);
         const text = document.createElement("span"); text.textContent = `${S.labels[k]}: ${(+v).toFixed(2)}`;
         label.append(text, input); grid.append(label);
-        input.addEventListener("input", () => {
+        input.addEventListener("input", (e) => {
           values[k] = +input.value; text.textContent = `${S.labels[k]}: ${values[k].toFixed(2)}`;
-          request(zsFor(values), performance.now());
+          render(zsFor(values), e.timeStamp);
         });
         input.addEventListener("change", () => { LAB.stats.releases += 1; setStateValue("offsets", values.slice()); });
         return input;
@@ -227,7 +247,7 @@ export default function (component) {
       const row = document.createElement("div"); row.className = "lab-out-row";
       row.append(...outputs.map((o) => o.fig));
       root.append(grid, row);
-      request(zsFor(values), performance.now());
+      render(zsFor(values), performance.now());
       LAB.sliderInputs = inputs;
     }
   } catch (err) {

@@ -1,4 +1,5 @@
-"""Latent play in the browser: a 2-D pad or a row of sliders whose decoded images follow the mouse.
+"""Latent play in the browser: a 2-D pad, a row of sliders or a GAN's seed-to-seed scrub, whose decoded
+images follow the mouse.
 
 The decoders run in the browser (``latent_play.js``, a Custom Components v2 component): Python sends each
 decoder's layers and weights once per session (``models/export.py``, read from the loaded checkpoint), the
@@ -33,6 +34,8 @@ figcaption { font-size: 0.85rem; opacity: 0.8; margin-top: 0.2rem; }
 .lab-readout { font-variant-numeric: tabular-nums; font-size: 0.95rem; }
 .lab-sliders { display: grid; grid-template-columns: repeat(5, minmax(7rem, 1fr)); gap: 0.4rem 1rem; margin-bottom: 0.8rem; }
 .lab-sliders label { display: flex; flex-direction: column; font-size: 0.85rem; }
+.lab-scrub { display: flex; flex-direction: column; font-size: 0.95rem; margin-bottom: 0.6rem; }
+.lab-scrub input { width: 100%; accent-color: var(--st-primary-color, #6C4CF1); }
 .lab-sliders input { width: 100%; accent-color: var(--st-primary-color, #6C4CF1); }
 """
 _COMPONENT = st.components.v2.component("latent_lab.latent_play", css=_CSS, js=_JS)
@@ -91,6 +94,7 @@ def _mount(key: str, data: dict, default: dict) -> dict | None:
         default=default,
         on_z_change=lambda: None,
         on_offsets_change=lambda: None,
+        on_t_change=lambda: None,
         on_missing_change=lambda: None,
         on_failed_change=lambda: None,
     )
@@ -170,3 +174,27 @@ def latent_sliders(
     if result is None:
         return None
     return [float(v) for v in (result.get("offsets") or values)]
+
+
+def latent_scrub(
+    key: str, model: LoadedModel, a: np.ndarray, b: np.ndarray, t: float, caption: str, scale: int = 8
+) -> float | None:
+    """A slider that walks the generator from noise ``a`` to ``b`` (spherical interpolation, as
+    ``models.analysis.slerp``) live in the browser; returns the released position in [0, 1], or None if the
+    generator cannot run there (the conditional GAN's label input)."""
+    decoders = _decoders(key, [(decoder_payload(model), caption)])
+    if decoders is None:
+        return None
+    data = {
+        "mode": "scrub",
+        "id": key,
+        "decoders": decoders,
+        "size": 28 * scale,
+        "contrast": False,
+        "scrub": {"a": np.asarray(a, float).tolist(), "b": np.asarray(b, float).tolist(), "t": t},
+    }
+    result = _mount(key, data, {"t": t})
+    if result is None:
+        return None
+    released = result.get("t")
+    return t if released is None else float(released)

@@ -26,8 +26,11 @@ _LECTURE_CSS = """<style>
     .stApp { background: #ffffff; color: #000000; }
     h1, h2, h3 { font-weight: 800 !important; }
     img { image-rendering: pixelated; }
+    [data-testid="stImageContainer"] { max-width: 100%; }
     </style>"""
-_NORMAL_CSS = "<style>img { image-rendering: pixelated; }</style>"
+# Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column.
+_NORMAL_CSS = """<style>img { image-rendering: pixelated; }
+    [data-testid="stImageContainer"] { max-width: 100%; }</style>"""
 
 
 def apply_style() -> None:
@@ -48,8 +51,7 @@ def page_header(page: str, models: Callable[[str], list[str]] = lambda dataset: 
     """
     dataset = current_dataset()
     store = model_store()
-    store.request(dataset, models(dataset))
-    store.request_dataset(dataset)  # the other pages' models queue behind this page's
+    store.request(dataset, models(dataset))  # the rest of the dataset is queued once the page has drawn (frame)
     st.title(t(f"{page}.title"))
     st.caption(t("common.dataset_caption", dataset=DATASET_TITLES[dataset]))
     explain(t(f"{page}.intro"))

@@ -22,23 +22,26 @@ def display(image: np.ndarray) -> np.ndarray:
 
 
 def show_image(image: np.ndarray, caption: str | None = None, factor: int | None = None) -> None:
-    # PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector.
-    st.image(imaging.upscale(display(image), factor or scale()), caption=caption, output_format="PNG")
+    """One picture, sent at its own resolution and enlarged by the browser (pixelated CSS, see ``layout``):
+    a 28×28 PNG is a few hundred bytes, where the enlarged one cost the server an upscale and an encode per
+    rerun. PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector."""
+    picture = display(image)
+    st.image(
+        imaging.png_bytes(picture), caption=caption, width=picture.shape[1] * (factor or scale()), output_format="PNG"
+    )
 
 
 def show_grid(
     images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str, factor: int | None = None
 ) -> None:
-    """Show a tiled grid and a button to download it as PNG (at display resolution)."""
-    picture = imaging.upscale(
-        imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols),
-        factor or max(2, scale() - 2),
-    )
-    png = imaging.png_bytes(picture)  # encoded once: shown as-is and offered for download
-    st.image(png, caption=caption)
+    """Show a tiled grid (enlarged by the browser) and a button to download it as PNG at display size; the
+    enlarged PNG is only made if someone downloads it."""
+    picture = imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols)
+    enlarge = factor or max(2, scale() - 2)
+    st.image(imaging.png_bytes(picture), caption=caption, width=picture.shape[1] * enlarge, output_format="PNG")
     st.download_button(
         t("common.download_png"),
-        png,
+        lambda: imaging.png_bytes(imaging.upscale(picture, enlarge)),
         file_name=file_name,
         mime="image/png",
         key=f"dl-{key}",

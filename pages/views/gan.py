@@ -1,4 +1,4 @@
-"""GAN: sample the DCGAN and the conditional GAN, interpolate, truncate, and look for mode collapse."""
+"""GAN: sample the DCGAN and the conditional GAN, interpolate, truncate, look for mode collapse; CycleGAN."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -7,10 +7,14 @@ import streamlit as st
 from models import analysis
 from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, t
+from pages.ui.inputs import image_input
+from pages.ui.latent_play import latent_scrub
 from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
-from pages.ui.pictures import gif_download, show_grid
+from pages.ui.pictures import gif_download, show_grid, show_image
 
-dataset = page_header("gan", lambda ds: [s.name for s in specs_for(ds, "gan")] + ["classifier"])
+dataset = page_header(
+    "gan", lambda ds: [s.name for s in specs_for(ds, "gan") + specs_for(ds, "cyclegan")] + ["classifier"]
+)
 models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "gan")])
 if not models:
     st.stop()
@@ -57,6 +61,13 @@ def interpolation():
     b = int(c2.number_input(t("gan.to_seed"), 0, 100_000, 2, key="gan-b"))
     steps = c3.slider(t("gan.steps"), 3, 16, 10, key="gan-steps")
     label = st.session_state.get("gan-label") if model.conditional else None
+    za, zb = model.noise(1, a)[0], model.noise(1, b)[0]
+    released = latent_scrub(f"gan-scrub-{choice}", model, za, zb, 0.5, t("gan.scrub_caption"))
+    if released is None:
+        st.caption(t("gan.scrub_fallback"))
+    else:
+        st.caption(t("gan.scrub_help"))
+        show_image(analysis.walk_point(model, za, zb, released, label), t("gan.scrub_released", t=released), 4)
     frames = analysis.seed_interpolation(model, a, b, steps, label)
     show_grid(frames, steps, t("gan.walk_caption"), f"{choice}_walk_{a}_{b}.png", "gan-walk")
     gif_download(frames, f"{choice}_walk_{a}_{b}.gif", "gan-gif")
@@ -125,3 +136,72 @@ def timeline():
 
 
 timeline()
+
+CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/cyclegan.py)
+
+
+@st.fragment
+def cyclegan() -> None:
+    st.subheader(t("gan.cycle_title"))
+    st.markdown(t("gan.cycle_intro"))
+    translator = get_model(CYCLE_DATASET, "cyclegan")
+    if translator is None:
+        return
+    if dataset != CYCLE_DATASET:
+        st.caption(t("gan.cycle_mnist_only"))
+    left, right = st.columns([2, 3])
+    with left:
+        picked = image_input("cg", CYCLE_DATASET)
+        to = st.segmented_control(
+            t("gan.cycle_direction"),
+            ["bold", "regular"],
+            format_func=labeler("gan.cycle_to_"),
+            default="bold",
+            key="cg-to",
+            required=True,
+        )
+    if picked is None:
+        return
+    image, caption = picked
+    trip = analysis.cycle_round_trip(translator, image, to)
+    back_to = "regular" if to == "bold" else "bold"
+    with right:
+        cols = st.columns(3)
+        captions = (
+            t("gan.cycle_source", style=t(f"gan.cycle_style_{back_to}"), caption=caption),
+            t("gan.cycle_there", style=t(f"gan.cycle_style_{to}")),
+            t("gan.cycle_back", style=t(f"gan.cycle_style_{back_to}")),
+        )
+        for col, picture, text in zip(cols, (trip.source, trip.there, trip.back), captions):
+            with col:
+                show_image(picture, text)
+        st.metric(t("gan.cycle_error"), f"{trip.cycle_l1:.3f}")
+        metrics = translator.card.get("metrics", {})
+        if metrics:
+            st.caption(
+                t(
+                    "gan.cycle_card",
+                    cycle=metrics["cycle_l1"],
+                    kept=metrics["class_kept"],
+                    to_bold=metrics["translation_l1_to_bold"],
+                    unchanged=metrics["unchanged_l1"],
+                )
+            )
+    curves = analysis.cyclegan_curves(translator.card)
+    if curves:
+        epochs = float(translator.card.get("epochs", 1))
+        fig = go.Figure()
+        for name, values in curves.items():
+            x = np.arange(1, len(values) + 1) * epochs / len(values)
+            fig.add_scatter(x=x, y=values, mode="lines+markers", name=t(f"gan.cycle_loss_{name}"))
+        fig.update_layout(
+            height=320,
+            margin={"t": 40},
+            title=t("gan.cycle_curves"),
+            xaxis_title=t("gan.cycle_epochs"),
+            yaxis={"type": "log"},
+        )
+        st.plotly_chart(fig, key="cg-curves")
+
+
+cyclegan()

@@ -6,11 +6,10 @@ import streamlit as st
 from models.registry import DATASET_TITLES, REGISTRY, TOY_DATASET
 from pages.ui.i18n import labeler, model_summary, model_title, t
 from pages.ui.layout import explain
-from pages.ui.loaders import model_status, model_store
+from pages.ui.loaders import model_status
 from pages.ui.state import current_dataset
 
 dataset = current_dataset()
-model_store().request_dataset(dataset)  # a class arriving after the lecturer finds every page ready
 st.title("Latent Lab")
 st.markdown(f"#### {t('home.tagline')}")
 explain(t("home.intro"))

@@ -202,3 +202,50 @@ def upsampling_vs_transpose():
 
 
 upsampling_vs_transpose()
+
+
+def pretraining() -> None:
+    st.subheader(t("rec.pre_title"))
+    st.caption(t("rec.pre_help"))
+    result = analysis.pretraining_curve(dataset)
+    if result is None:
+        st.info(t("rec.pre_missing", command="python -m training.pretraining"))
+        return
+    points = result["points"]
+    n = [p["labels_per_class"] for p in points]
+    fig = go.Figure()
+    for variant, dash in (("scratch", "dot"), ("frozen", "dash"), ("fine_tuned", None)):
+        fig.add_scatter(
+            x=n,
+            y=[p[variant] for p in points],
+            error_y={"type": "data", "array": [p.get(f"{variant}_std", 0.0) for p in points], "visible": True},
+            mode="lines+markers",
+            name=t(f"rec.pre_{variant}"),
+            line={"dash": dash},
+        )
+    fig.update_layout(
+        height=380,
+        margin={"t": 20},
+        xaxis={"type": "log", "title": t("rec.pre_x"), "tickvals": n},
+        yaxis={"title": t("rec.pre_y"), "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    st.plotly_chart(fig, key="rec-pretraining")
+    which = st.select_slider(t("rec.pre_pick"), n, value=n[0], key="rec-pre-n")
+    point = points[n.index(which)]
+    cols = st.columns(3)
+    for col, variant in zip(cols, ("scratch", "frozen", "fine_tuned")):
+        gain = point[variant] - point["scratch"]
+        delta = None if variant == "scratch" else t("rec.pre_delta", gain=gain * 100)
+        col.metric(t(f"rec.pre_{variant}"), f"{point[variant]:.1%}", delta)
+    st.caption(
+        t(
+            "rec.pre_cost",
+            draws=result["draws"],
+            steps=result["steps_per_classifier"],
+            seconds=sum(point[f"{v}_seconds"] for v in ("scratch", "frozen", "fine_tuned")),
+        )
+    )
+
+
+pretraining()
