@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,47 +33,32 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
 
 _COMPILED: dict[int, tuple[keras.Model, Any]] = {}
 _COMPILED_LOCK = threading.Lock()
-_TRACING = threading.local()
-
-
-def _compiled(model: keras.Model, create: bool):
-    """The network as one ``tf.function`` whose batch dimension is ``None``: traced once, then fast for any
-    batch size. (``predict_on_batch`` traces again for each new batch size until it relaxes its shapes, which
-    cost up to a second per model on a page's first render.) Only ``LoadedModel.warm_up`` creates it
-    (``create``); before that, calls run eagerly. Kept for the life of the process, as the models are."""
-    with _COMPILED_LOCK:
-        entry = _COMPILED.get(id(model))
-        if (entry is None or entry[0] is not model) and create:
-            signature = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
-            # A partial per model: TensorFlow counts traces per code object, and would report one shared
-            # function "retracing" for every network of the zoo.
-            forward = functools.partial(_forward, model, len(signature) == 1)
-            entry = _COMPILED[id(model)] = (model, tf.function(forward, input_signature=signature, autograph=False))
-        return entry[1] if entry is not None and entry[0] is model else None
 
 
 def _forward(model: keras.Model, single: bool, *tensors):
     return model(tensors[0] if single else list(tensors), training=False)
 
 
-@contextmanager
-def _tracing():
-    _TRACING.on = True
-    try:
-        yield
-    finally:
-        _TRACING.on = False
+def _compiled(model: keras.Model):
+    """The network as one ``tf.function`` whose batch dimension is ``None``: traced once (by ``warm_up``, on
+    load), then fast for any batch size. (``predict_on_batch`` traces again for each new batch size until it
+    relaxes its shapes, which cost up to a second per model on a page's first render; eager calls instead of
+    tracing made a cold Reconstruction page slower still.) Kept for the life of the process, as the models are."""
+    with _COMPILED_LOCK:
+        entry = _COMPILED.get(id(model))
+        if entry is None or entry[0] is not model:
+            signature = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
+            # A partial per model: TensorFlow counts traces per code object, and would report one shared
+            # function "retracing" for every network of the zoo.
+            forward = functools.partial(_forward, model, len(signature) == 1)
+            entry = (model, tf.function(forward, input_signature=signature, autograph=False))
+            _COMPILED[id(model)] = entry
+        return entry[1]
 
 
 def _call(model: keras.Model, inputs) -> Any:
-    arrays = [
-        np.asarray(a, dtype=t.dtype) for a, t in zip(inputs if isinstance(inputs, list) else [inputs], model.inputs)
-    ]
-    compiled = _compiled(model, create=getattr(_TRACING, "on", False))
-    if compiled is not None:
-        out = compiled(*arrays)
-    else:  # not warmed up yet: an eager call costs a few ms more but no trace (a page's first render)
-        out = model(arrays[0] if len(arrays) == 1 else arrays, training=False)
+    arrays = inputs if isinstance(inputs, list) else [inputs]
+    out = _compiled(model)(*[np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, model.inputs)])
     return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
 
@@ -104,10 +88,8 @@ class LoadedModel:
     bundle: keras.Model = field(repr=False)
 
     def warm_up(self) -> None:
-        """Trace each network's compiled function once, so every later call is fast. Until then calls run
-        eagerly: a page can draw with a model that has just loaded and trace it afterwards."""
-        with _tracing():
-            self._exercise()
+        """Trace each network's compiled function once (on load), so the first slider move is already fast."""
+        self._exercise()
 
     def _exercise(self) -> None:
         """Call every network the wrapper uses once (on a dummy input)."""
@@ -276,14 +258,13 @@ def wrap(spec: ModelSpec, dataset: str, bundle: keras.Model, card: dict) -> Load
     return _WRAPPERS[spec.family](spec=spec, dataset=dataset, card=card, bundle=bundle)
 
 
-def load_model(dataset: str, name: str, root: Path | None = None, warm: bool = True) -> LoadedModel:
-    """Load one checkpoint (safe_mode, card checked) as its inference wrapper, traced (``warm``) or not yet.
+def load_model(dataset: str, name: str, root: Path | None = None) -> LoadedModel:
+    """Load one checkpoint (safe_mode, card checked) as its inference wrapper, traced.
 
     Raises ``models.checkpoints.CheckpointError`` with the rebuild command on any problem.
     """
     spec = get_spec(name)
     bundle, card = load_checkpoint(dataset, name, root)
     model = wrap(spec, dataset, bundle, card)
-    if warm:
-        model.warm_up()
+    model.warm_up()
     return model

@@ -149,3 +149,22 @@ def test_frozen_layer_stays_the_encoders_and_fine_tuned_moves(mnist_sample):
         assert np.array_equal(kernel, original) != moves
     with pytest.raises(ValueError):
         few_label_classifier("frozen")
+
+
+# ---------------------------------------------------------------- linear AE = PCA (3-D toy)
+
+
+def test_oblique_view_projects_orthographically_and_the_page_offers_webgl_on_request():
+    from models import analysis
+    from models.inference import load_model
+    from models.registry import TOY_DATASET
+
+    demo = analysis.pca_demo(load_model(TOY_DATASET, "linear_ae_3d"))
+    points, corners = analysis.oblique_view(demo, azimuth_deg=0.0, elevation_deg=0.0)  # looking along +y
+    np.testing.assert_allclose(points, demo.points[:, [0, 2]], atol=1e-9)
+    assert corners.shape == (5, 2) and np.allclose(corners[0], corners[-1])  # a closed outline
+    at = open_page("reconstruction")
+    assert not [c for c in at.get("plotly_chart") if "scatter3d" in str(c.proto)]  # no WebGL by default
+    at.toggle(key="rec-pca-3d").set_value(True).run()
+    assert not at.exception, at.exception
+    assert [c for c in at.get("plotly_chart") if "scatter3d" in str(c.proto)]

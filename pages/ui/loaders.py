@@ -3,9 +3,8 @@
 ``ModelStore`` (one per process, via ``st.cache_resource``) loads checkpoints on two worker threads and
 keeps each as a future: a page *asks* for all the models it needs before drawing anything, so they load
 in parallel with TensorFlow's import and with the page's text and inputs, and then *waits* for each one
-where it draws it. Those arrive untraced (first calls run eagerly, no trace to wait for); once the page
-has drawn, ``after_page`` traces them and queues the rest of the dataset's models, so the next
-interaction and the next page a class opens are fast. A failed load is forgotten (not cached), so a
+where it draws it. Once the page has drawn, ``after_page`` queues the rest of the dataset's models, so the
+next page a class opens is ready. A failed load is forgotten (not cached), so a
 checkpoint rebuilt while the app runs is picked up on the next rerun. The workers call no Streamlit API.
 """
 
@@ -27,10 +26,10 @@ if TYPE_CHECKING:
     from models.inference import LoadedModel
 
 
-def _load(dataset: str, name: str, warm: bool) -> LoadedModel:
+def _load(dataset: str, name: str) -> LoadedModel:
     from models.inference import load_model  # late: the home page never waits for TensorFlow
 
-    model = load_model(dataset, name, warm=warm)
+    model = load_model(dataset, name)
     freeze_long_lived_objects()
     return model
 
@@ -41,29 +40,21 @@ class ModelStore:
     def __init__(self, workers: int = 2):
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="latent-lab-load")
         self._futures: dict[tuple[str, str], Future] = {}
-        self._warmed: set[int] = set()  # futures whose model after_page has traced (or queued to)
         self._lock = threading.Lock()
 
-    def request(self, dataset: str, names: list[str], warm: bool = False) -> None:
-        """Start loading ``names`` (those not loaded or loading already). Without ``warm`` a model arrives
-        untraced (its first calls run eagerly) and is traced by ``after_page``."""
+    def request(self, dataset: str, names: list[str]) -> None:
+        """Start loading ``names`` (those not loaded or loading already)."""
         with self._lock:
             for name in names:
                 key = (dataset, name)
                 if key not in self._futures:
-                    self._futures[key] = self._pool.submit(_load, dataset, name, warm)
+                    self._futures[key] = self._pool.submit(_load, dataset, name)
 
     def after_page(self, dataset: str) -> None:
-        """Once a page has drawn: trace the models it used, then load (and trace) the rest of ``dataset`` and
-        the 3-D toy, so the next interaction and the next page are fast. Nothing here delays a first render."""
-        with self._lock:
-            untraced = [f for (ds, _), f in self._futures.items() if ds in (dataset, TOY_DATASET) and f.done()]
-            for future in untraced:
-                if future.exception() is None and id(future) not in self._warmed:
-                    self._warmed.add(id(future))
-                    self._pool.submit(future.result().warm_up)
-        self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets], warm=True)
-        self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets], warm=True)
+        """Once a page has drawn: queue the rest of ``dataset``'s models (and the 3-D toy), so the next page a
+        class opens is ready. Not before: loading them while a page draws slows its first render."""
+        self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])
+        self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
 
     def get(self, dataset: str, name: str) -> LoadedModel:
         """The loaded model; raises ``CheckpointError`` (and forgets the failure) if it cannot be loaded."""

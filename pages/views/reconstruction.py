@@ -59,26 +59,50 @@ toy = get_model(TOY_DATASET, "linear_ae_3d")
 if toy is not None:
     demo = analysis.pca_demo(toy)
     c1, c2 = st.columns([3, 2])
-    fig = go.Figure()
-    fig.add_scatter3d(
-        x=demo.points[:, 0],
-        y=demo.points[:, 1],
-        z=demo.points[:, 2],
-        mode="markers",
-        marker={"size": 3, "color": "#6C4CF1"},
-        name=t("rec.pca_data"),
-    )
-    fig.add_surface(
-        x=demo.plane[0],
-        y=demo.plane[1],
-        z=demo.plane[2],
-        opacity=0.35,
-        showscale=False,
-        colorscale=[[0, "#F39C12"], [1, "#F39C12"]],
-        name=t("rec.pca_plane"),
-    )
-    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("rec.pca_3d_title"))
-    c1.plotly_chart(fig, key="pca-3d")
+    with c1:
+        rotate = st.toggle(t("rec.pca_rotate"), value=False, key="rec-pca-3d", help=t("rec.pca_rotate_help"))
+        fig = go.Figure()
+        if rotate:  # WebGL: interactive, but seconds to draw in a browser without a GPU, so only on request
+            fig.add_scatter3d(
+                x=demo.points[:, 0],
+                y=demo.points[:, 1],
+                z=demo.points[:, 2],
+                mode="markers",
+                marker={"size": 3, "color": "#6C4CF1"},
+                name=t("rec.pca_data"),
+            )
+            fig.add_surface(
+                x=demo.plane[0],
+                y=demo.plane[1],
+                z=demo.plane[2],
+                opacity=0.35,
+                showscale=False,
+                colorscale=[[0, "#F39C12"], [1, "#F39C12"]],
+                name=t("rec.pca_plane"),
+            )
+        else:
+            azimuth = st.slider(t("rec.pca_azimuth"), 0, 180, 30, 15, key="rec-pca-azimuth")
+            points, corners = analysis.oblique_view(demo, azimuth)
+            fig.add_scatter(
+                x=corners[:, 0],
+                y=corners[:, 1],
+                fill="toself",
+                mode="lines",
+                line={"color": "#F39C12"},
+                opacity=0.45,
+                name=t("rec.pca_plane"),
+            )
+            fig.add_scatter(
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                marker={"size": 5, "color": "#6C4CF1"},
+                name=t("rec.pca_data"),
+            )
+            fig.update_yaxes(scaleanchor="x", showticklabels=False)
+            fig.update_xaxes(showticklabels=False)
+        fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("rec.pca_3d_title"))
+        st.plotly_chart(fig, key="pca-3d")
     fig2 = go.Figure()
     fig2.add_scatter(x=demo.codings[:, 0], y=demo.codings[:, 1], mode="markers", name=t("rec.pca_ae_codings"))
     fig2.add_scatter(
