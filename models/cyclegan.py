@@ -22,7 +22,6 @@ from keras import layers, ops
 
 from models.autoencoders import IMAGE_SHAPE
 
-DOMAINS = ("regular", "bold")
 CYCLE_WEIGHT = 10.0
 IDENTITY_WEIGHT = 5.0
 

@@ -88,11 +88,8 @@ class LoadedModel:
     bundle: keras.Model = field(repr=False)
 
     def warm_up(self) -> None:
-        """Trace each network's compiled function once (on load), so the first slider move is already fast."""
-        self._exercise()
-
-    def _exercise(self) -> None:
-        """Call every network the wrapper uses once (on a dummy input)."""
+        """Trace each network's compiled function once (on load, on a dummy input), so the first slider move
+        is already fast."""
 
     def evaluate(
         self, x: np.ndarray, y: np.ndarray, classifier: Classifier | None = None, n_generated: int | None = None
@@ -111,7 +108,7 @@ class Autoencoder(LoadedModel):
         """The code of each input (for a VAE: the posterior mean)."""
         return np.asarray(_run(self.encoder, x))
 
-    def _exercise(self) -> None:
+    def warm_up(self) -> None:
         self.reconstruct(np.zeros((1, *self.bundle.inputs[0].shape[1:]), np.float32))
 
     def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
@@ -187,7 +184,7 @@ class GenerativeAdversarial(LoadedModel):
         logits = np.asarray(realness_logit(_run(self.discriminator, inputs))).reshape(-1)
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def _exercise(self) -> None:
+    def warm_up(self) -> None:
         self.discriminate(self.generate(self.noise(1, 0)))
 
     def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
@@ -209,7 +206,7 @@ class Classifier(LoadedModel):
     def features(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.feature_model, to_model_input(x)))
 
-    def _exercise(self) -> None:
+    def warm_up(self) -> None:
         self.features(np.zeros((1, 28, 28), np.uint8))
         self.probabilities(np.zeros((1, 28, 28), np.uint8))
 
@@ -233,7 +230,7 @@ class Translator(LoadedModel):
         there = self.translate(x, to)
         return there, self.translate(there, "regular" if to == "bold" else "bold")
 
-    def _exercise(self) -> None:
+    def warm_up(self) -> None:
         for to in self.generators:
             self.translate(np.zeros((1, 28, 28, 1), np.float32), to)
 

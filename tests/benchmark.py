@@ -477,8 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             "Where the seconds go (each alone, in a fresh process, best of the launches): the server answers after "
             f"{parts['server answers s']:.1f} s; importing Keras with its TensorFlow backend takes "
             f"{parts['import keras + TensorFlow s']:.1f} s, which no model page can avoid; the rest is loading the "
-            "page's checkpoints (two threads) and drawing with them untraced (eager calls; tracing waits until the "
-            "page has drawn).",
+            "page's checkpoints (two threads, each traced once on load) and drawing the page (Plotly charts included).",
             "",
         ]
     if play:
