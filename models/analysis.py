@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import metrics
-from models.cyclegan import embolden
+from models.cyclegan import LOSSES, embolden
 from models.inference import (
     Autoencoder,
     Classifier,
@@ -124,10 +124,10 @@ def pretraining_curve(dataset: str) -> dict | None:
     (``python -m training.pretraining``), or None if it has not been computed (or the file is damaged)."""
     import json
 
-    from models.checkpoints import CHECKPOINT_DIR
+    from models.checkpoints import pretraining_path
 
     try:
-        result = json.loads((CHECKPOINT_DIR / dataset / "pretraining.json").read_text())
+        result = json.loads(pretraining_path(dataset).read_text())
         return result if isinstance(result.get("points"), list) else None
     except (OSError, ValueError, AttributeError):
         return None
@@ -401,10 +401,7 @@ def cycle_round_trip(model: Translator, image: np.ndarray, to: str) -> RoundTrip
     return RoundTrip(source[0, ..., 0], there[0, ..., 0], back[0, ..., 0], float(np.abs(back - source).mean()))
 
 
-CYCLEGAN_CURVES = ("g_adversarial", "cycle", "identity", "d_loss")
-
-
 def cyclegan_curves(card: dict) -> dict[str, list[float]]:
     """The CycleGAN's training losses from its card (one point per logged stretch of training)."""
     history = card.get("history") or {}
-    return {name: [float(v) for v in history[name]] for name in CYCLEGAN_CURVES if name in history}
+    return {name: [float(v) for v in history[name]] for name in LOSSES if name in history}

@@ -60,6 +60,11 @@ def checkpoint_paths(dataset: str, name: str, root: Path | None = None) -> dict[
     }
 
 
+def pretraining_path(dataset: str, root: Path | None = None) -> Path:
+    """The unsupervised-pretraining curve of ``dataset`` (``python -m training.pretraining``)."""
+    return Path(root or CHECKPOINT_DIR) / dataset / "pretraining.json"
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -23,6 +23,7 @@ from keras import layers, ops
 from models.autoencoders import IMAGE_SHAPE
 
 CYCLE_WEIGHT = 10.0
+LOSSES = ("g_adversarial", "cycle", "identity", "d_loss")  # what the trainer logs (the card's curves)
 IDENTITY_WEIGHT = 5.0
 
 
@@ -109,8 +110,7 @@ class CycleGAN(keras.Model):
         super().__init__(**kwargs)
         self.to_bold, self.to_regular = to_bold, to_regular
         self.critic_regular, self.critic_bold = critic_regular, critic_bold
-        names = ("g_adversarial", "cycle", "identity", "d_loss")
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in LOSSES}
 
     def compile(self, g_optimizer, d_optimizer):
         super().compile()

@@ -105,14 +105,11 @@ def _destination(args) -> tuple[Path | None, Path | None]:
 
 def _train(plan: list[tuple[str, str]], args) -> int:
     from training.datasets import load_dataset
-    from training.run import train_one
+    from training.run import train_one, use_threads
     from training.samples import write_sample
 
     if args.threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        use_threads(args.threads)
     root, run_root = _destination(args)
     if root is not None:
         print(f"[out] checkpoints go to {root} (checkpoints/ is left untouched)", flush=True)

@@ -17,20 +17,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from models.checkpoints import CHECKPOINT_DIR, atomic_write
+from models.checkpoints import atomic_write, pretraining_path
 from models.inference import load_model, to_model_input
 from models.pretraining import VARIANTS, feature_statistics, few_label_classifier, fit_few_labels
 from models.registry import IMAGE_DATASETS
 from training.datasets import load_dataset
+from training.run import use_threads
 
 LABELS_PER_CLASS = (1, 2, 5, 10, 20, 50, 100)
 DRAWS = 3
 STEPS = 300  # gradient steps per classifier, whatever N: small sets see each image many times
 ENCODER = "stacked_ae"
-
-
-def results_path(dataset: str, root: Path | None = None) -> Path:
-    return Path(root or CHECKPOINT_DIR) / dataset / "pretraining.json"
 
 
 def curve(
@@ -88,14 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, help="TensorFlow threads")
     args = p.parse_args(argv)
     if args.threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        use_threads(args.threads)
     for dataset in args.dataset or IMAGE_DATASETS:
         data = load_dataset(dataset, args.data_dir)
         result = {**curve(dataset, data.train, data.test), "data_sha256": data.sha256}
-        atomic_write(results_path(dataset), lambda path, r=result: path.write_text(json.dumps(r, indent=2) + "\n"))
+        atomic_write(pretraining_path(dataset), lambda path, r=result: path.write_text(json.dumps(r, indent=2) + "\n"))
     return 0
 
 

@@ -23,6 +23,12 @@ from training.run_state import run_dir_for
 from training.samples import load_sample
 
 
+def use_threads(threads: int) -> None:
+    """Limit TensorFlow to ``threads`` (e.g. 1 each for two runs side by side on two cores)."""
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def library_versions() -> dict:
     return {
         "python": platform.python_version(),

@@ -3,8 +3,8 @@
 A GAN may train for an hour; a killed process or a closed laptop must not cost that hour. The run
 folder (outside ``checkpoints/``: it holds optimiser moments and the raw generator, which never ship)
 keeps one ``state.npz`` — every network weight, both optimisers' variables, the EMA generator and the
-noise generators' seed states (the trainer's and every dropout layer's) — and ``meta.json`` with the epoch, the history and the seconds
-spent so far. Both are written atomically, so an interruption mid-save leaves the previous epoch intact.
+noise generators' seed states (the trainer's and every dropout layer's) — and ``meta.json`` with the epoch,
+the history and the seconds spent so far. Both are written atomically, so an interruption mid-save leaves the previous epoch intact.
 Because each epoch's shuffle is seeded by its index, a resumed run sees the same batches as an
 uninterrupted one and ends with the same weights.
 """

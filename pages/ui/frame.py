@@ -77,5 +77,5 @@ def run() -> None:
     try:
         page.run()
     finally:
-        # Only now tracing and the other pages' models: doing either while this page draws slows its first render.
+        # Only now the other pages' models: loading them while this page draws slows its first render.
         model_store().after_page(state.current_dataset())
