@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import metrics
-from models.cyclegan import LOSSES, embolden
 from models.inference import (
     Autoencoder,
     Classifier,
@@ -20,6 +19,7 @@ from models.inference import (
     to_model_input,
 )
 from models.noise import corrupt, median_filter3
+from models.styles import LOSSES, embolden
 
 # ---------------------------------------------------------------- reconstruction page
 
@@ -35,22 +35,13 @@ def reconstruct_all(models: dict[str, Autoencoder], image: np.ndarray) -> dict[s
 
 
 def layer_table(model: Autoencoder) -> list[dict]:
-    """Layer by layer: output shape and parameter count, encoder then decoder."""
-    rows = []
-    for part in ("encoder", "decoder"):
-        net = getattr(model, part)
-        for layer in net.layers:
-            shape = layer.output.shape if hasattr(layer, "output") else None
-            rows.append(
-                {
-                    "network": part,
-                    "layer": layer.name,
-                    "type": type(layer).__name__,
-                    "output shape": str(tuple(shape[1:])) if shape is not None else "",
-                    "parameters": int(layer.count_params()) if layer.built else 0,
-                }
-            )
-    return rows
+    """Layer by layer: output shape and parameter count, encoder then decoder (app runtime: the networks
+    are ``models.graph.Network``)."""
+    return [
+        {"network": part, "layer": name, "type": kind, "output shape": str(shape), "parameters": params}
+        for part in ("encoder", "decoder")
+        for name, kind, shape, params in getattr(model, part).summary()
+    ]
 
 
 @dataclass
@@ -69,7 +60,7 @@ def pca_demo(toy: Autoencoder, points: np.ndarray | None = None) -> PCADemo:
     rec = toy.reconstruct(p)
     # The decoder's plane: its bias plus the span of its kernel rows, drawn over the codings' range.
     dense = toy.decoder.get_layer(index=1)
-    kernel, bias = np.asarray(dense.kernel), np.asarray(dense.bias)
+    kernel, bias = (np.asarray(w) for w in dense.get_weights())
     codes = toy.encode(p)
     u = np.linspace(codes[:, 0].min(), codes[:, 0].max(), 10)
     v = np.linspace(codes[:, 1].min(), codes[:, 1].max(), 10)

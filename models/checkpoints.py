@@ -146,13 +146,10 @@ def read_card(dataset: str, name: str, root: Path | None = None) -> dict[str, An
 
 
 def load_checkpoint(
-    dataset: str, name: str, root: Path | None = None, verify_hash: bool = True
-) -> tuple[keras.Model, dict[str, Any]]:
-    """Load a bundle with ``safe_mode=True`` after checking its card; one clear error otherwise."""
-    import keras  # late: reading cards (the home page) must not wait for TensorFlow
-
-    from models import layers as _registered  # noqa: F401  (registers the custom classes)
-
+    dataset: str, name: str, root: Path | None = None, verify_hash: bool = True, runtime: str = "keras"
+) -> tuple[Any, dict[str, Any]]:
+    """Load a bundle after checking its card, one clear error otherwise: a ``keras.Model`` (``safe_mode=True``)
+    or, for ``runtime="numpy"``, the same file as a ``models.graph.Network`` (no TensorFlow)."""
     card = read_card(dataset, name, root)
     path = checkpoint_paths(dataset, name, root)["weights"]
     hint = _rebuild_hint(dataset, name)
@@ -164,7 +161,16 @@ def load_checkpoint(
             f"(different SHA-256): one of them was replaced. {hint}"
         )
     try:
-        bundle = keras.models.load_model(path, compile=False, safe_mode=True)
+        if runtime == "numpy":
+            from models.graph import load_network
+
+            bundle = load_network(path)
+        else:
+            import keras  # late: reading cards (the home page) must not wait for TensorFlow
+
+            from models import layers as _registered  # noqa: F401  (registers the custom classes)
+
+            bundle = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for a corrupt zip/h5; all mean the same here.
         raise CheckpointError(
             f"Checkpoint {path} could not be loaded ({type(err).__name__}: "

@@ -12,8 +12,7 @@ import keras
 from keras import layers
 
 from models.autoencoders import IMAGE_SHAPE
-
-FEATURE_LAYER = "features"
+from models.registry import CLASSIFIER_FEATURES
 
 
 def _block(h, filters: int, convs: int, dropout: float):
@@ -27,6 +26,6 @@ def cnn_classifier(num_classes: int = 10) -> keras.Model:
     image = keras.Input(IMAGE_SHAPE, name="image")
     h = _block(_block(image, 32, 1, 0.1), 64, 2, 0.25)  # 28 → 14 → 7
     h = layers.Flatten()(h)
-    features = layers.Dense(128, activation="relu", name=FEATURE_LAYER)(h)
+    features = layers.Dense(128, activation="relu", name=CLASSIFIER_FEATURES)(h)
     probs = layers.Dense(num_classes, activation="softmax", name="probs")(layers.Dropout(0.4)(features))
     return keras.Model(image, probs, name="classifier")

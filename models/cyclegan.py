@@ -16,37 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
 from models.autoencoders import IMAGE_SHAPE
+from models.styles import LOSSES
 
 CYCLE_WEIGHT = 10.0
-LOSSES = ("g_adversarial", "cycle", "identity", "d_loss")  # what the trainer logs (the card's curves)
 IDENTITY_WEIGHT = 5.0
-
-
-def embolden(images: np.ndarray) -> np.ndarray:
-    """3×3 grey dilation (each pixel becomes the brightest of its neighbourhood): bolder strokes.
-
-    Works on (N, 28, 28) or (N, 28, 28, 1) arrays of any dtype and keeps shape and dtype.
-    """
-    x = np.asarray(images)
-    squeeze = x.ndim == 4
-    planes = x[..., 0] if squeeze else x
-    padded = np.pad(planes, ((0, 0), (1, 1), (1, 1)))
-    h, w = planes.shape[1:]
-    out = np.max([padded[:, i : i + h, j : j + w] for i in range(3) for j in range(3)], axis=0)
-    return out[..., None] if squeeze else out
-
-
-def unpaired_domains(images: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split ``images`` in two seeded halves: the first stays regular, the second is emboldened.
-    No image appears in both, so the training data holds no pair."""
-    order = np.random.default_rng(seed).permutation(len(images))
-    half = len(images) // 2
-    return images[order[:half]], embolden(images[order[half : 2 * half]])
 
 
 def _generator(name: str, width: int) -> keras.Model:

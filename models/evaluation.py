@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from models import metrics
-from models.cyclegan import embolden
 from models.inference import (
     Autoencoder,
     Classifier,
@@ -20,6 +19,7 @@ from models.inference import (
     to_model_input,
 )
 from models.noise import corrupt
+from models.styles import embolden
 
 EVAL_SEED = 0
 

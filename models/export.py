@@ -1,6 +1,6 @@
 """A decoder's architecture and weights as plain data, for the in-browser forward pass (the latent pad).
 
-``decoder_spec`` reads a loaded Keras decoder layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
+``decoder_spec`` reads a loaded decoder (a Keras model or the app's ``models.graph.Network``) layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
 UpSampling2D, activations) into a JSON-able description plus one float32 blob of its weights, in the
 order the JavaScript reads them (``pages/ui/latent_play.js``). The weights come from the committed
 checkpoint as it was loaded, so the browser never runs a second, drifting copy. ``forward`` is the same
@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import keras
 import numpy as np
 
 ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "leaky_relu"}
@@ -22,20 +21,25 @@ class UnsupportedLayer(ValueError):
     """The decoder has a layer the browser cannot run; the page keeps its server-side sliders."""
 
 
+def _kind(layer) -> str:
+    """The Keras class name, of a Keras layer or of a ``models.graph.Layer``."""
+    return getattr(layer, "class_name", None) or type(layer).__name__
+
+
 def _activation(layer) -> str:
-    name = keras.activations.serialize(layer.activation) if hasattr(layer, "activation") else "linear"
+    name = layer.get_config().get("activation") or "linear"
     name = name if isinstance(name, str) else name.get("config", {}).get("name", str(name))
     if name not in ACTIVATIONS:
         raise UnsupportedLayer(f"activation {name!r} of layer {layer.name}")
     return name
 
 
-def decoder_spec(decoder: keras.Model) -> tuple[list[dict], np.ndarray]:
+def decoder_spec(decoder) -> tuple[list[dict], np.ndarray]:
     """(layers, float32 weights) of ``decoder``; raises ``UnsupportedLayer`` for anything else."""
     layers_out, blobs = [], []
     shape = tuple(int(d) for d in decoder.inputs[0].shape[1:])
     for layer in decoder.layers:
-        kind = type(layer).__name__
+        kind = _kind(layer)
         if kind == "InputLayer":
             continue
         if kind == "Dense":
@@ -47,7 +51,7 @@ def decoder_spec(decoder: keras.Model) -> tuple[list[dict], np.ndarray]:
             blobs += [kernel.ravel(), bias]
             shape = (kernel.shape[1],)
         elif kind == "Reshape":
-            shape = tuple(int(d) for d in layer.target_shape)
+            shape = tuple(int(d) for d in layer.get_config()["target_shape"])
             layers_out.append({"type": "reshape", "shape": list(shape)})
         elif kind in ("Conv2D", "Conv2DTranspose"):
             cfg = layer.get_config()

@@ -88,11 +88,6 @@ def conditional_gan(noise_dim: int = 64, width: int = 32, embed_dim: int = 16) -
     return generator, discriminator
 
 
-def realness_logit(output):
-    """The discriminator's real/fake logit, whether or not it also has a class head."""
-    return output[0] if isinstance(output, (list, tuple)) else output
-
-
 class GAN(keras.Model):
     """Adversarial training with the non-saturating loss and an EMA copy of the generator.
 

@@ -1,9 +1,15 @@
 """The one inference layer the pages, benchmarks and card evaluation call.
 
-Wraps a loaded checkpoint bundle in a small object per family. Every call goes through one
-``tf.function`` per network with a free batch dimension (~1 ms per call here, versus ~60 ms for
-``predict``, and traced once whatever the batch size); the wrappers hold no per-call state, so one
-instance is safe to share between Streamlit sessions and threads.
+Wraps a loaded checkpoint bundle in a small object per family, on one of two runtimes:
+
+- ``"numpy"`` (the app): the ``.keras`` file run by ``models.graph`` without importing TensorFlow, so a
+  page's first render does not wait ~4 s for the import and ~1 s per model for loading and tracing;
+- ``"keras"`` (training, cards, ``--verify``): the Keras bundle, each network one ``tf.function`` with a
+  free batch dimension (~1 ms per call, traced once whatever the batch size), so card metrics are
+  reproduced exactly by the code that trained them.
+
+Both give the same outputs (``tests/test_graph.py``: ≤ 1e-4 on every committed network). The wrappers
+hold no per-call state, so one instance is safe to share between Streamlit sessions and threads.
 """
 
 from __future__ import annotations
@@ -14,14 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from models import graph
 from models.checkpoints import load_checkpoint
-from models.classifier import FEATURE_LAYER
-from models.gan import realness_logit
-from models.registry import ModelSpec, get_spec
+from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec
+
+RUNTIMES = ("keras", "numpy")
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -31,19 +36,26 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     return x.reshape(-1, 28, 28, 1)
 
 
-_COMPILED: dict[int, tuple[keras.Model, Any]] = {}
+def realness_logit(output):
+    """The discriminator's real/fake logit, whether or not it also has a class head."""
+    return output[0] if isinstance(output, (list, tuple)) else output
+
+
+_COMPILED: dict[int, tuple[Any, Any]] = {}
 _COMPILED_LOCK = threading.Lock()
 
 
-def _forward(model: keras.Model, single: bool, *tensors):
+def _forward(model, single: bool, *tensors):
     return model(tensors[0] if single else list(tensors), training=False)
 
 
-def _compiled(model: keras.Model):
+def _compiled(model):
     """The network as one ``tf.function`` whose batch dimension is ``None``: traced once (by ``warm_up``, on
     load), then fast for any batch size. (``predict_on_batch`` traces again for each new batch size until it
     relaxes its shapes, which cost up to a second per model on a page's first render; eager calls instead of
     tracing made a cold Reconstruction page slower still.) Kept for the life of the process, as the models are."""
+    import tensorflow as tf  # late: the app's NumPy runtime never imports it
+
     with _COMPILED_LOCK:
         entry = _COMPILED.get(id(model))
         if entry is None or entry[0] is not model:
@@ -56,14 +68,19 @@ def _compiled(model: keras.Model):
         return entry[1]
 
 
-def _call(model: keras.Model, inputs) -> Any:
+def _call(model, inputs) -> Any:
     arrays = inputs if isinstance(inputs, list) else [inputs]
-    out = _compiled(model)(*[np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, model.inputs)])
+    arrays = [np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, model.inputs)]
+    if isinstance(model, graph.Network):
+        out = model(arrays if len(arrays) > 1 else arrays[0])
+    else:
+        out = _compiled(model)(*arrays)
     return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
 
-def _run(model: keras.Model, inputs, batch: int = 2048) -> Any:
-    """One compiled call (``_compiled``) per chunk, so a 10,000-image evaluation does not allocate at once."""
+def _run(model, inputs, batch: int = 2048) -> Any:
+    """One call per chunk (for Keras: the compiled ``_compiled``), so a 10,000-image evaluation does not
+    allocate at once."""
     first = inputs[0] if isinstance(inputs, list) else inputs
     if len(first) <= batch:
         return _call(model, inputs)
@@ -85,7 +102,7 @@ class LoadedModel:
     spec: ModelSpec
     dataset: str
     card: dict
-    bundle: keras.Model = field(repr=False)
+    bundle: Any = field(repr=False)  # keras.Model or models.graph.Network
 
     def warm_up(self) -> None:
         """Trace each network's compiled function once (on load, on a dummy input), so the first slider move
@@ -198,7 +215,12 @@ class GenerativeAdversarial(LoadedModel):
 @dataclass
 class Classifier(LoadedModel):
     def __post_init__(self):
-        self.feature_model = keras.Model(self.bundle.inputs, self.bundle.get_layer(FEATURE_LAYER).output)
+        if isinstance(self.bundle, graph.Network):
+            self.feature_model = self.bundle.truncated(CLASSIFIER_FEATURES)
+        else:
+            import keras
+
+            self.feature_model = keras.Model(self.bundle.inputs, self.bundle.get_layer(CLASSIFIER_FEATURES).output)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.bundle, to_model_input(x)))
@@ -251,17 +273,20 @@ _WRAPPERS = {
 }
 
 
-def wrap(spec: ModelSpec, dataset: str, bundle: keras.Model, card: dict) -> LoadedModel:
+def wrap(spec: ModelSpec, dataset: str, bundle: Any, card: dict) -> LoadedModel:
     return _WRAPPERS[spec.family](spec=spec, dataset=dataset, card=card, bundle=bundle)
 
 
-def load_model(dataset: str, name: str, root: Path | None = None) -> LoadedModel:
-    """Load one checkpoint (safe_mode, card checked) as its inference wrapper, traced.
+def load_model(dataset: str, name: str, root: Path | None = None, runtime: str = "keras") -> LoadedModel:
+    """Load one checkpoint (card checked) as its inference wrapper, ready to call: on ``"keras"``
+    (safe_mode, traced) or on the app's ``"numpy"`` runtime (module docstring).
 
     Raises ``models.checkpoints.CheckpointError`` with the rebuild command on any problem.
     """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
     spec = get_spec(name)
-    bundle, card = load_checkpoint(dataset, name, root)
+    bundle, card = load_checkpoint(dataset, name, root, runtime=runtime)
     model = wrap(spec, dataset, bundle, card)
     model.warm_up()
     return model

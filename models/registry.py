@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 TOY_DATASET = "toy3d"
+CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
 
 

@@ -232,22 +232,8 @@ def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     assert sum("MSE" in k for k in images(at)) >= 7  # every other autoencoder still shows
 
 
-def test_reruns_keep_keras_state_and_tensorflow_kernels(monkeypatch):
-    """Streamlit would call keras.backend.clear_session() after every run (~20 ms per model call after it,
-    plus a full garbage collection): pages/ui/runtime_tuning.py turns that off. Counted here."""
-    import keras
-
-    calls = []
-    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
-    at = open_page("latent_space")
-    at.slider(key="ls-res").set_value(9)
-    _rerun(at)
-    assert any("decoded grid" in k for k in images(at))
-    assert calls == []
-
-
 def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
-    """Opening any page (even the home page, which needs no TensorFlow) preloads the dataset's models."""
+    """Opening any page (even the home page, which shows no model) preloads the dataset's models."""
     import models.inference
     from pages.ui.loaders import model_store
 

@@ -40,8 +40,9 @@ def test_codings_map_offers_tsne_from_the_committed_file():
 
 
 def test_cycle_consistency_loss_is_zero_for_identity_generators_and_positive_otherwise(mnist_sample):
-    from models.cyclegan import cycle_consistency_loss, cyclegan, embolden
+    from models.cyclegan import cycle_consistency_loss, cyclegan
     from models.inference import to_model_input
+    from models.styles import embolden
 
     x = to_model_input(mnist_sample[0][:16])
     a, b = x[:8], embolden(x[8:])
@@ -59,7 +60,7 @@ def test_cycle_consistency_loss_is_zero_for_identity_generators_and_positive_oth
 
 
 def test_embolden_only_adds_ink(mnist_sample):
-    from models.cyclegan import embolden
+    from models.styles import embolden
 
     x = mnist_sample[0][:32]
     bold = embolden(x)
@@ -69,7 +70,7 @@ def test_embolden_only_adds_ink(mnist_sample):
 
 def test_training_domains_share_no_digit(mnist_sample):
     """Unpaired: no image of the regular half appears, emboldened, in the bold half."""
-    from models.cyclegan import embolden, unpaired_domains
+    from models.styles import embolden, unpaired_domains
 
     x = mnist_sample[0][:200]
     regular, bold = unpaired_domains(x, seed=42)

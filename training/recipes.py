@@ -13,10 +13,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from models.cyclegan import CycleGAN, translation_bundle, unpaired_domains
+from models.cyclegan import CycleGAN, translation_bundle
 from models.gan import GAN
 from models.layers import ClippedGaussianNoise, MaskingNoise
 from models.registry import ModelSpec, Recipe
+from models.styles import unpaired_domains
 from models.vae import VAE
 from training.run_state import RunState
 

@@ -7,6 +7,12 @@ the URL up among ``pages/*.py`` before ``app.py`` has declared its navigation (a
 otherwise). Those scripts only call ``run()``; every later run goes through ``st.navigation`` directly.
 """
 
+# Imported once here, by the first run: Streamlit (tables) and the views (charts) import them lazily, and
+# two sessions' first runs importing pandas at the same moment saw it half initialised ("partially
+# initialized module 'pandas' has no attribute 'Series'"). This module's own import lock makes the second
+# session wait for the first instead.
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
 from models.registry import DATASET_TITLES, IMAGE_DATASETS
@@ -14,7 +20,6 @@ from pages.ui import state
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style
 from pages.ui.loaders import model_store
-from pages.ui.runtime_tuning import skip_keras_reset_between_runs
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
 PAGES = [
@@ -46,7 +51,6 @@ def run() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if state.lecture_mode() else "auto",
     )
-    skip_keras_reset_between_runs()
 
     page = st.navigation(
         [

@@ -2,8 +2,8 @@
 
 ``ModelStore`` (one per process, via ``st.cache_resource``) loads checkpoints on two worker threads and
 keeps each as a future: a page *asks* for all the models it needs before drawing anything, so they load
-in parallel with TensorFlow's import and with the page's text and inputs, and then *waits* for each one
-where it draws it. Once the page has drawn, ``after_page`` queues the rest of the dataset's models, so the
+while the page draws its text and inputs, and then *waits* for each one where it draws it. Models run on
+the NumPy runtime (``models/graph.py``): a load takes milliseconds and the app never imports TensorFlow. Once the page has drawn, ``after_page`` queues the rest of the dataset's models, so the
 next page a class opens is ready. A failed load is forgotten (not cached), so a
 checkpoint rebuilt while the app runs is picked up on the next rerun. The workers call no Streamlit API.
 """
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 
 def _load(dataset: str, name: str) -> LoadedModel:
-    from models.inference import load_model  # late: the home page never waits for TensorFlow
+    from models.inference import load_model
 
-    model = load_model(dataset, name)
+    model = load_model(dataset, name, runtime="numpy")  # no TensorFlow in the app (models/inference.py)
     freeze_long_lived_objects()
     return model
 

@@ -1,0 +1,375 @@
+"""Run a saved Keras network in NumPy, straight from its ``.keras`` file, without importing Keras.
+
+Why: the app only ever runs the committed networks forward, and importing TensorFlow, deserialising each
+``.keras`` file and tracing its graph cost a lecturer's first page ~10 s of silence (issue #12); this reads
+the same file (``config.json`` for the graph, ``model.weights.h5`` for the weights) in well under a second
+and runs the layers the zoo uses with NumPy matrix products. Training, cards and ``--verify`` keep Keras;
+``tests/test_graph.py`` holds every committed network's NumPy output to Keras' (≤ 1e-4).
+
+A ``Network`` answers the calls the inference layer makes of a Keras model: ``get_layer``, ``inputs``
+(shape, dtype), ``layers`` and calling it on arrays; ``truncated(name)`` stops at an inner layer's output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class UnsupportedGraph(ValueError):
+    """The file holds a layer or option this runner does not implement (the caller may fall back to Keras)."""
+
+
+def _snake(name: str) -> str:
+    """Keras' ``naming.to_snake_case``: how the weights file names a layer (by class, not by its own name)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _activation(name: Any):
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name", name.get("class_name"))
+    name = name or "linear"
+    if name == "linear":
+        return lambda x: x
+    if name == "relu":
+        return lambda x: np.maximum(x, 0)
+    if name == "sigmoid":
+        return lambda x: 1 / (1 + np.exp(-np.maximum(x, -80)))  # e^80 still fits float32: no overflow
+    if name == "tanh":
+        return np.tanh
+    if name == "selu":
+        alpha, scale = 1.6732632423543772, 1.0507009873554805
+        return lambda x: scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    if name == "softmax":
+
+        def softmax(x):
+            e = np.exp(x - x.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+
+        return softmax
+    raise UnsupportedGraph(f"activation {name!r}")
+
+
+def _same_padding(size: int, k: int, s: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same': output ceil(size / s), the extra padding at the end."""
+    span = (k - 1) * dilation + 1
+    total = max((-(-size // s) - 1) * s + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def _dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``x @ w`` over the last axis as one 2-D product (NumPy treats a 4-D ``x`` as a stack of small ones,
+    ~10× slower here)."""
+    return (np.ascontiguousarray(x).reshape(-1, x.shape[-1]) @ w).reshape(*x.shape[:-1], w.shape[-1])
+
+
+def _conv2d(x: np.ndarray, kernel: np.ndarray, stride: int, padding: str, dilation: int) -> np.ndarray:
+    """One matrix product over all kernel taps at once (im2col): (N·H'·W', k·k·C_in) @ (k·k·C_in, C_out)."""
+    k, h, w = kernel.shape[0], x.shape[1], x.shape[2]
+    if padding == "same":
+        (top, bottom), (left, right) = _same_padding(h, k, stride, dilation), _same_padding(w, k, stride, dilation)
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    span = (k - 1) * dilation + 1
+    oh, ow = (x.shape[1] - span) // stride + 1, (x.shape[2] - span) // stride + 1
+    taps = [
+        x[
+            :,
+            a * dilation : a * dilation + stride * (oh - 1) + 1 : stride,
+            b * dilation : b * dilation + stride * (ow - 1) + 1 : stride,
+        ]
+        for a in range(k)
+        for b in range(k)
+    ]
+    columns = np.concatenate(taps, axis=-1)  # (N, H', W', k·k·C_in), in the kernel's (a, b, c) order
+    return _dot(columns, kernel.reshape(-1, kernel.shape[3]))
+
+
+def _conv2d_transpose(x: np.ndarray, kernel: np.ndarray, stride: int, padding: str) -> np.ndarray:
+    """Transposed convolution (kernel shape (k, k, C_out, C_in)) one output phase at a time: the output
+    pixels (y, x) with the same (y mod s, x mod s) draw on the same kernel taps, each a shifted input, so
+    a phase is one matrix product and nothing is scattered (faster here than scatter-adding every tap on
+    the zoo's wide layers)."""
+    k, n, h, w = kernel.shape[0], *x.shape[:3]
+    s, c_out = stride, kernel.shape[2]
+    if padding == "same":
+        oh, ow, top = h * s, w * s, max(k - s, 0) // 2
+    else:
+        oh, ow, top = (h - 1) * s + k, (w - 1) * s + k, 0
+    pad = k // s + 1
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    out = np.empty((n, oh, ow, c_out), np.float32)
+    for py in range(s):
+        rows = len(range(py, oh, s))
+        taps_y = [(a, (py + top - a) // s) for a in range(k) if (py + top - a) % s == 0]
+        for px in range(s):
+            cols = len(range(px, ow, s))
+            taps = [
+                (a, di, b, dj)
+                for a, di in taps_y
+                for b, dj in ((b, (px + top - b) // s) for b in range(k))
+                if (px + top - b) % s == 0
+            ]
+            if not taps:
+                out[:, py::s, px::s] = 0
+                continue
+            windows = [xp[:, pad + di : pad + di + rows, pad + dj : pad + dj + cols] for _, di, _, dj in taps]
+            weights = np.concatenate([kernel[a, b].T for a, _, b, _ in taps], axis=0)  # (taps·C_in, C_out)
+            out[:, py::s, px::s] = _dot(np.concatenate(windows, axis=-1), weights)
+    return out
+
+
+def _lstm(x: np.ndarray, kernel, recurrent, bias, units: int, sequences: bool, act, rec_act) -> np.ndarray:
+    """Keras' LSTM (gates in the order input, forget, cell, output), zero initial state."""
+    n = x.shape[0]
+    h, c = np.zeros((n, units), np.float32), np.zeros((n, units), np.float32)
+    projected = _dot(x, kernel) + bias  # (N, T, 4u): the input's share of every gate at once
+    outputs = []
+    for t in range(x.shape[1]):
+        z = projected[:, t] + h @ recurrent
+        i, f, g, o = (z[:, q * units : (q + 1) * units] for q in range(4))
+        c = rec_act(f) * c + rec_act(i) * act(g)
+        h = rec_act(o) * act(c)
+        outputs.append(h)
+    return np.stack(outputs, axis=1) if sequences else h
+
+
+@dataclass
+class Tensor:
+    """What ``model.inputs[i]`` tells the inference layer: the shape (batch first, None) and dtype."""
+
+    shape: tuple
+    dtype: str
+
+
+@dataclass
+class Layer:
+    """One layer of a saved graph: its Keras class, config and weights (in Keras' variable order)."""
+
+    class_name: str
+    name: str
+    config: dict
+    weights: list[np.ndarray] = field(default_factory=list, repr=False)
+    inbound: list[Any] = field(default_factory=list, repr=False)  # per call: the call's ``args``
+    network: Network | None = field(default=None, repr=False)  # a nested model
+
+    def get_config(self) -> dict:
+        return self.config
+
+    def get_weights(self) -> list[np.ndarray]:
+        return list(self.weights)
+
+    def __call__(self, args: list) -> Any:
+        cfg, w, kind = self.config, self.weights, self.class_name
+        if self.network is not None:
+            return self.network(args if len(args) > 1 else args[0])
+        x = args[0] if len(args) == 1 else args
+        if kind in ("Dropout", "ActivityRegularization", "KLSparsity", "GaussianNoise"):
+            return x
+        if kind == "Dense":
+            y = _dot(x, w[0])
+            return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
+        if kind == "DenseTranspose":
+            return _activation(cfg.get("activation"))(_dot(x, w[0].T) + w[1])
+        if kind in ("Conv2D", "Conv2DTranspose"):
+            if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("groups", 1) != 1:
+                raise UnsupportedGraph(f"{kind} {self.name}: data_format/groups")
+            stride = int(cfg["strides"][0])
+            if tuple(cfg["strides"]) != (stride, stride) or cfg["padding"] not in ("same", "valid"):
+                raise UnsupportedGraph(f"{kind} {self.name}: strides {cfg['strides']}, padding {cfg['padding']}")
+            if kind == "Conv2D":
+                y = _conv2d(x, w[0], stride, cfg["padding"], int(cfg.get("dilation_rate", [1])[0]))
+            else:
+                if cfg.get("output_padding") is not None or tuple(cfg.get("dilation_rate", (1, 1))) != (1, 1):
+                    raise UnsupportedGraph(f"{kind} {self.name}: output_padding/dilation")
+                y = _conv2d_transpose(x, w[0], stride, cfg["padding"])
+            return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
+        if kind == "BatchNormalization":
+            it = iter(w)
+            gamma = next(it) if cfg.get("scale", True) else 1.0
+            beta = next(it) if cfg.get("center", True) else 0.0
+            mean, var = next(it), next(it)
+            scale = gamma / np.sqrt(var + cfg["epsilon"])
+            return x * scale + (beta - mean * scale)
+        if kind == "LeakyReLU":
+            return np.where(x >= 0, x, np.float32(cfg.get("negative_slope", 0.3)) * x)
+        if kind == "ReLU":
+            slope, threshold, cap = cfg.get("negative_slope", 0.0), cfg.get("threshold", 0.0), cfg.get("max_value")
+            y = np.where(x >= threshold, x, np.float32(slope) * (x - threshold))
+            return np.minimum(y, np.float32(cap)) if cap is not None else y
+        if kind == "Activation":
+            return _activation(cfg["activation"])(x)
+        if kind == "Flatten":
+            return x.reshape(len(x), -1)
+        if kind == "Reshape":
+            return x.reshape(len(x), *cfg["target_shape"])
+        if kind == "RepeatVector":
+            return np.repeat(x[:, None, :], int(cfg["n"]), axis=1)
+        if kind == "UpSampling2D":
+            if cfg.get("interpolation", "nearest") != "nearest":
+                raise UnsupportedGraph(f"UpSampling2D {self.name}: {cfg['interpolation']}")
+            fy, fx = cfg["size"]
+            return x.repeat(fy, axis=1).repeat(fx, axis=2)
+        if kind == "MaxPooling2D":
+            p, s = int(cfg["pool_size"][0]), int(cfg["strides"][0])
+            if p != s or cfg["padding"] != "valid":
+                raise UnsupportedGraph(f"MaxPooling2D {self.name}: pool {p}, strides {s}")
+            n, h, w_, c = x.shape
+            x = x[:, : h // p * p, : w_ // p * p]
+            return x.reshape(n, h // p, p, w_ // p, p, c).max(axis=(2, 4))
+        if kind == "Embedding":
+            return w[0][np.asarray(x).astype(np.int64)]
+        if kind == "Concatenate":
+            return np.concatenate(x, axis=cfg.get("axis", -1))
+        if kind == "Add":
+            return sum(x[1:], x[0])
+        if kind == "LSTM":
+            if cfg.get("go_backwards") or cfg.get("return_state") or cfg.get("stateful"):
+                raise UnsupportedGraph(f"LSTM {self.name}: go_backwards/return_state/stateful")
+            act, rec_act = _activation(cfg["activation"]), _activation(cfg["recurrent_activation"])
+            bias = w[2] if cfg.get("use_bias", True) else 0.0
+            return _lstm(x, w[0], w[1], bias, int(cfg["units"]), bool(cfg["return_sequences"]), act, rec_act)
+        if kind == "MinibatchStdDev":  # models.layers.MinibatchStdDev: the batch's mean standard deviation
+            std = np.sqrt(x.var(axis=0) + np.float32(1e-8)).mean()
+            return np.concatenate([x, np.full((*x.shape[:-1], 1), std, x.dtype)], axis=-1)
+        raise UnsupportedGraph(f"layer {kind} ({self.name})")
+
+
+def _ref(tensor: dict) -> tuple[str, int, int]:
+    name, node, index = tensor["config"]["keras_history"]
+    return name, int(node), int(index)
+
+
+def _is_ref(spec) -> bool:
+    return isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
+
+
+def _refs(spec) -> list[tuple[str, int, int]]:
+    """``input_layers`` of a config: one [name, node, index] or a list of them."""
+    return [tuple(spec)] if _is_ref(spec) else [tuple(s) for s in spec]
+
+
+def _map_refs(spec, fn):
+    """``output_layers`` may nest (a model whose second output is itself a list): keep its structure."""
+    return fn(*spec) if _is_ref(spec) else [_map_refs(s, fn) for s in spec]
+
+
+class Network:
+    """A functional Keras model read from its config, run layer by layer in float32 NumPy."""
+
+    def __init__(self, config: dict):
+        self.name = config["name"]
+        self.layers: list[Layer] = []
+        for entry in config["layers"]:
+            layer = Layer(entry["class_name"], entry["name"], entry["config"], inbound=entry.get("inbound_nodes", []))
+            if entry["class_name"] in ("Functional", "Sequential"):
+                if entry["class_name"] == "Sequential":
+                    raise UnsupportedGraph(f"Sequential model {entry['name']}")
+                layer.network = Network(entry["config"])
+            self.layers.append(layer)
+        self._by_name = {layer.name: layer for layer in self.layers}
+        self._input_refs = _refs(config["input_layers"])
+        self._outputs = config["output_layers"]
+        self.inputs = [
+            Tensor(tuple(self._by_name[name].config["batch_shape"]), self._by_name[name].config.get("dtype", "float32"))
+            for name, _, _ in self._input_refs
+        ]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer | Network:
+        layer = self.layers[index] if index is not None else self._by_name[name]
+        return layer.network if layer.network is not None else layer
+
+    def truncated(self, layer_name: str) -> Network:
+        """The same network answering with ``layer_name``'s output (e.g. the classifier's features)."""
+        view = object.__new__(Network)
+        view.__dict__.update(self.__dict__)
+        view._outputs = [layer_name, 0, 0]
+        return view
+
+    def summary(self) -> list[tuple[str, str, tuple, int]]:
+        """(name, class, output shape without the batch, parameter count) per layer, input layers included:
+        the shapes from one forward pass of a zero example."""
+        example = [np.zeros((1, *t.shape[1:]), t.dtype) for t in self.inputs]
+        rows = []
+        for layer in self.layers:
+            if layer.class_name == "InputLayer":
+                shape = tuple(layer.config["batch_shape"][1:])
+            else:
+                out = self.truncated(layer.name)(example if len(example) > 1 else example[0])
+                shape = tuple((out[0] if isinstance(out, list) else out).shape[1:])
+            params = sum(w.size for w in layer.weights) if layer.network is None else layer.network.count_params()
+            rows.append((layer.name, layer.class_name, shape, int(params)))
+        return rows
+
+    def count_params(self) -> int:
+        return sum(w.size for layer in self.layers for w in layer.weights) + sum(
+            layer.network.count_params() for layer in self.layers if layer.network is not None
+        )
+
+    def load_weights(self, store, prefix: str = "") -> None:
+        """Fill every layer's weights from the h5 ``store`` (paths named as Keras' saving_lib names them)."""
+        used: dict[str, int] = {}
+        for layer in self.layers:
+            if layer.class_name == "InputLayer":
+                continue
+            base = _snake(layer.class_name)
+            key = base if base not in used else f"{base}_{used[base]}"
+            used[base] = used.get(base, 0) + 1
+            path = f"{prefix}layers/{key}"
+            if layer.network is not None:
+                layer.network.load_weights(store, path + "/")
+                continue
+            group = store.get(f"{path}/cell/vars") if layer.class_name == "LSTM" else store.get(f"{path}/vars")
+            if group is not None:
+                layer.weights = [np.asarray(group[str(i)], np.float32) for i in range(len(group))]
+
+    def __call__(self, inputs) -> Any:
+        arrays = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(arrays) != len(self._input_refs):
+            raise ValueError(f"{self.name} takes {len(self._input_refs)} inputs, got {len(arrays)}")
+        values: dict[tuple[str, int], list] = {
+            (name, node): [np.asarray(a, np.float32) if t.dtype.startswith("float") else np.asarray(a)]
+            for (name, node, _), a, t in zip(self._input_refs, arrays, self.inputs)
+        }
+
+        def resolve(arg):
+            if isinstance(arg, list):
+                return [resolve(a) for a in arg]
+            if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+                return value(*_ref(arg))
+            return arg
+
+        def value(name: str, node: int, index: int):
+            if (name, node) not in values:
+                layer = self._by_name[name]
+                # A nested model's node 0 is the one Keras made when building it; its calls come after.
+                call = layer.inbound[node - 1 if layer.network is not None else node]
+                out = layer([resolve(a) for a in call["args"]])
+                values[(name, node)] = list(out) if isinstance(out, (list, tuple)) else [out]
+            return values[(name, node)][index]
+
+        return _map_refs(self._outputs, value)
+
+
+def load_network(path: Path | str) -> Network:
+    """The model saved in the ``.keras`` file at ``path``, weights loaded. Raises ``UnsupportedGraph``
+    for a file this runner cannot read, ``OSError``/``KeyError``/``ValueError`` for a damaged one."""
+    import h5py  # Keras' own dependency; imported here so a config-only use stays light
+
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+        weights = archive.read("model.weights.h5")
+    if config.get("class_name") != "Functional":
+        raise UnsupportedGraph(f"{config.get('class_name')} model")
+    network = Network(config["config"])
+    with h5py.File(io.BytesIO(weights), "r") as store:
+        network.load_weights(store)
+    return network
