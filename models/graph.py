@@ -22,6 +22,10 @@ from typing import Any
 
 import numpy as np
 
+# Images per forward pass: the convolutions' gathered windows then stay small enough for the CPU's cache
+# (the classifier on 500 images: 0.80 s in one pass, 0.34 s in chunks of 32, measured here).
+CHUNK = 32
+
 
 class UnsupportedGraph(ValueError):
     """The file holds a layer or option this runner does not implement (the caller may fall back to Keras)."""
@@ -73,37 +77,47 @@ def _dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _conv2d(x: np.ndarray, kernel: np.ndarray, stride: int, padding: str, dilation: int) -> np.ndarray:
-    """One matrix product over all kernel taps at once (im2col): (N·H'·W', k·k·C_in) @ (k·k·C_in, C_out)."""
+    """Convolution as matrix products, copying whichever is smaller (the copies, not the arithmetic, are
+    what cost time here): gather every kernel tap's input window side by side and multiply once (im2col),
+    or, when the layer has fewer output than input channels (a final 16 → 1 layer), multiply every input
+    pixel by every tap first and add the shifted results."""
     k, h, w = kernel.shape[0], x.shape[1], x.shape[2]
+    c_in, c_out = kernel.shape[2], kernel.shape[3]
     if padding == "same":
         (top, bottom), (left, right) = _same_padding(h, k, stride, dilation), _same_padding(w, k, stride, dilation)
         x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
     span = (k - 1) * dilation + 1
     oh, ow = (x.shape[1] - span) // stride + 1, (x.shape[2] - span) // stride + 1
-    taps = [
-        x[
-            :,
-            a * dilation : a * dilation + stride * (oh - 1) + 1 : stride,
-            b * dilation : b * dilation + stride * (ow - 1) + 1 : stride,
-        ]
-        for a in range(k)
-        for b in range(k)
-    ]
-    columns = np.concatenate(taps, axis=-1)  # (N, H', W', k·k·C_in), in the kernel's (a, b, c) order
-    return _dot(columns, kernel.reshape(-1, kernel.shape[3]))
+
+    def window(src: np.ndarray, a: int, b: int) -> np.ndarray:
+        i, j = a * dilation, b * dilation
+        return src[:, i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
+
+    if c_out * stride * stride < c_in:
+        spread = _dot(x, kernel.transpose(2, 0, 1, 3).reshape(c_in, -1)).reshape(*x.shape[:3], k, k, c_out)
+        return sum(window(spread[..., a, b, :], a, b) for a in range(k) for b in range(k))
+    columns = np.concatenate([window(x, a, b) for a in range(k) for b in range(k)], axis=-1)
+    return _dot(columns, kernel.reshape(-1, c_out))  # columns in the kernel's (a, b, c) order
 
 
 def _conv2d_transpose(x: np.ndarray, kernel: np.ndarray, stride: int, padding: str) -> np.ndarray:
-    """Transposed convolution (kernel shape (k, k, C_out, C_in)) one output phase at a time: the output
-    pixels (y, x) with the same (y mod s, x mod s) draw on the same kernel taps, each a shifted input, so
-    a phase is one matrix product and nothing is scattered (faster here than scatter-adding every tap on
-    the zoo's wide layers)."""
+    """Transposed convolution (kernel shape (k, k, C_out, C_in)) as matrix products. With fewer output than
+    input channels: every input pixel times every tap, scattered into place. Otherwise one output phase at a
+    time: the output pixels (y, x) with the same (y mod s, x mod s) draw on the same taps, each a shifted
+    input, so a phase is one product and nothing is scattered. Either way cropped as TensorFlow does."""
     k, n, h, w = kernel.shape[0], *x.shape[:3]
-    s, c_out = stride, kernel.shape[2]
+    s, c_in, c_out = stride, kernel.shape[3], kernel.shape[2]
     if padding == "same":
         oh, ow, top = h * s, w * s, max(k - s, 0) // 2
     else:
         oh, ow, top = (h - 1) * s + k, (w - 1) * s + k, 0
+    if c_out < c_in:
+        spread = _dot(x, kernel.transpose(3, 0, 1, 2).reshape(c_in, -1)).reshape(n, h, w, k, k, c_out)
+        full = np.zeros((n, max((h - 1) * s + k, top + oh), max((w - 1) * s + k, top + ow), c_out), np.float32)
+        for a in range(k):
+            for b in range(k):
+                full[:, a : a + s * (h - 1) + 1 : s, b : b + s * (w - 1) + 1 : s] += spread[:, :, :, a, b]
+        return full[:, top : top + oh, top : top + ow]
     pad = k // s + 1
     xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     out = np.empty((n, oh, ow, c_out), np.float32)
@@ -331,10 +345,25 @@ class Network:
             if group is not None:
                 layer.weights = [np.asarray(group[str(i)], np.float32) for i in range(len(group))]
 
+    @property
+    def batch_independent(self) -> bool:
+        """False if an output depends on the rest of the batch (``MinibatchStdDev``): never run in chunks."""
+        return all(
+            layer.class_name != "MinibatchStdDev" and (layer.network is None or layer.network.batch_independent)
+            for layer in self.layers
+        )
+
     def __call__(self, inputs) -> Any:
         arrays = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(arrays) != len(self._input_refs):
             raise ValueError(f"{self.name} takes {len(self._input_refs)} inputs, got {len(arrays)}")
+        n = len(arrays[0])
+        if n <= CHUNK or not self.batch_independent:
+            return self._forward(arrays)
+        parts = [self._forward([a[i : i + CHUNK] for a in arrays]) for i in range(0, n, CHUNK)]
+        return _join(parts)
+
+    def _forward(self, arrays: list) -> Any:
         values: dict[tuple[str, int], list] = {
             (name, node): [np.asarray(a, np.float32) if t.dtype.startswith("float") else np.asarray(a)]
             for (name, node, _), a, t in zip(self._input_refs, arrays, self.inputs)
@@ -357,6 +386,13 @@ class Network:
             return values[(name, node)][index]
 
         return _map_refs(self._outputs, value)
+
+
+def _join(parts: list) -> Any:
+    """Concatenate the outputs of chunked passes, keeping their (possibly nested) list structure."""
+    if isinstance(parts[0], list):
+        return [_join([p[i] for p in parts]) for i in range(len(parts[0]))]
+    return np.concatenate(parts)
 
 
 def load_network(path: Path | str) -> Network:

@@ -10,6 +10,7 @@ from pages.ui.i18n import class_names, labeler, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
 from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
+from pages.ui.loaders import get_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 
 dataset = page_header(
@@ -83,23 +84,32 @@ if model.conditional:
     )
 
 
-@st.fragment
-def diagnostics():
-    st.subheader(t("gan.diag_title"))
-    x, y = require_sample(dataset)
-    batch = int(st.select_slider(t("gan.batch"), [100, 250, 500, 1000], 500, key="gan-diag-n"))
-    seed = int(st.number_input(t("gan.batch_seed"), 0, 100_000, 0, key="gan-diag-seed"))
+@st.cache_data(show_spinner=False, max_entries=16)
+def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights_sha256: str):
+    """(D on generated, D on real, classifier's class shares or None) for one generated batch: cached, since
+    the page's other controls rerun this section too."""
+    model, classifier = get_model(dataset, name, quiet=True), get_model(dataset, "classifier", quiet=True)
+    x, y = get_sample(dataset)  # checked by the caller (require_sample), outside the cache
     labels = np.arange(batch) % 10 if model.conditional else None
     fake = model.generate(model.noise(batch, seed), labels)
     d_fake, d_real = analysis.discriminator_scores(model, fake, x[:batch], y[:batch], labels)
+    return d_fake, d_real, None if classifier is None else analysis.class_shares(classifier, fake)
+
+
+@st.fragment
+def diagnostics():
+    st.subheader(t("gan.diag_title"))
+    require_sample(dataset)
+    batch = int(st.select_slider(t("gan.batch"), [100, 250, 500, 1000], 500, key="gan-diag-n"))
+    seed = int(st.number_input(t("gan.batch_seed"), 0, 100_000, 0, key="gan-diag-seed"))
+    d_fake, d_real, shares = _diagnostics(dataset, choice, batch, seed, model.card.get("weights_sha256", ""))
     c1, c2 = st.columns(2)
     fig = go.Figure()
     fig.add_histogram(x=d_real, name=t("gan.real_images"), opacity=0.65, nbinsx=30)
     fig.add_histogram(x=d_fake, name=t("gan.generated"), opacity=0.65, nbinsx=30)
     fig.update_layout(barmode="overlay", height=320, title=t("gan.d_title"), margin={"t": 40})
     c1.plotly_chart(fig, key="gan-d")
-    if classifier is not None:
-        shares = analysis.class_shares(classifier, fake)
+    if shares is not None:
         fig2 = go.Figure(go.Bar(x=names, y=shares, marker_color=["#E74C3C" if s < 0.05 else "#6C4CF1" for s in shares]))
         fig2.add_hline(y=0.1, line_dash="dash", annotation_text=t("gan.uniform"))
         fig2.update_layout(height=320, title=t("gan.classes_title"), margin={"t": 40}, yaxis_tickformat=".0%")
@@ -110,13 +120,13 @@ def diagnostics():
 diagnostics()
 
 
-@st.fragment
 @st.cache_data(show_spinner=False, max_entries=8)
 def _timeline(dataset: str, name: str, weights_sha256: str):
     """The per-epoch frames, read once per checkpoint (the epoch slider only picks one)."""
     return analysis.training_timeline(get_model(dataset, name, quiet=True))
 
 
+@st.fragment
 def timeline():
     st.subheader(t("gan.timeline_title"))
     frames = _timeline(dataset, choice, model.card.get("weights_sha256", ""))
