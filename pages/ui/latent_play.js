@@ -117,20 +117,25 @@ function compile(layers, b64) {
 // Test hook: decode with a cached decoder (tests compare it with Keras).
 LAB.decode = (sha, z) => Array.from(LAB.nets.get(sha)(z));
 
+// The canvas holds the decoder's own 28×28 pixels and CSS enlarges them (image-rendering: pixelated): one
+// small putImageData per frame, no scaled redraw of a big canvas.
 function paint(canvas, pixels, contrast) {
   const n = Math.round(Math.sqrt(pixels.length));
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(n, n);
+  if (canvas.width !== n) { canvas.width = canvas.height = n; canvas._img = null; }
+  const ctx = canvas._ctx || (canvas._ctx = canvas.getContext("2d"));
+  const img = canvas._img || (canvas._img = ctx.createImageData(n, n));
   let lo = 0, hi = 1;
-  if (contrast) { lo = Math.min(...pixels); hi = Math.max(...pixels); if (hi - lo < 1e-6) { lo = 0; hi = 1; } }
-  for (let i = 0; i < pixels.length; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(((pixels[i] - lo) / (hi - lo)) * 255)));
-    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+  if (contrast) {
+    lo = Infinity; hi = -Infinity;
+    for (const p of pixels) { if (p < lo) lo = p; if (p > hi) hi = p; }
+    if (hi - lo < 1e-6) { lo = 0; hi = 1; }
   }
-  if (!canvas._tmp) { canvas._tmp = document.createElement("canvas"); canvas._tmp.width = canvas._tmp.height = n; }
-  canvas._tmp.getContext("2d").putImageData(img, 0, 0);
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(canvas._tmp, 0, 0, canvas.width, canvas.height);
+  const d = img.data, k = 255 / (hi - lo);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.max(0, Math.min(255, Math.round((pixels[i] - lo) * k)));
+    d[4 * i] = d[4 * i + 1] = d[4 * i + 2] = v; d[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
 }
 
 export default function (component) {
@@ -148,7 +153,7 @@ export default function (component) {
     const outputs = data.decoders.map((d) => {
       const fig = document.createElement("figure");
       const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = data.size;
+      canvas.style.width = canvas.style.height = data.size + "px";
       canvas.className = "lab-out"; canvas.dataset.decoder = d.sha;
       const cap = document.createElement("figcaption"); cap.textContent = d.label;
       fig.append(canvas, cap);
@@ -167,15 +172,18 @@ export default function (component) {
     if (data.mode === "pad") {
       const P = data.pad, S = P.pixels, lim = P.lim;
       const wrap = document.createElement("div"); wrap.className = "lab-pad-row";
+      // The map is drawn once; the cursor is its own element, moved by a CSS transform (no canvas redraw).
+      const box = document.createElement("div"); box.className = "lab-pad-box";
       const pad = document.createElement("canvas"); pad.width = pad.height = S; pad.className = "lab-pad";
+      const cursor = document.createElement("div"); cursor.className = "lab-cursor";
+      box.append(pad, cursor);
       const readout = document.createElement("div"); readout.className = "lab-readout";
       const side = document.createElement("div"); side.className = "lab-side";
       side.append(...outputs.map((o) => o.fig), readout);
-      wrap.append(pad, side); root.append(wrap);
+      wrap.append(box, side); root.append(wrap);
       const toPx = (v) => ((v + lim) / (2 * lim)) * S;
       const fromPx = (px) => Math.max(-lim, Math.min(lim, (px / S) * 2 * lim - lim));
-      const back = document.createElement("canvas"); back.width = back.height = S;
-      const bctx = back.getContext("2d");
+      const bctx = pad.getContext("2d");
       bctx.fillStyle = "#fafafa"; bctx.fillRect(0, 0, S, S);
       bctx.strokeStyle = "#ddd"; bctx.beginPath();
       bctx.moveTo(S / 2, 0); bctx.lineTo(S / 2, S); bctx.moveTo(0, S / 2); bctx.lineTo(S, S / 2); bctx.stroke();
@@ -185,10 +193,8 @@ export default function (component) {
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice() });
       let z = memo.z.slice(), dragging = false;
       const draw = () => {
-        const ctx = pad.getContext("2d");
-        ctx.drawImage(back, 0, 0);
-        ctx.strokeStyle = "#111"; ctx.lineWidth = 2; ctx.beginPath();
-        ctx.arc(toPx(z[0]), S - toPx(z[1]), 8, 0, 2 * Math.PI); ctx.stroke();
+        const k = pad.clientWidth / S;  // the pad may be shown smaller than its pixels (narrow screens)
+        cursor.style.transform = `translate(${toPx(z[0]) * k}px, ${(S - toPx(z[1])) * k}px)`;
         readout.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
       };
       const move = (e, t0) => {

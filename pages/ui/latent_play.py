@@ -25,7 +25,10 @@ _JS = (Path(__file__).with_name("latent_play.js")).read_text()
 _CSS = """
 .lab-root { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #222); }
 .lab-pad-row { display: flex; gap: 1.2rem; align-items: flex-start; flex-wrap: wrap; }
+.lab-pad-box { position: relative; max-width: 100%; line-height: 0; }
 .lab-pad { border: 1px solid #ccc; border-radius: 6px; cursor: crosshair; touch-action: none; max-width: 100%; }
+.lab-cursor { position: absolute; left: -7px; top: -7px; width: 16px; height: 16px; box-sizing: border-box;
+  border: 2px solid #111; border-radius: 50%; pointer-events: none; will-change: transform; }
 .lab-side, .lab-out-row { display: flex; gap: 0.8rem; flex-wrap: wrap; align-items: flex-start; }
 .lab-side { flex-direction: column; }
 .lab-out { image-rendering: pixelated; border-radius: 4px; background: #000; }

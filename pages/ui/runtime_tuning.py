@@ -4,11 +4,16 @@
 variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true`` restores Streamlit's
 defaults); see BENCHMARKS.md.
 
-After every script run Streamlit calls ``gc.collect``, which walks every object alive: Streamlit, Plotly,
-the loaded models. ``gc.freeze()`` after the models are loaded moves those long-lived objects out of the
-collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
-(Streamlit also resets Keras after each run when Keras is imported; the app runs its models without Keras,
-``models/graph.py``, so there is nothing to reset.)
+1. After every script run Streamlit calls ``gc.collect``, which walks every object alive: Streamlit, Plotly,
+   the loaded models. ``gc.freeze()`` after the models are loaded moves those long-lived objects out of the
+   collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
+   (Streamlit also resets Keras after each run when Keras is imported; the app runs its models without
+   Keras, ``models/graph.py``, so there is nothing to reset.)
+2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
+   OpenBLAS's default of one worker per core, ten sessions' products at once fought over two cores: the
+   100-student load test gave p50 3.3 s per move, 2.3 s with one BLAS thread per product (the sessions'
+   threads already use every core). ``threadpoolctl`` sets that limit after NumPy is loaded (Streamlit
+   imports NumPy before our code runs, so an environment variable would come too late).
 """
 
 from __future__ import annotations
@@ -28,3 +33,12 @@ def freeze_long_lived_objects() -> None:
     """Exclude everything alive now (Streamlit, Plotly, loaded models) from future garbage collections."""
     if not _untuned():
         gc.freeze()
+
+
+def one_blas_thread_per_product() -> None:
+    """Limit OpenBLAS to one thread per matrix product (point 2 above); idempotent and cheap."""
+    if _untuned():
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
