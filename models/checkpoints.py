@@ -1,5 +1,6 @@
 """Checkpoint files and model cards: where they live, how they are written atomically, and how
-they are loaded and checked (safe_mode, card format, card-vs-weights hash).
+they are loaded (Keras with safe_mode, or ``models.graph`` for the app) and checked (card format,
+card-vs-weights hash).
 
 Layout: ``checkpoints/<dataset>/<model>.keras`` + ``<model>.json`` (the card), and for GANs
 ``<model>.progress.png`` (the fixed-seed sample grid of every epoch, one row per epoch); autoencoders may

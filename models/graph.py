@@ -27,6 +27,15 @@ import numpy as np
 CHUNK = 32
 
 
+# Every layer class ``Layer.__call__`` runs; a file with any other is refused when it is read.
+SUPPORTED = {
+    "InputLayer", "Functional", "Dense", "DenseTranspose", "Conv2D", "Conv2DTranspose", "BatchNormalization",
+    "LeakyReLU", "ReLU", "Activation", "Flatten", "Reshape", "RepeatVector", "UpSampling2D", "MaxPooling2D",
+    "Embedding", "Concatenate", "Add", "LSTM", "MinibatchStdDev", "Dropout", "ActivityRegularization",
+    "KLSparsity", "GaussianNoise",
+}  # fmt: skip
+
+
 class UnsupportedGraph(ValueError):
     """The file holds a layer or option this runner does not implement (the caller may fall back to Keras)."""
 
@@ -283,10 +292,10 @@ class Network:
         self.name = config["name"]
         self.layers: list[Layer] = []
         for entry in config["layers"]:
+            if entry["class_name"] not in SUPPORTED:
+                raise UnsupportedGraph(f"layer {entry['class_name']} ({entry['name']})")
             layer = Layer(entry["class_name"], entry["name"], entry["config"], inbound=entry.get("inbound_nodes", []))
-            if entry["class_name"] in ("Functional", "Sequential"):
-                if entry["class_name"] == "Sequential":
-                    raise UnsupportedGraph(f"Sequential model {entry['name']}")
+            if entry["class_name"] == "Functional":
                 layer.network = Network(entry["config"])
             self.layers.append(layer)
         self._by_name = {layer.name: layer for layer in self.layers}

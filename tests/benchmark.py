@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         "Each page's main control moved 60 times (after 5 warm-up moves) through Streamlit's own websocket "
         "protocol (`tests/st_client.py`): from sending the new value to the rerun finished and its new "
         "images fetched, which is what a browser waits for (page rendering itself excluded). The last column "
-        "is the same with Streamlit's defaults (a full garbage collection after every run; see "
+        "is the same with the defaults (Streamlit's full garbage collection after every run, OpenBLAS's thread per core; see "
         "`pages/ui/runtime_tuning.py`).",
         "",
         table(reruns, ["page", "control", "median ms", "p95 ms", "Streamlit defaults: median ms", "speed-up"]),

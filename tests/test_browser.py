@@ -189,6 +189,14 @@ def test_grid_download_is_the_enlarged_picture(page, app_url):
     """Pictures travel at their own resolution (the browser enlarges them); the PNG download is made on
     click, enlarged as shown."""
     visit(page, app_url, "/GAN")
+    # The page's first picture is the sample grid (many samples wide); wait for it to be loaded, since a
+    # rerun the scrub component starts may still be redrawing the page.
+    page.wait_for_function(
+        """() => { const i = document.querySelector('[data-testid="stImage"] img');
+                   return i && i.complete && i.naturalWidth > 4 * 28; }""",
+        timeout=60_000,
+    )
+    wait_idle(page)
     natural = page.locator('[data-testid="stImage"] img').first.evaluate("(i) => [i.naturalWidth, i.naturalHeight]")
     with page.expect_download(timeout=60_000) as info:
         page.locator('[data-testid="stDownloadButton"] button').first.click()

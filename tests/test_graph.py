@@ -7,6 +7,7 @@ and the app's modules import no TensorFlow.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from models import graph
-from models.checkpoints import checkpoint_paths, load_checkpoint
+from models.checkpoints import CheckpointError, checkpoint_paths, load_checkpoint
 from models.inference import load_model
 from models.registry import REGISTRY
 
@@ -90,17 +91,21 @@ def test_summary_gives_output_shapes_and_parameters():
 
 
 def test_unknown_layer_is_refused_not_guessed(tmp_path):
-    """A layer the runner does not implement raises UnsupportedGraph on use (never a silent identity)."""
+    """A file with a layer the runner does not implement is refused when read (never run as an identity),
+    and the app's loader turns that into the usual rebuild message."""
     source = checkpoint_paths("mnist", "ae_2d")["weights"]
     with zipfile.ZipFile(source) as z:
         config, weights = z.read("config.json").decode(), z.read("model.weights.h5")
-    changed = tmp_path / "odd.keras"
+    changed = tmp_path / "mnist" / "ae_2d.keras"
+    changed.parent.mkdir()
+    shutil.copy(checkpoint_paths("mnist", "ae_2d")["card"], changed.with_suffix(".json"))
     with zipfile.ZipFile(changed, "w") as z:
         z.writestr("config.json", config.replace('"class_name": "Flatten"', '"class_name": "Cropping1D"', 1))
         z.writestr("model.weights.h5", weights)
-    network = graph.load_network(changed)
     with pytest.raises(graph.UnsupportedGraph, match="Cropping1D"):
-        network.get_layer("encoder")(np.zeros((1, 28, 28, 1), np.float32))
+        graph.load_network(changed)
+    with pytest.raises(CheckpointError, match="Rebuild it with: python -m training"):
+        load_checkpoint("mnist", "ae_2d", tmp_path, verify_hash=False, runtime="numpy")
 
 
 def test_the_app_imports_no_tensorflow():
