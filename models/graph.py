@@ -294,6 +294,9 @@ class Network:
         for entry in config["layers"]:
             if entry["class_name"] not in SUPPORTED:
                 raise UnsupportedGraph(f"layer {entry['class_name']} ({entry['name']})")
+            for key in ("activation", "recurrent_activation"):
+                if key in entry["config"]:
+                    _activation(entry["config"][key])  # raises UnsupportedGraph now, not on a page's first call
             layer = Layer(entry["class_name"], entry["name"], entry["config"], inbound=entry.get("inbound_nodes", []))
             if entry["class_name"] == "Functional":
                 layer.network = Network(entry["config"])

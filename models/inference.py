@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from models import graph
-from models.checkpoints import load_checkpoint
+from models.checkpoints import CheckpointError, load_checkpoint
 from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec
 
 RUNTIMES = ("keras", "numpy")
@@ -288,5 +288,11 @@ def load_model(dataset: str, name: str, root: Path | None = None, runtime: str =
     spec = get_spec(name)
     bundle, card = load_checkpoint(dataset, name, root, runtime=runtime)
     model = wrap(spec, dataset, bundle, card)
-    model.warm_up()
+    try:
+        model.warm_up()  # one call of every network: anything the NumPy runtime cannot run shows up here
+    except graph.UnsupportedGraph as err:
+        raise CheckpointError(
+            f"{name} ({dataset}) uses something the app's NumPy runtime (models/graph.py) cannot run: {err}. "
+            f"Rebuild it with: {spec.checkpoint_command(dataset)}"
+        ) from None
     return model

@@ -189,7 +189,8 @@ def _frame_driven(page, locator, frames: int = 180) -> dict:
 
 
 def latent_play() -> list[dict]:
-    """Each component dragged twice: by the test driver's mouse, and one move per display frame."""
+    """Each component dragged by the test driver's mouse, and (three times, the median run reported) one move
+    per display frame."""
     rows = []
     with streamlit_server(log_name="latent-play-bench.log") as (url, _), chromium_browser() as browser:
         for title, path, selector, (dx, dy), decoders in (
@@ -206,7 +207,10 @@ def latent_play() -> list[dict]:
                 if driver.startswith("mouse"):
                     result = _drag(page, locator, 120, dx, dy)
                 else:
-                    result = _frame_driven(page, locator)
+                    # Three drags, the median one by frame rate: on this shared 2-core machine a single run
+                    # swung between 39 and 60 fps from one benchmark to the next.
+                    runs = sorted((_frame_driven(page, locator) for _ in range(3)), key=lambda r: r["fps"])
+                    result = runs[1]
                 rows.append({"where": title, "decoders": decoders, "drag": driver, **result})
                 page.close()
     return rows

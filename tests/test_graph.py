@@ -106,6 +106,12 @@ def test_unknown_layer_is_refused_not_guessed(tmp_path):
         graph.load_network(changed)
     with pytest.raises(CheckpointError, match="Rebuild it with: python -m training"):
         load_checkpoint("mnist", "ae_2d", tmp_path, verify_hash=False, runtime="numpy")
+    assert '"activation": "relu"' in config
+    with zipfile.ZipFile(changed, "w") as z:  # an activation it does not implement: refused the same way
+        z.writestr("config.json", config.replace('"activation": "relu"', '"activation": "gelu"', 1))
+        z.writestr("model.weights.h5", weights)
+    with pytest.raises(graph.UnsupportedGraph, match="gelu"):
+        graph.load_network(changed)
 
 
 def test_the_app_imports_no_tensorflow():
