@@ -1,4 +1,4 @@
-"""Garbage-collection settings that keep slider reruns fast in a long-lived app process.
+"""Two process-wide settings that keep reruns fast when many sessions share the app process.
 
 ``python -m tests.benchmark`` measures each page's slider rerun with and without them (the environment
 variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true`` restores Streamlit's
