@@ -222,3 +222,21 @@ def test_trial_run_leaves_shipped_checkpoints_untouched(tmp_path):
     assert str(scratch) in out  # it says where the trial went
     assert {p.name: p.read_bytes() for p in (root / "mnist").iterdir()} == before
     assert json.loads((scratch / "mnist" / "stacked_ae.json").read_text())["epochs"] == 1
+
+
+def test_import_models_is_enough_to_load_any_checkpoint_with_keras():
+    """``import models`` then plain ``keras.models.load_model(..., safe_mode=True)`` loads the checkpoints with
+    custom layers (tied, sparse, DCGAN's minibatch-stddev), in a fresh interpreter where nothing else
+    registered them; and ``import models`` alone still imports no Keras (the app's cold start)."""
+    code = (
+        "import sys, models\n"
+        "assert 'keras' not in sys.modules\n"
+        "import keras\n"
+        "for name in ('tied_ae', 'sparse_kl', 'sparse_l1', 'dcgan'):\n"
+        "    keras.models.load_model(f'checkpoints/mnist/{name}.keras', safe_mode=True)\n"
+        "print('loaded')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "loaded"
