@@ -3,8 +3,8 @@
 ``decoder_spec`` reads a loaded decoder (a Keras model or the app's ``models.graph.Network``) layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
 UpSampling2D, activations) into a JSON-able description plus one float32 blob of its weights, in the
 order the JavaScript reads them (``pages/ui/latent_play.js``). The weights come from the committed
-checkpoint as it was loaded, so the browser never runs a second, drifting copy. ``forward`` is the same
-forward pass in NumPy: the reference the tests hold both Keras and the browser to.
+checkpoint as it was loaded, so the browser never runs a second, drifting copy; the browser tests hold its
+output to the server's decode of the same latents.
 """
 
 from __future__ import annotations
@@ -106,77 +106,3 @@ def to_payload(layers: list[dict], weights: np.ndarray) -> dict:
         "size": int(weights.size),
         "sha": hashlib.sha256(raw).hexdigest()[:16],
     }
-
-
-def _act(x: np.ndarray, name: str) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(x, 0)
-    if name == "sigmoid":
-        return 1 / (1 + np.exp(-x))
-    if name == "tanh":
-        return np.tanh(x)
-    if name == "leaky_relu":
-        return np.where(x > 0, x, 0.2 * x)
-    return x
-
-
-def _same_pad(k: int, s: int, size: int, transpose: bool) -> int:
-    """Leading padding TensorFlow uses for 'same' (forward conv: over the input; transposed: of the output)."""
-    if transpose:
-        return max(k - s, 0) // 2
-    out = -(-size // s)
-    return max((out - 1) * s + k - size, 0) // 2
-
-
-def forward(layers: list[dict], weights: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Decode latents ``z`` (N, d) with the exported description: (N, H, W, C) float32."""
-    x, pos = np.asarray(z, np.float64), 0
-
-    def take(n, shape):
-        nonlocal pos
-        out = weights[pos : pos + n].reshape(shape).astype(np.float64)
-        pos += n
-        return out
-
-    for layer in layers:
-        t = layer["type"]
-        if t == "dense":
-            kernel = take(layer["in"] * layer["out"], (layer["in"], layer["out"]))
-            x = _act(x.reshape(len(x), -1) @ kernel + take(layer["out"], (layer["out"],)), layer["activation"])
-        elif t == "reshape":
-            x = x.reshape(len(x), *layer["shape"])
-        elif t in ("conv2d", "conv2d_transpose"):
-            k, s = layer["k"], layer["stride"]
-            (h, w, c), (oh, ow, oc) = layer["in_shape"], layer["out_shape"]
-            transpose = t == "conv2d_transpose"
-            kernel = take(k * k * c * oc, (k, k, oc, c) if transpose else (k, k, c, oc))
-            bias = take(oc, (oc,))
-            out = np.zeros((len(x), oh, ow, oc))
-            if transpose:  # scatter each input pixel through the kernel
-                p = _same_pad(k, s, h, True)
-                for i in range(h):
-                    for j in range(w):
-                        for a in range(k):
-                            for b in range(k):
-                                y, xx = i * s + a - p, j * s + b - p
-                                if 0 <= y < oh and 0 <= xx < ow:
-                                    out[:, y, xx] += x[:, i, j] @ kernel[a, b].T
-            else:
-                ph, pw = _same_pad(k, s, h, False), _same_pad(k, s, w, False)
-                for y in range(oh):
-                    for xx in range(ow):
-                        for a in range(k):
-                            for b in range(k):
-                                i, j = y * s + a - ph, xx * s + b - pw
-                                if 0 <= i < h and 0 <= j < w:
-                                    out[:, y, xx] += x[:, i, j] @ kernel[a, b]
-            x = _act(out + bias, layer["activation"])
-        elif t == "affine":
-            c = layer["channels"]
-            x = x * take(c, (c,)) + take(c, (c,))
-        elif t == "upsampling2d":
-            f = layer["factor"]
-            x = x.repeat(f, axis=1).repeat(f, axis=2)
-        elif t == "activation":
-            x = _act(x, layer["activation"])
-    return x.astype(np.float32)
