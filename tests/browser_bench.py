@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.harness import chromium_browser, streamlit_server, wait_idle
+from tests.harness import chromium_browser, open_tab, streamlit_server, wait_idle
 
 PAGES = {
     "Home": "/",
@@ -201,6 +201,10 @@ def latent_play() -> list[dict]:
             for driver in ("mouse (driver-paced)", "one move per frame"):
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
                 page.goto(url + path)
+                page.wait_for_selector("h1", timeout=120_000)
+                wait_idle(page)
+                if path == "/GAN":
+                    open_tab(page, "Walk between seeds")
                 page.wait_for_selector("canvas.lab-out", timeout=120_000)
                 wait_idle(page)
                 locator = page.locator(selector).first

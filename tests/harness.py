@@ -135,3 +135,10 @@ def wait_idle(page, timeout: float = 120.0) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError("the app's script kept running")
+
+
+def open_tab(page, label: str) -> None:
+    """Click one of the page's section tabs (only the open one is drawn) and wait for its section."""
+    page.get_by_role("tab", name=label).first.click()
+    time.sleep(0.3)
+    wait_idle(page)

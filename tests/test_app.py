@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,26 @@ def test_reconstruction_controls():
     after = images(at)
     driven = [k for k in before if "MSE" in k or "input" in k]  # the input and every reconstruction
     assert sum(before[k] != after.get(k) for k in driven) >= len(driven) - 1
-    table = at.dataframe[0].value
-    assert {"output shape", "parameters"} <= set(table.columns)
-    assert len(at.get("plotly_chart")) >= 4  # PCA 3-D + 2-D, codings map, sparsity
+    assert not at.get("plotly_chart") and not at.dataframe  # the other sections wait in their tabs
+
+
+def test_reconstruction_sections_open_one_at_a_time():
+    """Each tab draws its own section only; the open one is remembered by name, not by its translated label."""
+    charts = {}
+    for section in ("shapes", "pca", "map", "sparsity", "pretraining"):
+        at = open_page("reconstruction", **{"rec-tab-name": section})
+        assert not any("MSE" in k for k in images(at))  # the side-by-side section is not drawn
+        charts[section] = len(at.get("plotly_chart"))
+        if section == "shapes":
+            assert {"output shape", "parameters"} <= set(at.dataframe[0].value.columns)
+    assert charts == {"shapes": 0, "pca": 2, "map": 1, "sparsity": 2, "pretraining": 1}
+    at = open_page("reconstruction", **{"rec-tab-name": "pca"})
+    from pages.ui.i18n import LANGUAGE_KEY
+
+    at.session_state[LANGUAGE_KEY] = at.session_state["lang"] = "ko"  # the kept choice and the sidebar switch
+    at.run()
+    assert any("오토인코더" in h.value for h in at.subheader)  # the page did switch language
+    assert at.session_state["rec-tab-name"] == "pca" and len(at.get("plotly_chart")) == 2
 
 
 def test_reconstruction_random_input_with_seed():
@@ -110,6 +128,14 @@ def test_denoising_slider_changes_noise_and_output():
     assert any("PSNR" in k for k in images(at))
 
 
+def test_denoising_curve_tab_plots_every_denoiser_against_the_noise():
+    at = open_page("denoising", **{"dn-tab-name": "curve"})
+    assert not any("PSNR" in k for k in images(at))  # the single-image row waits in its tab
+    (chart,) = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert len([trace for trace in spec["data"] if trace.get("mode") == "lines+markers"]) >= 4  # noisy, 2 AEs, filter
+
+
 def _no_browser_decoders(monkeypatch) -> None:
     """As if the browser could not run a decoder: the pages must fall back to server-side sliders."""
     import pages.ui.latent_play
@@ -122,12 +148,14 @@ def test_latent_space_pad_and_grid():
     assert [e for e in at.get("bidi_component") if e.key == "ls-pad"]  # the in-browser pad
     assert any("decoded at (0.00, 0.00)" in k for k in images(at))  # and the server's decode of its point
     assert not [s for s in at.slider if s.key in ("ls-z1", "ls-z2")]
+    at = open_page("latent_space", **{"ls-tab-name": "manifold"})
     grid_before = [u for k, u in images(at).items() if "decoded grid" in k]
     at.slider(key="ls-res").set_value(7)
     _rerun(at)
     assert [u for k, u in images(at).items() if "decoded grid" in k] != grid_before
+    at = open_page("latent_space", **{"ls-tab-name": "interpolation"})
     assert any("Animation" in k for k in images(at))  # interpolation GIF
-    assert len(at.get("download_button")) >= 3
+    assert len(at.get("download_button")) >= 2
 
 
 def test_latent_space_falls_back_to_server_sliders(monkeypatch):
@@ -145,7 +173,9 @@ def test_latent_space_falls_back_to_server_sliders(monkeypatch):
 def test_beta_vae_live_sliders_and_fallback(monkeypatch):
     at = open_page("beta_vae")
     assert [e for e in at.get("bidi_component") if e.key == "bv-live"]
-    assert len(at.get("plotly_chart")) == 3  # KL bars per model
+    assert not at.get("plotly_chart")  # the KL bars wait in their tab
+    kl = open_page("beta_vae", **{"bv-tab-name": "kl"})
+    assert len(kl.get("plotly_chart")) == 3 and not kl.get("bidi_component")  # KL bars per model, no sliders
     _no_browser_decoders(monkeypatch)
     at = open_page("beta_vae")
     before = images(at)
@@ -162,12 +192,13 @@ def test_gan_controls():
     at.number_input(key="gan-seed").set_value(11)
     _rerun(at)
     assert urls(at)[0] != first[0]
-    at.slider(key="gan-epoch-dcgan").set_value(1)
-    _rerun(at)
-    assert any("after epoch 1" in k for k in images(at))
     at.segmented_control(key="gan-model").set_value("cgan")
     _rerun(at)
     assert any("T-shirt" in k or "0 · 1" in k for k in images(at))  # one vector as every class
+    at = open_page("gan", **{"gan-tab-name": "timeline"})
+    at.slider(key="gan-epoch-dcgan").set_value(1)
+    _rerun(at)
+    assert any("after epoch 1" in k for k in images(at))
 
 
 def test_lecture_mode_collapses_explanations():
@@ -188,7 +219,7 @@ def test_bad_upload_gets_message_and_page_survives(name):
     data, fragment = bad_uploads()[name]
     at = upload(open_page("denoising"), "dn", name, data)
     assert any(fragment.lower() in e.value.lower() for e in at.error), [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) == 1  # the rest of the page still renders
+    assert len(at.tabs) == 2 and at.selectbox(key="dn-kind").value  # the rest of the page still renders
     at.segmented_control(key="dn-source").set_value("Test sample")
     _rerun(at)
     assert any("PSNR" in k for k in images(at))  # and keeps working
@@ -256,7 +287,7 @@ def test_reparameterization_trick_shows_the_analytic_kl_and_resamples():
     from models.inference import load_model, to_model_input
     from training.samples import load_sample
 
-    at = open_page("latent_space")
+    at = open_page("latent_space", **{"ls-tab-name": "reparameterization"})
     shown = [m.value for m in at.markdown if "KL(q(z|x)" in m.value]
     assert shown, [m.value[:60] for m in at.markdown]
     kl_shown = float(re.search(r"\*\*([0-9.]+) nats\*\*", shown[0]).group(1))
@@ -281,5 +312,5 @@ def test_transposed_convolution_leaves_a_checkerboard_upsampling_does_not():
     checkerboard = np.indices((28, 28)).sum(axis=0) % 2
     assert analysis.checkerboard_energy(checkerboard[None])[0] == pytest.approx(1.0)
     assert analysis.checkerboard_energy(np.ones((1, 28, 28)))[0] == 0.0
-    at = open_page("reconstruction")
+    at = open_page("reconstruction", **{"rec-tab-name": "upsampling"})
     assert len([m for m in at.metric if "checkerboard" in m.label]) == 2

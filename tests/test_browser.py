@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import OUTPUT, chromium_available, streamlit_server, wait_idle
+from tests.harness import OUTPUT, chromium_available, open_tab, streamlit_server, wait_idle
 from tests.images import bad_uploads, off_centre_dark_digit
 
 pytestmark = pytest.mark.skipif(
@@ -125,6 +125,17 @@ def test_reconstruction_upload(page, app_url):
     shoot(page, "1_reconstruction")
 
 
+def test_sections_open_in_their_tabs(page, app_url):
+    """A page draws its first section only; a tab click draws that section (and not the others)."""
+    visit(page, app_url, "/Reconstruction")
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    page.locator('[data-testid="stImageCaption"]:has-text("MSE")').first.wait_for(timeout=60_000)
+    open_tab(page, "Codings map")
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stImageCaption"]:has-text("MSE")').count() == 0
+    shoot(page, "1_reconstruction_map_tab")
+
+
 def test_denoising_slider(page, app_url):
     visit(page, app_url, "/Denoising")
     before = pixels(page, "noisy input")
@@ -177,6 +188,7 @@ def test_gan_seed_button(page, app_url):
 def test_cyclegan_direction_switch(page, app_url):
     """The CycleGAN section's main control: send the digit the other way round, the pictures follow."""
     visit(page, app_url, "/GAN")
+    open_tab(page, "CycleGAN")
     before = pixels(page, "translated to bold")
     page.locator('[data-testid="stButtonGroup"] button:has-text("regular (F), then back (G)")').click()
     page.wait_for_selector('[data-testid="stImageCaption"]:has-text("translated to regular")', timeout=60_000)

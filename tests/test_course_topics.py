@@ -31,7 +31,7 @@ def test_tsne_map_is_committed_and_separates_the_classes_better_than_pca(dataset
 
 
 def test_codings_map_offers_tsne_from_the_committed_file():
-    at = open_page("reconstruction")
+    at = open_page("reconstruction", **{"rec-tab-name": "map"})
     assert at.segmented_control(key="rec-proj").value == "tsne"
     assert not [i for i in at.info if "t-SNE" in i.value]  # the map was found, nothing computed live
 
@@ -101,7 +101,7 @@ def test_committed_cyclegan_keeps_the_digit_and_returns_it(mnist_sample):
 def test_gan_page_translates_with_the_cyclegan():
     from tests.test_app import images
 
-    at = open_page("gan")
+    at = open_page("gan", **{"gan-tab-name": "cyclegan"})
     before = {k: v for k, v in images(at).items() if "bold" in k or "regular" in k}
     assert len(before) == 3 and any(m.label.startswith("Cycle error") for m in at.metric)
     at.segmented_control(key="cg-to").set_value("regular").run()
@@ -128,7 +128,7 @@ def test_pretraining_curve_is_committed_for_the_shipped_encoder(dataset):
 
 
 def test_pretraining_curve_renders_with_no_dataset():
-    at = open_page("reconstruction")
+    at = open_page("reconstruction", **{"rec-tab-name": "pretraining"})
     assert any(el.proto.id and "rec-pretraining" in str(el.proto.id) for el in at.get("plotly_chart"))
     assert not [i for i in at.info if "pretraining" in i.value]
     at.select_slider(key="rec-pre-n").set_value(100).run()
@@ -164,7 +164,7 @@ def test_oblique_view_projects_orthographically_and_the_page_offers_webgl_on_req
     points, corners = analysis.oblique_view(demo, azimuth_deg=0.0, elevation_deg=0.0)  # looking along +y
     np.testing.assert_allclose(points, demo.points[:, [0, 2]], atol=1e-9)
     assert corners.shape == (5, 2) and np.allclose(corners[0], corners[-1])  # a closed outline
-    at = open_page("reconstruction")
+    at = open_page("reconstruction", **{"rec-tab-name": "pca"})
     assert not [c for c in at.get("plotly_chart") if "scatter3d" in str(c.proto)]  # no WebGL by default
     at.toggle(key="rec-pca-3d").set_value(True).run()
     assert not at.exception, at.exception

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import chromium_available, streamlit_server, wait_idle
+from tests.harness import chromium_available, open_tab, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
@@ -30,8 +30,15 @@ def app_url():
         yield url
 
 
-def _open(page, url: str) -> None:
-    page.goto(url)
+TABS = {"/GAN": "Walk between seeds"}  # the GAN's scrub is in its page's second section
+
+
+def _open(page, url: str, path: str) -> None:
+    page.goto(url + path)
+    page.wait_for_selector("h1", timeout=90_000)
+    wait_idle(page)
+    if path in TABS:
+        open_tab(page, TABS[path])
     page.wait_for_selector("canvas.lab-out", timeout=90_000)
     wait_idle(page)
 
@@ -55,7 +62,7 @@ def test_browser_decoders_match_keras(page, app_url, path):
     from models.export import decoder_spec, to_payload
     from models.inference import load_model
 
-    _open(page, app_url + path)
+    _open(page, app_url, path)
     for name in DECODERS[path]:
         model = load_model("mnist", name)
         network = getattr(model, "decoder", None) or model.generator  # a GAN's generator is its decoder
@@ -95,7 +102,7 @@ def _drag_watching(page, out, points: list[tuple[float, float]], sent: list) -> 
 
 def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_decode(page, app_url):
     sent = _count_messages_to_server(page)
-    _open(page, app_url + "/Latent_space")
+    _open(page, app_url, "/Latent_space")
     pad = page.locator("canvas.lab-pad")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
@@ -122,7 +129,7 @@ def test_pad_drag_paints_many_frames_without_the_server_and_lands_on_the_server_
 
 def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
     sent = _count_messages_to_server(page)
-    _open(page, app_url + "/Beta_VAE")
+    _open(page, app_url, "/Beta_VAE")
     outs = page.locator("canvas.lab-out")
     assert outs.count() == 3
     before = [outs.nth(i).screenshot() for i in range(3)]
@@ -162,7 +169,7 @@ def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
 
 def test_gan_scrub_follows_the_drag_and_lands_on_the_server_image(page, app_url):
     sent = _count_messages_to_server(page)
-    _open(page, app_url + "/GAN")
+    _open(page, app_url, "/GAN")
     out = page.locator(".lab-scrub ~ .lab-out-row canvas.lab-out").first
     slider = page.locator(".lab-scrub input")
     slider.scroll_into_view_if_needed()

@@ -14,9 +14,10 @@ from pages.ui.loaders import get_sample, model_store, sample_location
 from pages.ui.state import current_dataset, lecture_mode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     import numpy as np
+    from streamlit.delta_generator import DeltaGenerator
 
     from models.inference import LoadedModel
 
@@ -56,6 +57,24 @@ def page_header(page: str, models: Callable[[str], list[str]] = lambda dataset: 
     st.caption(t("common.dataset_caption", dataset=DATASET_TITLES[dataset]))
     explain(t(f"{page}.intro"))
     return dataset
+
+
+def open_section(page: str, sections: Sequence[str]) -> tuple[str, DeltaGenerator]:
+    """Tabs for a page's sections, of which only the open one runs (lazy tabs): a cold start draws one section
+    and its pictures, not every chart of the page. Returns the open section's name and its tab.
+
+    The open tab is remembered by section name (``<page>-tab-name`` in the session), so it stays open when
+    the language, and with it every label, changes; setting that name opens a section (tests, deep links).
+    """
+    labels = [t(f"{page}.tab_{name}") for name in sections]
+    key, name_key = f"{page}-tab", f"{page}-tab-name"
+    remembered = st.session_state.get(name_key)
+    if remembered in sections and st.session_state.get(key) not in labels:
+        st.session_state[key] = labels[sections.index(remembered)]
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    name, tab = next(((n, tab) for n, tab in zip(sections, tabs) if tab.open), (sections[0], tabs[0]))
+    st.session_state[name_key] = name
+    return name, tab
 
 
 def get_model(dataset: str, name: str, quiet: bool = False) -> LoadedModel | None:

@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_sliders
-from pages.ui.layout import models_or_warn, page_header
+from pages.ui.layout import models_or_warn, open_section, page_header
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -24,9 +24,13 @@ def _beta(name: str) -> float:
     return models[name].spec.recipe.beta
 
 
-st.subheader(t("bv.kl_title"))
-cols = st.columns(len(models))
-for col, (name, model) in zip(cols, models.items()):
+def kl_bars() -> None:
+    st.subheader(t("bv.kl_title"))
+    for col, (name, model) in zip(st.columns(len(models)), models.items()):
+        _kl_bar(col, name, model)
+
+
+def _kl_bar(col, name: str, model) -> None:
     metrics = model.card.get("metrics", {})
     kl = np.asarray(metrics.get("kl_per_dim", []))
     order = analysis.kl_order(model)
@@ -46,17 +50,21 @@ for col, (name, model) in zip(cols, models.items()):
     col.plotly_chart(fig, key=f"bv-kl-{name}")
 
 
-st.subheader(t("bv.move_title"))
-# Side by side on a laptop; stacked in lecture mode, so the three decoders get the full width of the screen.
-left, right = (st.container(), st.container()) if lecture_mode() else st.columns([1, 2])
-with left:
-    picked = image_input("bv", dataset)  # shared by the sliders and the traversal grids below
-if picked is None:
-    st.stop()
-image, caption = picked
+def move() -> None:
+    """One input: its latents moved one at a time (live in the browser), then its traversal grids."""
+    st.subheader(t("bv.move_title"))
+    # Side by side on a laptop; stacked in lecture mode, so the three decoders get the full width of the screen.
+    left, right = (st.container(), st.container()) if lecture_mode() else st.columns([1, 2])
+    with left:
+        picked = image_input("bv", dataset)  # shared by the sliders and the traversal grids below
+    if picked is None:
+        return
+    with right:
+        perturbation(*picked)
+    traversals(picked[0])
 
 
-def _server_sliders(models_: dict) -> None:
+def _server_sliders(models_: dict, image: np.ndarray, caption: str) -> None:
     """Server-side sliders: the fallback when the browser cannot decode (and what the live row equals)."""
     slider_cols = st.columns(5)
     offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}") for k in range(latent)]
@@ -71,7 +79,7 @@ def _server_sliders(models_: dict) -> None:
 
 
 @st.fragment
-def perturbation():
+def perturbation(image: np.ndarray, caption: str) -> None:
     st.caption(t("bv.move_help"))
     names = list(models)
     released = latent_sliders(
@@ -86,7 +94,7 @@ def perturbation():
     )
     if released is None:
         st.info(t("bv.live_fallback"))
-        _server_sliders(models)
+        _server_sliders(models, image, caption)
         return
     # The released offsets, decoded on the server: what the rest of the page and the download agree with.
     moved = [f"#{k + 1} {v:+.2f}" for k, v in enumerate(released) if v]
@@ -105,12 +113,8 @@ def perturbation():
     )
 
 
-with right:
-    perturbation()
-
-
 @st.fragment
-def traversals():
+def traversals(image: np.ndarray) -> None:
     st.subheader(t("bv.traversal_title"))
     c1, c2 = st.columns(2)
     rows = c1.slider(t("bv.rows"), 1, latent, min(6, latent), key="bv-rows")
@@ -130,4 +134,7 @@ def traversals():
             )
 
 
-traversals()
+SECTIONS = {"move": move, "kl": kl_bars}
+section, tab = open_section("bv", list(SECTIONS))
+with tab:
+    SECTIONS[section]()

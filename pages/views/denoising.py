@@ -9,7 +9,7 @@ from models.noise import NOISE_TYPES
 from models.registry import specs_for
 from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import models_or_warn, page_header, require_sample
+from pages.ui.layout import models_or_warn, open_section, page_header, require_sample
 from pages.ui.pictures import show_grid, show_image
 
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}
@@ -51,9 +51,6 @@ def denoise_one():
     )
 
 
-denoise_one()
-
-
 @st.cache_data(show_spinner=False)
 def _curve(dataset: str, kind: str, names: tuple[str, ...]) -> tuple[np.ndarray, dict]:
     x, _ = require_sample(dataset)
@@ -88,4 +85,7 @@ def curve():
     st.plotly_chart(fig, key=f"dn-curve-{kind}")
 
 
-curve()
+SECTIONS = {"one": denoise_one, "curve": curve}
+section, tab = open_section("dn", list(SECTIONS))
+with tab:
+    SECTIONS[section]()

@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
-from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
+from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample
 from pages.ui.loaders import get_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 
@@ -49,9 +49,8 @@ def samples():
         share = analysis.gan_confidence(classifier, images)
         score_col.metric(t("gan.confident_metric"), f"{share:.0%}")
         score_col.caption(t("gan.confident_help", n=n))
-
-
-samples()
+    if model.conditional:
+        every_class()
 
 
 @st.fragment
@@ -74,9 +73,8 @@ def interpolation():
     gif_download(frames, f"{choice}_walk_{a}_{b}.gif", "gan-gif")
 
 
-interpolation()
-
-if model.conditional:
+def every_class() -> None:
+    """The conditional GAN: one noise vector, every class asked for."""
     st.subheader(t("gan.every_class_title"))
     seed = int(st.number_input(t("gan.noise_seed"), 0, 100_000, 7, key="gan-class-seed"))
     show_grid(
@@ -117,9 +115,6 @@ def diagnostics():
         c2.caption(t("gan.collapse_help"))
 
 
-diagnostics()
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _timeline(dataset: str, name: str, weights_sha256: str):
     """The per-epoch frames, read once per checkpoint (the epoch slider only picks one)."""
@@ -144,8 +139,6 @@ def timeline():
     )
     gif_download(frames, f"{choice}_training.gif", "gan-train-gif")
 
-
-timeline()
 
 CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/cyclegan.py)
 
@@ -214,4 +207,13 @@ def cyclegan() -> None:
         st.plotly_chart(fig, key="cg-curves")
 
 
-cyclegan()
+SECTIONS = {
+    "samples": samples,
+    "walk": interpolation,
+    "diagnostics": diagnostics,
+    "timeline": timeline,
+    "cyclegan": cyclegan,
+}
+section, tab = open_section("gan", list(SECTIONS))
+with tab:
+    SECTIONS[section]()

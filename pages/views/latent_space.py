@@ -8,7 +8,7 @@ from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_pad
-from pages.ui.layout import get_model, page_header, require_sample
+from pages.ui.layout import get_model, open_section, page_header, require_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -102,7 +102,9 @@ def latent_play() -> None:
     )
 
 
-if vae is not None:
+def play() -> None:
+    if vae is None:
+        return
     st.subheader(t("ls.map_title"))
     st.caption(t("ls.pad_help"))
     latent_play()
@@ -111,6 +113,8 @@ if vae is not None:
 @st.fragment
 def reparameterization_trick() -> None:
     """One input's posterior on the map: the ellipse μ ± σ, K draws z = μ + σ·ε inside it, their decodes."""
+    if vae is None:
+        return
     st.subheader(t("ls.rp_title"))
     st.caption(t("ls.rp_help"))
     left, right = st.columns([2, 3])
@@ -164,10 +168,6 @@ def reparameterization_trick() -> None:
     )
 
 
-if vae is not None:
-    reparameterization_trick()
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
     """Decoding n² points is the page's heaviest call (BENCHMARKS.md): each setting is decoded once."""
@@ -192,9 +192,6 @@ def manifold():
     )
 
 
-manifold()
-
-
 @st.fragment
 def interpolation():
     if vae is None:
@@ -213,9 +210,6 @@ def interpolation():
     gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif")
 
 
-interpolation()
-
-
 @st.fragment
 def prior():
     if vae is None:
@@ -225,11 +219,11 @@ def prior():
     show_grid(analysis.prior_samples(vae, 32, int(seed)), 16, None, f"prior_samples_{dataset}.png", "ls-prior")
 
 
-prior()
-
-st.subheader(t("ls.plain_title"))
-plain = get_model(dataset, "ae_2d", quiet=vae is None)
-if plain is not None:
+def plain_map() -> None:
+    st.subheader(t("ls.plain_title"))
+    plain = get_model(dataset, "ae_2d")
+    if plain is None:
+        return
     codes = _codes(dataset, "ae_2d")
     lim = float(np.abs(codes).max() * 1.05)
     c1, c2 = st.columns([3, 2])
@@ -243,3 +237,16 @@ if plain is not None:
             f"ae_random_{dataset}.png",
             "ls-ae-grid",
         )
+
+
+SECTIONS = {
+    "play": play,
+    "reparameterization": reparameterization_trick,
+    "manifold": manifold,
+    "interpolation": interpolation,
+    "prior": prior,
+    "plain": plain_map,
+}
+section, tab = open_section("ls", list(SECTIONS))
+with tab:
+    SECTIONS[section]()

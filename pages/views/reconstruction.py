@@ -5,10 +5,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models import analysis, imaging
+from models.inference import LoadedModel
 from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import get_model, models_or_warn, page_header, require_sample
+from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample
 from pages.ui.pictures import show_grid, show_image
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
@@ -38,11 +39,16 @@ def side_by_side():
     show_grid(pictures, len(pictures), None, f"reconstructions_{dataset}.png", "rec-grid")
 
 
-side_by_side()
-models = {n: m for n in names if (m := get_model(dataset, n, quiet=True)) is not None}
+def _loaded() -> dict:
+    """The page's autoencoders that loaded (the side-by-side section reports the missing ones)."""
+    return {n: m for n in names if (m := get_model(dataset, n, quiet=True)) is not None}
 
-st.subheader(t("rec.shapes_title"))
-if models:
+
+def shapes() -> None:
+    st.subheader(t("rec.shapes_title"))
+    models = _loaded()
+    if not models:
+        return
     which = st.selectbox(t("rec.network"), list(models), format_func=labeler("models.", ".title"), key="rec-shape")
     st.caption(t("rec.shapes_help"))
     table = analysis.layer_table(models[which])
@@ -54,9 +60,19 @@ if models:
     )
 
 
-st.subheader(t("rec.pca_title"))
-toy = get_model(TOY_DATASET, "linear_ae_3d")
-if toy is not None:
+def pca() -> None:
+    st.subheader(t("rec.pca_title"))
+    toy = get_model(TOY_DATASET, "linear_ae_3d")
+    if toy is not None:
+        _pca_demo(toy)
+    linear = _loaded().get("linear_ae")
+    if linear is not None and "pca" in linear.card.get("metrics", {}):
+        angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
+        st.caption(t("rec.pca_images", k=len(angles), lo=min(angles), hi=max(angles), mean=float(np.mean(angles))))
+
+
+def _pca_demo(toy: LoadedModel) -> None:
+    """The 3-D toy: its points and the AE's plane (rotatable on request), and AE codings beside PCA's."""
     demo = analysis.pca_demo(toy)
     c1, c2 = st.columns([3, 2])
     with c1:
@@ -123,10 +139,6 @@ if toy is not None:
             pca=metrics.get("pca_mse", float("nan")),
         )
     )
-linear = models.get("linear_ae")
-if linear is not None and "pca" in linear.card.get("metrics", {}):
-    angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
-    st.caption(t("rec.pca_images", k=len(angles), lo=min(angles), hi=max(angles), mean=float(np.mean(angles))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -143,6 +155,7 @@ def _sparsity(dataset: str, name: str) -> dict:
 def codings_map():
     st.subheader(t("rec.map_title"))
     st.caption(t("rec.map_help"))
+    models = _loaded()
     if not models:
         return
     x, y = require_sample(dataset)
@@ -186,10 +199,10 @@ def codings_map():
             show_image(models[which].reconstruct(x[i : i + 1] / 255.0)[0], caption=t("rec.map_decoded"))
 
 
-codings_map()
-
-sparse = {n: m for n, m in models.items() if "sparse" in m.spec.tags}
-if sparse:
+def sparsity() -> None:
+    sparse = {n: m for n, m in _loaded().items() if "sparse" in m.spec.tags}
+    if not sparse:
+        return
     st.subheader(t("rec.sparse_title"))
     st.caption(t("rec.sparse_help"))
     cols = st.columns(len(sparse))
@@ -207,6 +220,7 @@ if sparse:
 
 @st.fragment
 def upsampling_vs_transpose():
+    models = _loaded()
     pair = {n: models[n] for n in ("conv_ae_upsampling", "conv_ae_transpose") if n in models}
     if len(pair) < 2:
         return
@@ -223,9 +237,6 @@ def upsampling_vs_transpose():
             with c2:
                 show_image(imaging.stretch(result.detail[name]), t("rec.ups_detail"), 6)
             st.metric(t("rec.ups_energy"), f"{result.energy[name]:.2%}")
-
-
-upsampling_vs_transpose()
 
 
 def pretraining() -> None:
@@ -272,4 +283,15 @@ def pretraining() -> None:
     )
 
 
-pretraining()
+SECTIONS = {
+    "compare": side_by_side,
+    "shapes": shapes,
+    "pca": pca,
+    "map": codings_map,
+    "sparsity": sparsity,
+    "upsampling": upsampling_vs_transpose,
+    "pretraining": pretraining,
+}
+section, tab = open_section("rec", list(SECTIONS))
+with tab:
+    SECTIONS[section]()
