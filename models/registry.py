@@ -27,6 +27,7 @@ class Recipe:
     beta: float = 1.0  # VAEs: weight of the KL term
     ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
     label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
+    class_balance: float = 0.0  # unconditional GANs with a class head: weight of the CatGAN terms (models/gan.py)
     seed: int = 42
 
 
@@ -99,9 +100,9 @@ class ModelSpec:
 
 
 GAN_NOISE_DIM = 64
-# DCGAN: EMA generator, one-sided label smoothing and a minibatch-standard-deviation channel in the discriminator
-# (models/gan.py); 20 epochs.
-GAN_RECIPE = Recipe(epochs=20, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
+# DCGAN: EMA generator, one-sided label smoothing, a minibatch-standard-deviation channel and a class head in the
+# discriminator whose CatGAN terms the generator (2× wider than the discriminator) follows (models/gan.py); 20 epochs.
+GAN_RECIPE = Recipe(epochs=20, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1, class_balance=1.0)
 # cGAN: AC-GAN head (models/gan.py), EMA generator, one-sided label smoothing; 10 epochs fit this session's CPU.
 CGAN_RECIPE = Recipe(epochs=10, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5); batches of 32 regular + 32 bold images.
@@ -265,7 +266,10 @@ _SPECS = [
         "dcgan",
         "DCGAN",
         "gan",
-        Builder("models.gan:dcgan", kwargs={"noise_dim": GAN_NOISE_DIM, "minibatch_std": True}),
+        Builder(
+            "models.gan:dcgan",
+            kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True, "class_head": True},
+        ),
         GAN_RECIPE,
         "Generates images from 64-D noise.",
         tags=("gan",),

@@ -67,3 +67,33 @@ def test_checkpoint_holds_the_ema_generator(tiny_images, tmp_path):
         np.testing.assert_array_equal(s, e)
     for r, s in zip(raw, saved_raw):
         np.testing.assert_array_equal(r, s)
+
+
+def test_class_balance_terms_reward_confident_and_even_classes():
+    """CatGAN's generator loss is lowest when each fake reads as one class and the batch covers all ten."""
+    import keras
+
+    from models.gan import GAN
+
+    generator, discriminator = get_spec("dcgan").build()
+    trainer = GAN(generator, discriminator, noise_dim=64, class_balance=1.0)
+    eye = np.eye(10, dtype="float32") * 20.0  # each row: one class, confidently
+
+    def loss(logits):
+        return float(keras.ops.convert_to_numpy(trainer._class_balance_loss(keras.ops.convert_to_tensor(logits))[0]))
+
+    confident_even = loss(np.tile(eye, (4, 1)))
+    confident_one_class = loss(np.tile(eye[:1], (40, 1)))  # a collapsed generator: one class only
+    unsure = loss(np.zeros((40, 10), "float32"))  # strokes halfway between every class
+    assert confident_even < confident_one_class - 2.0  # log(10) ≈ 2.3 apart
+    assert confident_even < unsure - 2.0
+    assert trainer.uses_labels  # the class head learns from real labels though the generator is unconditional
+
+
+def test_dcgan_generator_ignores_labels_and_the_discriminator_reads_classes(tiny_images):
+    spec, (x, y) = _tiny("dcgan"), tiny_images
+    bundle = fit(spec, x, y, epochs=1, verbose=0).bundle
+    generator, discriminator = bundle.get_layer("generator"), bundle.get_layer("discriminator")
+    assert len(generator.inputs) == 1  # noise only: the DCGAN stays unconditional
+    logit, class_logits = discriminator(x[:4])
+    assert tuple(logit.shape) == (4, 1) and tuple(class_logits.shape) == (4, 10)

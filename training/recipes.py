@@ -117,6 +117,7 @@ def _gan_trainer(spec: ModelSpec) -> GAN:
         seed=recipe.seed,
         ema_decay=recipe.ema_decay,
         label_smoothing=recipe.label_smoothing,
+        class_balance=recipe.class_balance,
     )
     trainer.compile(d_optimizer=_optimizer(recipe, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
     # Build the optimisers now, so a resumed run can restore their moments before the first step.
@@ -152,7 +153,7 @@ def fit_gan(
     if saved and verbose:
         print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
     progress = _ProgressGrid(fixed_z, fixed_labels, frames)
-    labels = y.astype(np.int32).reshape(-1, 1) if spec.conditional else None
+    labels = y.astype(np.int32).reshape(-1, 1) if trainer.uses_labels else None
     for epoch in range(start_epoch, epochs):
         if stop_after is not None and epoch - start_epoch >= stop_after:
             break
