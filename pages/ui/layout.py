@@ -1,5 +1,5 @@
-"""The parts every page shares: its header and explanation, the lecture-mode style, and how a missing
-model or sample is reported (one way everywhere: a translated warning with the rebuild command)."""
+"""The parts every page shares: its header and explanation, its section tabs, the lecture-mode style, and how
+a missing model or sample is reported (one way everywhere: a translated warning with the rebuild command)."""
 
 from __future__ import annotations
 
