@@ -314,3 +314,31 @@ def test_transposed_convolution_leaves_a_checkerboard_upsampling_does_not():
     assert analysis.checkerboard_energy(np.ones((1, 28, 28)))[0] == 0.0
     at = open_page("reconstruction", **{"rec-tab-name": "upsampling"})
     assert len([m for m in at.metric if "checkerboard" in m.label]) == 2
+
+
+NO_PANDAS = """
+import sys
+from streamlit.testing.v1 import AppTest
+import pages.ui.frame, pages.ui.layout
+pages.ui.frame._prepare_tables_in_background = lambda: None  # the frame's import once a page has drawn
+pages.ui.layout.table = lambda rows, **kwargs: None  # the home page's table
+at = AppTest.from_file("app.py", default_timeout=120)
+at.run()
+for page in ("reconstruction", "denoising", "latent_space", "beta_vae", "gan"):
+    at.switch_page(f"pages/views/{page}.py").run()
+    assert not at.exception, (page, at.exception)
+    assert "pandas" not in sys.modules, page
+print("ok")
+"""
+
+
+def test_model_pages_first_sections_draw_without_pandas():
+    """Importing pandas costs ~0.8 s of a cold start, and only tables need it (``layout.prepare_tables``):
+    no page's first section, nor the frame or the in-browser decoders, may pull it in."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", NO_PANDAS], cwd=Path(APP).parent, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]

@@ -7,18 +7,17 @@ the URL up among ``pages/*.py`` before ``app.py`` has declared its navigation (a
 otherwise). Those scripts only call ``run()``; every later run goes through ``st.navigation`` directly.
 """
 
-# Imported once here, by the first run: Streamlit (tables) and the views (charts) import them lazily, and
-# two sessions' first runs importing pandas at the same moment saw it half initialised ("partially
-# initialized module 'pandas' has no attribute 'Series'"). This module's own import lock makes the second
-# session wait for the first instead.
-import pandas  # noqa: F401
+# Imported once here, by the first run, not by two sessions' first runs at once (the views import it lazily);
+# pandas, which only tables need, is imported later and safely: ``layout.prepare_tables``.
+import threading
+
 import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
 from models.registry import DATASET_TITLES, IMAGE_DATASETS
 from pages.ui import state
 from pages.ui.i18n import LANGUAGES, language, t
-from pages.ui.layout import apply_style
+from pages.ui.layout import apply_style, prepare_tables
 from pages.ui.loaders import model_store
 from pages.ui.runtime_tuning import one_blas_thread_per_product
 
@@ -83,5 +82,16 @@ def run() -> None:
     try:
         page.run()
     finally:
-        # Only now the other pages' models: loading them while this page draws slows its first render.
+        # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
+        # its first render.
         model_store().after_page(state.current_dataset())
+        _prepare_tables_in_background()
+
+
+_tables_started = threading.Event()
+
+
+def _prepare_tables_in_background() -> None:
+    if not _tables_started.is_set():
+        _tables_started.set()
+        threading.Thread(target=prepare_tables, name="prepare-tables", daemon=True).start()

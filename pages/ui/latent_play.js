@@ -139,7 +139,8 @@ function paint(canvas, pixels, contrast) {
 }
 
 export default function (component) {
-  const { data, setStateValue, parentElement } = component;
+  const { setStateValue, parentElement } = component;
+  const data = JSON.parse(component.data.json);  // sent as one string (pages/ui/latent_play.py: _mount)
   try {
     const missing = data.decoders.filter((d) => !LAB.nets.has(d.sha) && !d.weights).map((d) => d.sha);
     // A reload lost the cache while Python thinks it sent the weights: ask again (a new value each time).

@@ -10,6 +10,7 @@ drag costs the server nothing. If the browser cannot run it (a JS error, an exot
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,9 @@ def _mount(key: str, data: dict, default: dict) -> dict | None:
     state = st.session_state
     result = _COMPONENT(
         key=key,
-        data=data,
+        # One JSON string: Streamlit type-checks each list or dict it is given against pandas' types (importing
+        # pandas on a page's first run, and checking every decoder on every rerun); a string it passes through.
+        data={"json": json.dumps(data)},
         default=default,
         on_z_change=lambda: None,
         on_offsets_change=lambda: None,

@@ -3,7 +3,8 @@ a missing model or sample is reported (one way everywhere: a translated warning 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -32,6 +33,26 @@ _LECTURE_CSS = """<style>
 # Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column.
 _NORMAL_CSS = """<style>img { image-rendering: pixelated; }
     [data-testid="stImageContainer"] { max-width: 100%; }</style>"""
+
+
+_TABLES_LOCK = threading.Lock()
+
+
+def prepare_tables() -> None:
+    """Import pandas, which Streamlit's tables need, once per process and under one lock.
+
+    Nothing else on a page needs it, so no page's first picture waits for its ~0.8 s import (the frame runs
+    this in the background once the first page has drawn). The lock matters: two sessions importing pandas at
+    the same moment saw it half initialised ("partially initialized module 'pandas' has no attribute 'Series'").
+    """
+    with _TABLES_LOCK:
+        import pandas  # noqa: F401
+
+
+def table(rows: Any, **kwargs) -> None:
+    """``st.dataframe``, pandas imported safely first (``prepare_tables``)."""
+    prepare_tables()
+    st.dataframe(rows, **kwargs)
 
 
 def apply_style() -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from models.registry import DATASET_TITLES, REGISTRY, TOY_DATASET
 from pages.ui.i18n import labeler, model_summary, model_title, t
-from pages.ui.layout import explain
+from pages.ui.layout import explain, table
 from pages.ui.loaders import model_status
 from pages.ui.state import current_dataset
 
@@ -55,7 +55,7 @@ for spec in REGISTRY.values():
 
 st.metric(t("home.models_ready"), f"{len(rows) - len(problems)} / {len(rows)}")
 columns = ["status", "model", "family", "metrics", "epochs", "seconds", "size", "parameters", "what"]
-st.dataframe(
+table(
     rows,
     hide_index=True,
     width="stretch",

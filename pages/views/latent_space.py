@@ -8,7 +8,7 @@ from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_pad
-from pages.ui.layout import get_model, open_section, page_header, require_sample
+from pages.ui.layout import get_model, open_section, page_header, require_sample, table
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -153,7 +153,7 @@ def reparameterization_trick() -> None:
         st.plotly_chart(fig, key="rp-map")
     st.markdown(t("ls.rp_numbers", mu1=rp.mu[0], mu2=rp.mu[1], s1=rp.sigma[0], s2=rp.sigma[1], kl=rp.kl))
     show_grid(rp.decoded, min(k, 8), t("ls.rp_decoded"), f"reparameterization_{dataset}.png", "rp-grid")
-    st.dataframe(
+    table(
         [
             {
                 "#": i + 1,

@@ -9,7 +9,7 @@ from models.inference import LoadedModel
 from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample
+from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample, table
 from pages.ui.pictures import show_grid, show_image
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
@@ -51,12 +51,12 @@ def shapes() -> None:
         return
     which = st.selectbox(t("rec.network"), list(models), format_func=labeler("models.", ".title"), key="rec-shape")
     st.caption(t("rec.shapes_help"))
-    table = analysis.layer_table(models[which])
-    st.dataframe(
-        table,
+    layers = analysis.layer_table(models[which])
+    table(
+        layers,
         hide_index=True,
         width="stretch",
-        column_config={c: t(f"rec.layer_column.{c}") for c in (table[0] if table else {})},
+        column_config={c: t(f"rec.layer_column.{c}") for c in (layers[0] if layers else {})},
     )
 
 
