@@ -48,7 +48,7 @@ def run() -> None:
     # On a projector every pixel of width goes to the pictures: the sidebar starts collapsed in lecture mode.
     st.set_page_config(
         page_title="Latent Lab",
-        page_icon="🧪",
+        page_icon=":material/science:",  # an emoji would load Streamlit's emoji table first: ~0.4 s of a cold start
         layout="wide",
         initial_sidebar_state="collapsed" if state.lecture_mode() else "auto",
     )

@@ -13,9 +13,8 @@ from pages.ui.layout import get_model, models_or_warn, open_section, page_header
 from pages.ui.loaders import get_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 
-dataset = page_header(
-    "gan", lambda ds: [s.name for s in specs_for(ds, "gan") + specs_for(ds, "cyclegan")] + ["classifier"]
-)
+# The first tab's models; the CycleGAN (last tab) loads with the rest of the dataset once the page has drawn.
+dataset = page_header("gan", lambda ds: [s.name for s in specs_for(ds, "gan")] + ["classifier"])
 models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "gan")])
 if not models:
     st.stop()

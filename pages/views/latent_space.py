@@ -14,7 +14,7 @@ from pages.ui.state import lecture_mode
 
 LIM = 4.0
 
-dataset = page_header("ls", lambda ds: ["vae_conv_2d", "ae_2d"])
+dataset = page_header("ls", lambda ds: ["vae_conv_2d"])  # the plain AE (last tab) loads once the page has drawn
 x, y = require_sample(dataset)
 vae = get_model(dataset, "vae_conv_2d")
 
