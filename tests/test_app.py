@@ -128,6 +128,22 @@ def test_denoising_slider_changes_noise_and_output():
     assert any("PSNR" in k for k in images(at))
 
 
+def test_section_is_kept_in_the_url_and_an_odd_one_is_ignored():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["section"] = "map"
+    at.run()
+    assert "section" not in at.query_params  # the home page has no sections
+    at.query_params["section"] = "map"  # a bookmark of the codings map
+    at.switch_page("pages/views/reconstruction.py").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1 and not any("MSE" in k for k in images(at))
+    assert at.query_params["section"] in ("map", ["map"])
+    odd = AppTest.from_file(APP, default_timeout=120)
+    odd.run()
+    odd.query_params["section"] = "no-such-tab"
+    odd.switch_page("pages/views/gan.py").run()
+    assert not odd.exception and odd.query_params["section"] in ("samples", ["samples"])  # the first tab
+
+
 def test_denoising_curve_tab_plots_every_denoiser_against_the_noise():
     at = open_page("denoising", **{"dn-tab-name": "curve"})
     assert not any("PSNR" in k for k in images(at))  # the single-image row waits in its tab

@@ -85,16 +85,20 @@ def open_section(page: str, sections: Sequence[str]) -> tuple[str, DeltaGenerato
     and its pictures, not every chart of the page. Returns the open section's name and its tab.
 
     The open tab is remembered by section name (``<page>-tab-name`` in the session), so it stays open when
-    the language, and with it every label, changes; setting that name opens a section (tests, deep links).
+    the language, and with it every label, changes; setting that name opens a section (tests). The URL keeps
+    it too (``?section=pca``): a bookmark or a reload opens the same tab; a name the page lacks is ignored.
     """
     labels = [t(f"{page}.tab_{name}") for name in sections]
     key, name_key = f"{page}-tab", f"{page}-tab-name"
+    from_url = str(st.query_params.get("section", ""))
+    if name_key not in st.session_state and from_url in sections:
+        st.session_state[name_key] = from_url
     remembered = st.session_state.get(name_key)
     if remembered in sections and st.session_state.get(key) not in labels:
         st.session_state[key] = labels[sections.index(remembered)]
     tabs = st.tabs(labels, key=key, on_change="rerun")
     name, tab = next(((n, tab) for n, tab in zip(sections, tabs) if tab.open), (sections[0], tabs[0]))
-    st.session_state[name_key] = name
+    st.session_state[name_key] = st.query_params["section"] = name
     return name, tab
 
 

@@ -53,6 +53,12 @@ def write_url() -> None:
         del st.query_params["lecture"]
 
 
+def forget_section() -> None:
+    """A page without section tabs (home) drops the ``section`` another page left in the URL."""
+    if "section" in st.query_params:
+        del st.query_params["section"]
+
+
 def current_dataset() -> str:
     ds = st.session_state.get(DATASET_KEY, IMAGE_DATASETS[0])
     return ds if ds in IMAGE_DATASETS else IMAGE_DATASETS[0]

@@ -7,9 +7,10 @@ from models.registry import DATASET_TITLES, REGISTRY, TOY_DATASET
 from pages.ui.i18n import labeler, model_summary, model_title, t
 from pages.ui.layout import explain, table
 from pages.ui.loaders import model_status
-from pages.ui.state import current_dataset
+from pages.ui.state import current_dataset, forget_section
 
 dataset = current_dataset()
+forget_section()
 st.title("Latent Lab")
 st.markdown(f"#### {t('home.tagline')}")
 explain(t("home.intro"))
