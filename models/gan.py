@@ -185,7 +185,8 @@ class GAN(keras.Model):
         return self.aux_weight * self.cce(ops.reshape(labels, (-1,)), class_logits)
 
     def _class_balance_loss(self, class_logits) -> tuple:
-        """CatGAN's generator terms: (per-fake class entropy − entropy of the batch's mean class, both terms)."""
+        """CatGAN's generator terms: (class_balance × (per-fake class entropy − entropy of the batch's mean
+        class), the per-fake entropy, the batch's entropy)."""
         probs = ops.softmax(class_logits, axis=-1)
         per_fake = ops.mean(-ops.sum(probs * ops.log(probs + 1e-8), axis=-1))
         mean = ops.mean(probs, axis=0)

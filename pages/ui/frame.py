@@ -9,6 +9,7 @@ otherwise). Those scripts only call ``run()``; every later run goes through ``st
 
 # Imported once here, by the first run, not by two sessions' first runs at once (the views import it lazily);
 # pandas, which only tables need, is imported later and safely: ``layout.prepare_tables``.
+import functools
 import threading
 
 import plotly.graph_objects  # noqa: F401
@@ -88,10 +89,7 @@ def run() -> None:
         _prepare_tables_in_background()
 
 
-_tables_started = threading.Event()
-
-
+@functools.cache
 def _prepare_tables_in_background() -> None:
-    if not _tables_started.is_set():
-        _tables_started.set()
-        threading.Thread(target=prepare_tables, name="prepare-tables", daemon=True).start()
+    """Once per process."""
+    threading.Thread(target=prepare_tables, name="prepare-tables", daemon=True).start()

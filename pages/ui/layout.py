@@ -15,10 +15,9 @@ from pages.ui.loaders import get_sample, model_store, sample_location
 from pages.ui.state import current_dataset, lecture_mode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping
 
     import numpy as np
-    from streamlit.delta_generator import DeltaGenerator
 
     from models.inference import LoadedModel
 
@@ -80,26 +79,29 @@ def page_header(page: str, models: Callable[[str], list[str]] = lambda dataset: 
     return dataset
 
 
-def open_section(page: str, sections: Sequence[str]) -> tuple[str, DeltaGenerator]:
-    """Tabs for a page's sections, of which only the open one runs (lazy tabs): a cold start draws one section
-    and its pictures, not every chart of the page. Returns the open section's name and its tab.
+def draw_sections(page: str, sections: Mapping[str, Callable[[], None]]) -> str:
+    """A tab per section (name → function that draws it); only the open one runs (lazy tabs): a cold start
+    draws one section and its pictures, not every chart of the page. Returns the open section's name.
 
     The open tab is remembered by section name (``<page>-tab-name`` in the session), so it stays open when
     the language, and with it every label, changes; setting that name opens a section (tests). The URL keeps
     it too (``?section=pca``): a bookmark or a reload opens the same tab; a name the page lacks is ignored.
     """
-    labels = [t(f"{page}.tab_{name}") for name in sections]
+    names = list(sections)
+    labels = [t(f"{page}.tab_{name}") for name in names]
     key, name_key = f"{page}-tab", f"{page}-tab-name"
     from_url = str(st.query_params.get("section", ""))
-    if name_key not in st.session_state and from_url in sections:
+    if name_key not in st.session_state and from_url in names:
         st.session_state[name_key] = from_url
     remembered = st.session_state.get(name_key)
-    if remembered in sections and st.session_state.get(key) not in labels:
-        st.session_state[key] = labels[sections.index(remembered)]
+    if remembered in names and st.session_state.get(key) not in labels:
+        st.session_state[key] = labels[names.index(remembered)]
     tabs = st.tabs(labels, key=key, on_change="rerun")
-    name, tab = next(((n, tab) for n, tab in zip(sections, tabs) if tab.open), (sections[0], tabs[0]))
+    name, tab = next(((n, tab) for n, tab in zip(names, tabs) if tab.open), (names[0], tabs[0]))
     st.session_state[name_key] = st.query_params["section"] = name
-    return name, tab
+    with tab:
+        sections[name]()
+    return name
 
 
 def get_model(dataset: str, name: str, quiet: bool = False) -> LoadedModel | None:

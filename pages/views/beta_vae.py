@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_sliders
-from pages.ui.layout import models_or_warn, open_section, page_header
+from pages.ui.layout import draw_sections, models_or_warn, page_header
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -135,6 +135,4 @@ def traversals(image: np.ndarray) -> None:
 
 
 SECTIONS = {"move": move, "kl": kl_bars}
-section, tab = open_section("bv", list(SECTIONS))
-with tab:
-    SECTIONS[section]()
+draw_sections("bv", SECTIONS)

@@ -9,7 +9,7 @@ from models.noise import NOISE_TYPES
 from models.registry import specs_for
 from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import models_or_warn, open_section, page_header, require_sample
+from pages.ui.layout import draw_sections, models_or_warn, page_header, require_sample
 from pages.ui.pictures import show_grid, show_image
 
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}
@@ -86,6 +86,4 @@ def curve():
 
 
 SECTIONS = {"one": denoise_one, "curve": curve}
-section, tab = open_section("dn", list(SECTIONS))
-with tab:
-    SECTIONS[section]()
+draw_sections("dn", SECTIONS)

@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
-from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample
 from pages.ui.loaders import get_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 
@@ -213,6 +213,4 @@ SECTIONS = {
     "timeline": timeline,
     "cyclegan": cyclegan,
 }
-section, tab = open_section("gan", list(SECTIONS))
-with tab:
-    SECTIONS[section]()
+draw_sections("gan", SECTIONS)

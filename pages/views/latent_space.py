@@ -8,7 +8,7 @@ from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_pad
-from pages.ui.layout import get_model, open_section, page_header, require_sample, table
+from pages.ui.layout import draw_sections, get_model, page_header, require_sample, table
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -247,6 +247,4 @@ SECTIONS = {
     "prior": prior,
     "plain": plain_map,
 }
-section, tab = open_section("ls", list(SECTIONS))
-with tab:
-    SECTIONS[section]()
+draw_sections("ls", SECTIONS)

@@ -9,7 +9,7 @@ from models.inference import LoadedModel
 from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import get_model, models_or_warn, open_section, page_header, require_sample, table
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table
 from pages.ui.pictures import show_grid, show_image
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
@@ -65,7 +65,7 @@ def pca() -> None:
     toy = get_model(TOY_DATASET, "linear_ae_3d")
     if toy is not None:
         _pca_demo(toy)
-    linear = _loaded().get("linear_ae")
+    linear = get_model(dataset, "linear_ae", quiet=True)
     if linear is not None and "pca" in linear.card.get("metrics", {}):
         angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
         st.caption(t("rec.pca_images", k=len(angles), lo=min(angles), hi=max(angles), mean=float(np.mean(angles))))
@@ -292,6 +292,4 @@ SECTIONS = {
     "upsampling": upsampling_vs_transpose,
     "pretraining": pretraining,
 }
-section, tab = open_section("rec", list(SECTIONS))
-with tab:
-    SECTIONS[section]()
+draw_sections("rec", SECTIONS)
