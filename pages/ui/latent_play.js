@@ -17,19 +17,64 @@ function act(buf, name) {
   else if (name === "leaky_relu") for (let i = 0; i < buf.length; i++) buf[i] = buf[i] > 0 ? buf[i] : 0.2 * buf[i];
 }
 
-// One kernel tap of a convolution: y[out..out+oc) += Σ_ci x[xin+ci] · Kt[(kb+ci)·oc ..]. Zero inputs (after a
-// ReLU, about half) are skipped; the output loop is unrolled by eight (about half the time per decode in V8).
-function tap(y, out, x, xin, Kt, kb, c, oc) {
-  for (let ci = 0; ci < c; ci++) {
-    const v = x[xin + ci]; if (v === 0) continue;
-    const kr = (kb + ci) * oc;
+// A convolution, 'same' padding, as a gather: each output pixel lists its taps (input pixel, kernel offset)
+// once, at compile time, and sums them in eight local accumulators per run of eight output channels, storing
+// each output once. Only the input's nonzeros are visited (after a ReLU, about half). The scatter it replaced
+// read and wrote every output once per tap: 2–3× the time per decode in V8.
+function taps(L, transpose) {
+  const [h, wd, c] = L.in_shape, [oh, ow] = L.out_shape, k = L.k, s = L.stride;
+  const padH = transpose ? Math.floor(Math.max(k - s, 0) / 2) : Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2);
+  const padW = transpose ? padH : Math.floor(Math.max((ow - 1) * s + k - wd, 0) / 2);
+  const start = new Int32Array(oh * ow + 1), xs = [], ks = [];
+  for (let yy = 0; yy < oh; yy++) for (let xx = 0; xx < ow; xx++) {
+    for (let a = 0; a < k; a++) for (let bb = 0; bb < k; bb++) {
+      let i, j;
+      if (transpose) {  // output (yy, xx) receives input (i, j) through tap (a, bb) when i·s + a − pad = yy
+        const u = yy + padH - a, v = xx + padW - bb;
+        if (u < 0 || v < 0 || u % s || v % s) continue;
+        i = u / s; j = v / s;
+      } else { i = yy * s + a - padH; j = xx * s + bb - padW; }
+      if (i < 0 || i >= h || j < 0 || j >= wd) continue;
+      xs.push(i * wd + j); ks.push((a * k + bb) * c);
+    }
+    start[yy * ow + xx + 1] = xs.length;
+  }
+  return { start, xs: Int32Array.from(xs), ks: Int32Array.from(ks) };
+}
+
+function gatherConv(x, y, T, Kt, b, c, oc) {
+  // The input's nonzeros, pixel by pixel (channel, value).
+  const { start, xs, ks } = T, pixels = start.length - 1, n = x.length / c;
+  const nzStart = new Int32Array(n + 1), nzC = new Int32Array(x.length), nzV = new Float32Array(x.length);
+  let m = 0;
+  for (let q = 0; q < n; q++) {
+    for (let ci = 0; ci < c; ci++) { const v = x[q * c + ci]; if (v !== 0) { nzC[m] = ci; nzV[m++] = v; } }
+    nzStart[q + 1] = m;
+  }
+  for (let p = 0; p < pixels; p++) {
+    const t0 = start[p], t1 = start[p + 1], out = p * oc;
     let o = 0;
     for (; o + 7 < oc; o += 8) {
-      const p = out + o, q = kr + o;
-      y[p] += v * Kt[q]; y[p + 1] += v * Kt[q + 1]; y[p + 2] += v * Kt[q + 2]; y[p + 3] += v * Kt[q + 3];
-      y[p + 4] += v * Kt[q + 4]; y[p + 5] += v * Kt[q + 5]; y[p + 6] += v * Kt[q + 6]; y[p + 7] += v * Kt[q + 7];
+      let a0 = b[o], a1 = b[o + 1], a2 = b[o + 2], a3 = b[o + 3], a4 = b[o + 4], a5 = b[o + 5], a6 = b[o + 6], a7 = b[o + 7];
+      for (let t = t0; t < t1; t++) {
+        const P = xs[t], kb = ks[t], e = nzStart[P + 1];
+        for (let j = nzStart[P]; j < e; j++) {
+          const v = nzV[j], q = (kb + nzC[j]) * oc + o;
+          a0 += v * Kt[q]; a1 += v * Kt[q + 1]; a2 += v * Kt[q + 2]; a3 += v * Kt[q + 3];
+          a4 += v * Kt[q + 4]; a5 += v * Kt[q + 5]; a6 += v * Kt[q + 6]; a7 += v * Kt[q + 7];
+        }
+      }
+      y[out + o] = a0; y[out + o + 1] = a1; y[out + o + 2] = a2; y[out + o + 3] = a3;
+      y[out + o + 4] = a4; y[out + o + 5] = a5; y[out + o + 6] = a6; y[out + o + 7] = a7;
     }
-    for (; o < oc; o++) y[out + o] += v * Kt[kr + o];
+    for (; o < oc; o++) {
+      let acc = b[o];
+      for (let t = t0; t < t1; t++) {
+        const P = xs[t], kb = ks[t], e = nzStart[P + 1];
+        for (let j = nzStart[P]; j < e; j++) acc += nzV[j] * Kt[(kb + nzC[j]) * oc + o];
+      }
+      y[out + o] = acc;
+    }
   }
 }
 
@@ -61,37 +106,10 @@ function compile(layers, b64) {
         const src = transpose ? ((a * k + bb) * oc + o) * c + ci : ((a * k + bb) * c + ci) * oc + o;
         Kt[((a * k + bb) * c + ci) * oc + o] = K[src];
       }
-      const pad = transpose ? Math.floor(Math.max(k - s, 0) / 2)
-        : Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2);
-      const padW = transpose ? pad : Math.floor(Math.max((ow - 1) * s + k - wd, 0) / 2);
+      const T = taps(L, transpose);
       steps.push((x) => {
         const y = new Float32Array(oh * ow * oc);
-        for (let p = 0; p < oh * ow; p++) y.set(b, p * oc);
-        if (transpose) {          // scatter each input pixel through the kernel
-          for (let i = 0; i < h; i++) for (let j = 0; j < wd; j++) {
-            const xin = (i * wd + j) * c;
-            for (let a = 0; a < k; a++) {
-              const yy = i * s + a - pad; if (yy < 0 || yy >= oh) continue;
-              for (let bb = 0; bb < k; bb++) {
-                const xx = j * s + bb - padW; if (xx < 0 || xx >= ow) continue;
-                const out = (yy * ow + xx) * oc, kb = (a * k + bb) * c;
-                tap(y, out, x, xin, Kt, kb, c, oc);
-              }
-            }
-          }
-        } else {                  // gather
-          for (let yy = 0; yy < oh; yy++) for (let xx = 0; xx < ow; xx++) {
-            const out = (yy * ow + xx) * oc;
-            for (let a = 0; a < k; a++) {
-              const i = yy * s + a - pad; if (i < 0 || i >= h) continue;
-              for (let bb = 0; bb < k; bb++) {
-                const j = xx * s + bb - padW; if (j < 0 || j >= wd) continue;
-                const xin = (i * wd + j) * c, kb = (a * k + bb) * c;
-                tap(y, out, x, xin, Kt, kb, c, oc);
-              }
-            }
-          }
-        }
+        gatherConv(x, y, T, Kt, b, c, oc);
         act(y, L.activation); return y;
       });
     } else if (L.type === "upsampling2d") {
