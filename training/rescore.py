@@ -18,14 +18,42 @@ from pathlib import Path
 
 from models.checkpoints import CHECKPOINT_DIR, atomic_write, checkpoint_paths, read_card
 from models.inference import load_model
-from models.registry import IMAGE_DATASETS, specs_for
+from models.registry import IMAGE_DATASETS, get_spec, specs_for
 
 RESULTS = CHECKPOINT_DIR / "benchmarks" / "gan_baseline.json"
 KEEP = ("frechet_distance", "min_class_share", "confident_share", "label_accuracy", "label_accuracy_min_class")
 
 
+def _ablation_from_run(model, test: tuple, classifier) -> dict:
+    """The raw (non-EMA) generator's metrics with today's classifier, read from the run state that produced the
+    shipped checkpoint (``training/run_state.py``); ``{}`` when that state is gone (a fresh clone) or belongs to
+    another run, since an ablation scored by the replaced classifier would no longer compare."""
+    import numpy as np
+
+    from training.recipes import FitResult, _gan_bundle, _gan_trainer
+    from training.run import _ablation
+    from training.run_state import RunState, run_dir_for
+
+    spec, card = model.spec, model.card
+    trainer = _gan_trainer(spec)
+    try:
+        saved = RunState(run_dir_for(model.dataset, spec.name), spec, card["epochs"], None).load(trainer)
+    except ValueError:
+        saved = None
+    shipped = model.bundle.get_layer("generator").get_weights()
+    if not saved or saved[0] != card["epochs"]:
+        return {}
+    if not all(np.array_equal(a, b) for a, b in zip(trainer.shipped_generator.get_weights(), shipped)):
+        return {}
+    result = FitResult(
+        _gan_bundle(spec, trainer.shipped_generator, trainer.discriminator), raw_generator=trainer.generator
+    )
+    return _ablation(spec, result, card, *test, classifier)
+
+
 def update_cards(names: list[str], data_dir: str | None) -> None:
-    """Re-score shipped GANs with today's classifier; rewrite their cards' metrics (not their weights)."""
+    """Re-score shipped GANs (or the CycleGAN) with today's classifier; rewrite their cards' metrics (not their
+    weights)."""
     from training.datasets import load_dataset
     from training.samples import load_sample
 
@@ -34,12 +62,16 @@ def update_cards(names: list[str], data_dir: str | None) -> None:
         classifier = load_model(dataset, "classifier")
         x_s, y_s = load_sample(dataset)
         for name in names:
+            if dataset not in get_spec(name).datasets:  # the CycleGAN is MNIST's only
+                continue
             model = load_model(dataset, name)
             card = {
                 **model.card,
                 "metrics": model.evaluate(data.test[0], data.test[1], classifier, 10_000),
                 "sample_metrics": model.evaluate(x_s, y_s, classifier, len(x_s)),
             }
+            if "ablation" in card:
+                card["ablation"] = _ablation_from_run(model, data.test, classifier)
             text = json.dumps(card, indent=2, sort_keys=True) + "\n"
             atomic_write(checkpoint_paths(dataset, name)["card"], lambda path, t=text: path.write_text(t))
             print(f"[rescore] {dataset}/{name}: {card['metrics']['frechet_distance']:.2f}", flush=True)
