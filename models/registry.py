@@ -117,7 +117,8 @@ _SPECS = [
         "CNN classifier",
         "classifier",
         Builder("models.classifier:cnn_classifier"),
-        Recipe(epochs=10),
+        # 20 epochs: 10 reached 92.2% on Fashion-MNIST, short of 92.5% (random ±2 px shifts for 12 epochs: 91.6%).
+        Recipe(epochs=20),
         "Scores generated images and labels reconstructions.",
     ),
     ModelSpec(

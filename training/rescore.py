@@ -74,7 +74,7 @@ def update_cards(names: list[str], data_dir: str | None) -> None:
                 card["ablation"] = _ablation_from_run(model, data.test, classifier)
             text = json.dumps(card, indent=2, sort_keys=True) + "\n"
             atomic_write(checkpoint_paths(dataset, name)["card"], lambda path, t=text: path.write_text(t))
-            print(f"[rescore] {dataset}/{name}: {card['metrics']['frechet_distance']:.2f}", flush=True)
+            print(f"[rescore] {dataset}/{name}: {card['metrics']}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
