@@ -40,9 +40,9 @@ def _ablation_from_run(model, test: tuple, classifier) -> dict:
         saved = RunState(run_dir_for(model.dataset, spec.name), spec, card["epochs"], None).load(trainer)
     except ValueError:
         saved = None
-    shipped = model.bundle.get_layer("generator").get_weights()
     if not saved or saved[0] != card["epochs"]:
         return {}
+    shipped = model.bundle.get_layer("generator").get_weights()
     if not all(np.array_equal(a, b) for a, b in zip(trainer.shipped_generator.get_weights(), shipped)):
         return {}
     result = FitResult(
