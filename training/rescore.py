@@ -5,9 +5,10 @@ replaced too; so the replaced checkpoints (kept in ``DIR/<dataset>/<model>.keras
 ``git show`` of the previous commit) are re-scored on the full test split with the current classifier.
 Results go to ``checkpoints/benchmarks/gan_baseline.json``, which ``python -m tests.benchmark`` reports.
 
-``python -m training.rescore --update-cards dcgan`` instead re-scores the *shipped* checkpoints of those
-models and rewrites the metrics in their cards (weights untouched): a card's GAN metrics are only
-comparable with today's classifier's, and ``--verify`` checks them against it.
+``python -m training.rescore --update-cards dcgan cgan cyclegan`` instead re-scores the *shipped* checkpoints of
+those models and rewrites the metrics in their cards (weights untouched; a GAN's raw-generator ablation is
+re-scored from its run state, or dropped): a card's metrics are only comparable with today's classifier's, and
+``--verify`` checks them against it.
 """
 
 from __future__ import annotations
