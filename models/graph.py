@@ -221,11 +221,17 @@ class Layer:
             beta = next(it) if cfg.get("center", True) else 0.0
             mean, var = next(it), next(it)
             scale = gamma / np.sqrt(var + cfg["epsilon"])
-            return x * scale + (beta - mean * scale)
+            y = x * scale
+            y += beta - mean * scale
+            return y
         if kind == "LeakyReLU":
-            return np.where(x >= 0, x, np.float32(cfg.get("negative_slope", 0.3)) * x)
+            slope = np.float32(cfg.get("negative_slope", 0.3))
+            # max(x, a·x) is the same function for 0 ≤ a < 1, in one pass instead of three
+            return np.maximum(x, slope * x) if 0 <= slope < 1 else np.where(x >= 0, x, slope * x)
         if kind == "ReLU":
             slope, threshold, cap = cfg.get("negative_slope", 0.0), cfg.get("threshold", 0.0), cfg.get("max_value")
+            if slope == 0 and threshold == 0 and cap is None:
+                return np.maximum(x, np.float32(0))  # the plain ReLU: one pass
             y = np.where(x >= threshold, x, np.float32(slope) * (x - threshold))
             return np.minimum(y, np.float32(cap)) if cap is not None else y
         if kind == "Activation":

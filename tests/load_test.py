@@ -6,7 +6,12 @@ waiting after each move for the rerun to finish and fetching every image the pag
 would. Every interaction is checked: the run finished cleanly, no exception is shown, the image the control
 drives changed, every image URL serves bytes. Bounded in time; starts and stops the server itself.
 
-``python -m tests.load_test --sessions 30 --interactions 30``
+By default every session of a page makes the same moves in the same order, each at its own pace: a class
+following the lecturer, where the server's caches answer a setting once computed. ``--own-values`` gives
+each session its own stretch of values instead (session k makes moves k·M + 1 … k·M + M): a class exploring
+on its own, where a repeat only happens when a control's range is small.
+
+``python -m tests.load_test --sessions 30 --interactions 30 [--own-values]``
 """
 
 from __future__ import annotations
@@ -57,10 +62,13 @@ SCENARIOS = [
     ),
     Scenario("Beta_VAE", "bv-live", lambda i: {"offsets": [[-3.0, -2.0, -1.0, 1.0, 2.0, 3.0][i % 6]] + [0.0] * 9}),
     Scenario(
-        "Denoising", "dn-level-gaussian", lambda i: round(0.05 + 0.05 * (i % 19), 2), _caption_has(lambda v: "PSNR")
+        "Denoising",
+        "dn-level-gaussian",
+        lambda i: round(0.05 * (1 + i % 19 + (i % 19 >= 10)), 2),  # 0.05 … 1.0 but 0.55, the slider's default
+        _caption_has(lambda v: "PSNR"),
     ),
     Scenario("GAN", "gan-seed", lambda i: i),
-    Scenario("Reconstruction", "rec-index", lambda i: i % 50),
+    Scenario("Reconstruction", "rec-index", lambda i: 1 + i % 49),  # never 0, the default: each move changes it
 ]
 
 
@@ -83,8 +91,9 @@ async def _interact(session: StreamlitSession, scenario: Scenario, i: int, befor
 
 
 async def _session(
-    base_url: str, scenario: Scenario, interactions: int, think_s: float, seed: int, report: dict
+    base_url: str, scenario: Scenario, interactions: int, think_s: float, seed: int, report: dict, first: int = 1
 ) -> None:
+    """One client: open the page, then moves ``first`` … ``first + interactions − 1`` of its scenario."""
     rng = random.Random(seed)
     try:
         async with StreamlitSession(base_url) as session:
@@ -96,7 +105,7 @@ async def _session(
                 await session.fetch(url)
             report["open_s"].append(time.perf_counter() - start)
             shown = {url for url, _ in opened.images}
-            for i in range(1, interactions + 1):
+            for i in range(first, first + interactions):
                 await asyncio.sleep(rng.uniform(0, 2 * think_s))
                 try:
                     seconds, shown = await _interact(session, scenario, i, shown)
@@ -113,9 +122,20 @@ def _watch_memory(pid: int, stop: threading.Event, peak: list[float]) -> None:
         peak[0] = max(peak[0], rss_mb(pid))
 
 
-async def _drive(base_url: str, sessions: int, interactions: int, think_s: float, report: dict) -> None:
+async def _drive(
+    base_url: str, sessions: int, interactions: int, think_s: float, report: dict, own_values: bool = False
+) -> None:
     tasks = [
-        _session(base_url, SCENARIOS[k % len(SCENARIOS)], interactions, think_s, k, report) for k in range(sessions)
+        _session(
+            base_url,
+            SCENARIOS[k % len(SCENARIOS)],
+            interactions,
+            think_s,
+            k,
+            report,
+            first=1 + (k * interactions if own_values else 0),
+        )
+        for k in range(sessions)
     ]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=TIME_LIMIT_S)
@@ -149,7 +169,7 @@ def run_rerun_latency(interactions: int = 60, warmup: int = 5, streamlit_default
     }
 
 
-def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0.5) -> dict:
+def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0.5, own_values: bool = False) -> dict:
     """Start a server, drive the classroom against it, stop it; return the figures."""
     report: dict = {"open_s": [], "latency_s": [], "by_page": {}, "errors": []}
     with streamlit_server(log_name="load-server.log") as (url, proc):
@@ -158,7 +178,7 @@ def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0
         watcher = threading.Thread(target=_watch_memory, args=(proc.pid, stop, peak), daemon=True)
         watcher.start()
         start = time.perf_counter()
-        asyncio.run(_drive(url, sessions, interactions, think_s, report))
+        asyncio.run(_drive(url, sessions, interactions, think_s, report, own_values))
         wall = time.perf_counter() - start
         stop.set()
         watcher.join()
@@ -169,6 +189,7 @@ def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0
         "sessions": sessions,
         "interactions": interactions,
         "think_s": think_s,
+        "own_values": own_values,
         "completed": len(report["latency_s"]),
         "expected": sessions * interactions,
         "errors": len(report["errors"]),
@@ -195,8 +216,9 @@ def main() -> int:
     p.add_argument(
         "--think", type=float, default=0.5, help="mean pause between one session's moves, seconds (uniform 0…2×think)"
     )
+    p.add_argument("--own-values", action="store_true", help="each session moves through its own values")
     args = p.parse_args()
-    result = run_load_test(args.sessions, args.interactions, args.think)
+    result = run_load_test(args.sessions, args.interactions, args.think, args.own_values)
     print(json.dumps(result, indent=2))
     return 0 if result["errors"] == 0 and result["completed"] == result["expected"] else 1
 

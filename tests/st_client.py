@@ -12,6 +12,7 @@ Streamlit itself.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import urllib.request
@@ -114,7 +115,9 @@ class StreamlitSession:
         return await self._run(msg)
 
     async def fetch(self, url: str) -> bytes:
-        """GET a media URL the page refers to, as the browser's <img> would."""
+        """GET a media URL the page refers to, as the browser's <img> would (a ``data:`` URL carries its bytes)."""
+        if url.startswith("data:"):
+            return base64.b64decode(url.partition(",")[2])
 
         def get() -> bytes:
             with urllib.request.urlopen(self.base_url + url, timeout=self.timeout) as r:

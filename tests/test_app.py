@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import streamlit as st
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.images import bad_uploads, convertible_uploads, off_centre_dark_digit
@@ -83,6 +86,22 @@ def test_reconstruction_controls():
     driven = [k for k in before if "MSE" in k or "input" in k]  # the input and every reconstruction
     assert sum(before[k] != after.get(k) for k in driven) >= len(driven) - 1
     assert not at.get("plotly_chart") and not at.dataframe  # the other sections wait in their tabs
+
+
+def test_pictures_travel_inline_at_their_own_resolution():
+    """Each picture is a PNG ``data:`` URL inside the page's message (no media file, no extra request), at the
+    model's own 28 × 28 pixels, exact; the row's PNG download stays without the row being shown twice."""
+    from models.registry import specs_for
+    from training.samples import load_sample
+
+    at = open_page("reconstruction")
+    shown = [img for el in at.get("image") for img in el.proto.imgs]
+    assert shown and all(img.url.startswith("data:image/png;base64,") for img in shown)
+    assert len(shown) == 1 + len(specs_for("mnist", "reconstruction"))  # the input and one per autoencoder
+    png = Image.open(io.BytesIO(base64.b64decode(shown[0].url.partition(",")[2])))
+    x, y = load_sample("mnist")
+    assert png.size == (28, 28) and np.array_equal(np.asarray(png), x[np.flatnonzero(y == 0)[0]])
+    assert "dl-rec-grid" in {b.key for b in at.get("download_button")}
 
 
 def test_reconstruction_sections_open_one_at_a_time():

@@ -5,11 +5,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.load_test import SCENARIOS, run_load_test
 
 
-def test_concurrent_sessions_all_succeed():
-    result = run_load_test(sessions=len(SCENARIOS), interactions=5, think_s=0.0)
+@pytest.mark.parametrize("own_values", [False, True], ids=["following", "exploring"])
+def test_concurrent_sessions_all_succeed(own_values):
+    """Every move lands and changes its picture, whether the sessions repeat each other's settings (the
+    server's caches answer) or each has its own."""
+    result = run_load_test(sessions=len(SCENARIOS), interactions=5, think_s=0.0, own_values=own_values)
     assert result["errors"] == 0, result["error_samples"]
     assert result["completed"] == result["expected"] == 5 * len(SCENARIOS)
 

@@ -20,7 +20,7 @@ from pages.ui import state
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style, prepare_tables
 from pages.ui.loaders import model_store
-from pages.ui.runtime_tuning import one_blas_thread_per_product
+from pages.ui.runtime_tuning import one_blas_thread_per_product, send_replies_at_once
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
 PAGES = [
@@ -44,6 +44,7 @@ URL_PATHS = {
 def run() -> None:
     """Build the frame for this run and draw the chosen page."""
     one_blas_thread_per_product()
+    send_replies_at_once()
     state.init_from_url()
     state.sync_from_widgets()  # a switch moved on the last run: the whole page, navigation too, follows it now
     # On a projector every pixel of width goes to the pictures: the sidebar starts collapsed in lecture mode.

@@ -207,7 +207,7 @@ export default function (component) {
       bctx.fillStyle = "#fafafa"; bctx.fillRect(0, 0, S, S);
       bctx.strokeStyle = "#ddd"; bctx.beginPath();
       bctx.moveTo(S / 2, 0); bctx.lineTo(S / 2, S); bctx.moveTo(0, S / 2); bctx.lineTo(S, S / 2); bctx.stroke();
-      for (const [x, y, c] of P.points) {
+      for (const [x, y, c] of JSON.parse(P.points)) {  // its own JSON text (latent_play.py: _points_json)
         bctx.fillStyle = P.colors[c]; bctx.beginPath(); bctx.arc(toPx(x), S - toPx(y), 2.2, 0, 2 * Math.PI); bctx.fill();
       }
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice() });

@@ -110,6 +110,13 @@ def _mount(key: str, data: dict, default: dict) -> dict | None:
     return result
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _points_json(codes: np.ndarray, labels: np.ndarray) -> str:
+    """The map's dots, [[z1, z2, class], …], as JSON text made once per map: on a rerun, building and encoding
+    a thousand little lists was the largest cost of a release."""
+    return json.dumps([[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)])
+
+
 def latent_pad(
     key: str,
     model: LoadedModel,
@@ -126,7 +133,6 @@ def latent_pad(
     decoders = _decoders(key, [(decoder_payload(model), label)])
     if decoders is None:
         return None
-    points = [[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)]
     data = {
         "mode": "pad",
         "id": key,
@@ -134,7 +140,13 @@ def latent_pad(
         "size": 28 * scale,
         "contrast": contrast,
         "hover": False,
-        "pad": {"lim": lim, "pixels": pixels, "points": points, "colors": CLASS_COLOURS, "z": list(z)},
+        "pad": {
+            "lim": lim,
+            "pixels": pixels,
+            "points": _points_json(codes, labels),
+            "colors": CLASS_COLOURS,
+            "z": list(z),
+        },
     }
     result = _mount(key, data, {"z": list(z)})
     if result is None:

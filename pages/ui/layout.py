@@ -122,6 +122,12 @@ def get_model(dataset: str, name: str, quiet: bool = False) -> LoadedModel | Non
         return None
 
 
+def weights_of(*models: LoadedModel | None) -> tuple[str, ...]:
+    """The checkpoints' weight hashes, for a cached result's key: a checkpoint rebuilt while the app runs is
+    not answered with results of the old one."""
+    return tuple("" if m is None else m.card.get("weights_sha256", "") for m in models)
+
+
 def models_or_warn(dataset: str, names: list[str]) -> dict[str, LoadedModel]:
     """Load several models; the missing ones get one warning each and are left out."""
     return {n: m for n in names if (m := get_model(dataset, n)) is not None}

@@ -1,7 +1,18 @@
 """Showing images: pixel-sharp PNGs at a size that suits the screen (bigger in lecture mode), each grid
-with its PNG download and each animation with its GIF download."""
+with its PNG download and each animation with its GIF download.
+
+Pictures travel inside the page's own message, as ``data:`` URLs: a 28×28 PNG is a few hundred bytes, and
+as a media file it cost the server a stored file plus one more HTTP request per picture per rerun (the
+Reconstruction row is nine), and the browser one more round trip before it could paint. Only bigger files
+(animations) go through Streamlit's media files.
+"""
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -26,9 +37,7 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
     a 28×28 PNG is a few hundred bytes, where the enlarged one cost the server an upscale and an encode per
     rerun. PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector."""
     picture = display(image)
-    st.image(
-        imaging.png_bytes(picture), caption=caption, width=picture.shape[1] * (factor or scale()), output_format="PNG"
-    )
+    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()))
 
 
 def show_grid(
@@ -36,9 +45,45 @@ def show_grid(
 ) -> None:
     """Show a tiled grid (enlarged by the browser) and a button to download it as PNG at display size; the
     enlarged PNG is only made if someone downloads it."""
-    picture = imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols)
+    picture = _tiled(images, cols)
     enlarge = factor or max(2, scale() - 2)
-    st.image(imaging.png_bytes(picture), caption=caption, width=picture.shape[1] * enlarge, output_format="PNG")
+    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * enlarge)
+    _png_button(picture, enlarge, file_name, key)
+
+
+def download_grid(images: np.ndarray, cols: int, file_name: str, key: str) -> None:
+    """Only the download button of a grid, for pictures the page already shows one by one with captions:
+    the same row again as one picture was clutter, and one more image for the server to send per rerun."""
+    _png_button(_tiled(images, cols), max(2, scale() - 2), file_name, key)
+
+
+def _inline_png(picture: np.ndarray) -> str:
+    """The picture as a ``data:`` URL, which ``st.image`` passes to the browser as it is (module docstring).
+    Encoded once per distinct picture and process: a class shown the same input costs one encode."""
+    key = (picture.shape, hashlib.blake2b(np.ascontiguousarray(picture), digest_size=16).digest())
+    with _URLS_LOCK:
+        if (url := _URLS.get(key)) is not None:
+            _URLS.move_to_end(key)
+            return url
+    url = "data:image/png;base64," + base64.b64encode(imaging.png_bytes(picture)).decode("ascii")
+    with _URLS_LOCK:
+        _URLS[key] = url
+        if len(_URLS) > _URLS_KEPT:
+            _URLS.popitem(last=False)
+    return url
+
+
+# The most recently shown pictures' URLs: ≤ 2,048 of ~1 kB (one digit) to ~20 kB (a GAN grid).
+_URLS: OrderedDict[tuple, str] = OrderedDict()
+_URLS_LOCK = threading.Lock()
+_URLS_KEPT = 2048
+
+
+def _tiled(images: np.ndarray, cols: int) -> np.ndarray:
+    return imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols)
+
+
+def _png_button(picture: np.ndarray, enlarge: int, file_name: str, key: str) -> None:
     st.download_button(
         t("common.download_png"),
         lambda: imaging.png_bytes(imaging.upscale(picture, enlarge)),

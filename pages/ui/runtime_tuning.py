@@ -1,4 +1,4 @@
-"""Two process-wide settings that keep reruns fast when many sessions share the app process.
+"""Three process-wide settings that keep reruns fast when many sessions share the app process.
 
 ``python -m tests.benchmark`` measures each page's slider rerun with and without them (the environment
 variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true`` restores Streamlit's
@@ -14,12 +14,20 @@ defaults); see BENCHMARKS.md.
    100-student load test gave p50 3.3 s per move, 2.3 s with one BLAS thread per product (the sessions'
    threads already use every core). ``threadpoolctl`` sets that limit after NumPy is loaded (Streamlit
    imports NumPy before our code runs, so an environment variable would come too late).
+3. A rerun's reply is a burst of small websocket messages. Streamlit binds its listening socket with
+   protocol number 0, and asyncio turns Nagle's algorithm off only for sockets whose protocol number says
+   TCP, so every message after the first of a burst waited for the client's delayed ACK: ~40 ms added to
+   every rerun, on an idle server too. ``send_replies_at_once`` sets ``TCP_NODELAY`` on the listening socket
+   (Linux copies it to each connection accepted later) and on the connections already open.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import os
+import socket
 
 UNTUNED_ENV = "LATENT_LAB_STREAMLIT_DEFAULTS"
 
@@ -42,3 +50,19 @@ def one_blas_thread_per_product() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+
+
+@functools.cache
+def send_replies_at_once() -> None:
+    """Turn Nagle's algorithm off on the server's TCP sockets (point 3 above), once per process (finding them
+    among the live objects takes ~20 ms). Called by the first run, before ``freeze_long_lived_objects`` hides
+    the sockets from ``gc.get_objects``."""
+    if _untuned():
+        return
+    for obj in gc.get_objects():
+        if isinstance(obj, socket.socket) and obj.type == socket.SOCK_STREAM and obj.family in _TCP_FAMILIES:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                obj.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)

@@ -9,8 +9,8 @@ from models.noise import NOISE_TYPES
 from models.registry import specs_for
 from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import draw_sections, models_or_warn, page_header, require_sample
-from pages.ui.pictures import show_grid, show_image
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
+from pages.ui.pictures import download_grid, show_image
 
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}
 
@@ -21,6 +21,14 @@ names = [s.name for s in specs_for(dataset, "denoising")]
 def _label(name: str) -> str:
     """A denoiser's title, or the translated name of the row's other entries (noisy input, median filter)."""
     return model_title(name) if name in names else t(f"dn.row.{name}")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _denoised(
+    dataset: str, names: tuple[str, ...], image: np.ndarray, kind: str, level: float, seed: int, weights: tuple
+) -> dict[str, tuple[np.ndarray, float, float]]:
+    """The noisy input, each denoiser's output and the median filter's, with PSNR and SSIM: once per setting."""
+    return analysis.denoise_row({n: get_model(dataset, n, quiet=True) for n in names}, image, kind, level, seed)
 
 
 @st.fragment
@@ -35,17 +43,16 @@ def denoise_one():
     if picked is None or not models:
         return
     image, caption = picked
-    row = analysis.denoise_row(models, image, kind, level, int(seed))
+    row = _denoised(dataset, tuple(models), image, kind, level, int(seed), weights_of(*models.values()))
     cols = st.columns(len(row) + 1)
     with cols[0]:
         show_image(image, caption=t("dn.clean", caption=caption))
     for col, (label, (img, psnr, ssim)) in zip(cols[1:], row.items()):
         with col:
             show_image(img, caption=t("dn.caption", title=_label(label), psnr=psnr, ssim=ssim))
-    show_grid(
+    download_grid(
         np.stack([image / 255.0] + [v[0] for v in row.values()]),
         len(row) + 1,
-        None,
         f"denoising_{dataset}_{kind}_{level:.2f}.png",
         "dn-grid",
     )

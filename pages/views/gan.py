@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
-from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
 from pages.ui.loaders import get_sample
 from pages.ui.pictures import gif_download, show_grid, show_image
 
@@ -31,6 +31,17 @@ model = models[choice]
 classifier = get_model(dataset, "classifier", quiet=True)
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _samples(
+    dataset: str, name: str, n: int, seed: int, truncation: float | None, label: int | None, weights: tuple
+) -> tuple[np.ndarray, float | None]:
+    """A grid of samples and the share of them the classifier is sure of (None without a classifier), once
+    per setting: when a class tries the seed the lecturer named, the server computes it once, not per student."""
+    model, classifier = get_model(dataset, name, quiet=True), get_model(dataset, "classifier", quiet=True)
+    images = analysis.gan_grid(model, n, seed, truncation, label).astype(np.float32)
+    return images, None if classifier is None else analysis.gan_confidence(classifier, images)
+
+
 @st.fragment
 def samples():
     c1, c2, c3, c4 = st.columns(4)
@@ -40,12 +51,12 @@ def samples():
     label = None
     if model.conditional:
         label = c4.selectbox(t("gan.class"), range(10), format_func=lambda i: f"{i}: {names[i]}", key="gan-label")
-    images = analysis.gan_grid(model, n, seed, truncation if truncation < 3.0 else None, label)
+    truncation = truncation if truncation < 3.0 else None
+    images, share = _samples(dataset, choice, n, seed, truncation, label, weights_of(model, classifier))
     grid_col, score_col = st.columns([4, 1])
     with grid_col:
         show_grid(images, 16 if n >= 16 else n, None, f"{choice}_{dataset}_seed{seed}.png", "gan-grid")
-    if classifier is not None:
-        share = analysis.gan_confidence(classifier, images)
+    if share is not None:
         score_col.metric(t("gan.confident_metric"), f"{share:.0%}")
         score_col.caption(t("gan.confident_help", n=n))
     if model.conditional:

@@ -9,11 +9,24 @@ from models.inference import LoadedModel
 from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table
-from pages.ui.pictures import show_grid, show_image
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
+from pages.ui.pictures import download_grid, show_image
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
 names = [s.name for s in specs_for(dataset, "reconstruction")]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _reconstructions(
+    dataset: str, names: tuple[str, ...], image: np.ndarray, weights: tuple
+) -> tuple[dict[str, tuple[np.ndarray, float]], tuple[np.ndarray, np.ndarray] | None]:
+    """Every autoencoder's reconstruction of ``image`` and the classifier's (class, confidence) for the input
+    and each reconstruction (None without a classifier): once per image, however many students pick it."""
+    results = analysis.reconstruct_all({n: get_model(dataset, n, quiet=True) for n in names}, image)
+    classifier = get_model(dataset, "classifier", quiet=True)
+    if classifier is None:
+        return results, None
+    return results, analysis.label_images(classifier, np.stack([image / 255.0] + [r for r, _ in results.values()]))
 
 
 @st.fragment
@@ -24,19 +37,18 @@ def side_by_side():
         return
     image, caption = picked
     classifier = get_model(dataset, "classifier", quiet=True)
-    results = analysis.reconstruct_all(models, image)
+    results, verdicts = _reconstructions(dataset, tuple(models), image, weights_of(classifier, *models.values()))
     pictures = np.stack([image / 255.0] + [r for r, _ in results.values()])
     seen_as = [""] * len(pictures)
-    if classifier is not None:  # the classifier says what each picture looks like
-        labels, confidence = analysis.label_images(classifier, pictures)
-        seen_as = [t("rec.seen_as", name=class_names(dataset)[c], p=p) for c, p in zip(labels, confidence)]
+    if verdicts is not None:  # the classifier says what each picture looks like
+        seen_as = [t("rec.seen_as", name=class_names(dataset)[c], p=p) for c, p in zip(*verdicts)]
     cols = st.columns(len(results) + 1)
     with cols[0]:
         show_image(image, caption=t("common.input", caption=caption) + seen_as[0])
     for col, (name, (rec, mse)), seen in zip(cols[1:], results.items(), seen_as[1:]):
         with col:
             show_image(rec, caption=t("rec.caption", model=model_title(name), mse=mse) + seen)
-    show_grid(pictures, len(pictures), None, f"reconstructions_{dataset}.png", "rec-grid")
+    download_grid(pictures, len(pictures), f"reconstructions_{dataset}.png", "rec-grid")
 
 
 def _loaded() -> dict:
