@@ -134,7 +134,7 @@ def cold_start(launches: int = 3) -> list[dict]:
                 {
                     "page": title,
                     "first picture painted s (best / median)": _best_median(painted),
-                    "seen by the test driver s": _best_median(seen),
+                    "seen by the test driver s (best / median)": _best_median(seen),
                     "fully rendered s (best / median)": _best_median(full),
                 }
             )
