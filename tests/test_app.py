@@ -222,6 +222,24 @@ def test_beta_vae_live_sliders_and_fallback(monkeypatch):
     assert len(changed) == 3  # β = 1, 4, 10 all respond
 
 
+def test_a_setting_already_shown_is_not_computed_again(monkeypatch):
+    """Results are cached per setting across sessions: a second student asking for the same seed gets the first
+    one's samples without the generator running again (a new seed does run it)."""
+    from models import analysis
+
+    seeds, generate = [], analysis.gan_grid
+    monkeypatch.setattr(
+        analysis, "gan_grid", lambda model, n, seed, *rest: seeds.append(seed) or generate(model, n, seed, *rest)
+    )
+    shown = []
+    for seed in (4242, 4242, 4243):
+        at = open_page("gan")
+        at.number_input(key="gan-seed").set_value(seed)
+        shown.append(urls(_rerun(at))[0])
+    assert seeds.count(4242) == 1 and seeds.count(4243) == 1
+    assert shown[0] == shown[1] != shown[2]
+
+
 def test_gan_controls():
     at = open_page("gan")
     first = urls(at)
