@@ -30,7 +30,7 @@ def open_page(page: str | None = None, **state) -> AppTest:
 
 
 def images(at: AppTest) -> dict[str, str]:
-    """caption → media URL (the URL is a hash of the image bytes: it changes when the picture does)."""
+    """caption → image URL (a PNG ``data:`` URL, see pages/ui/pictures.py: it changes when the picture does)."""
     return {f"{i}:{img.caption}": img.url for i, el in enumerate(at.get("image")) for img in el.proto.imgs}
 
 
