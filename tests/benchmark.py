@@ -363,7 +363,7 @@ def _load_row(name: str, r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.benchmark", description=__doc__)
-    p.add_argument("--skip-load", action="store_true", help="leave out the 30-session classroom load test")
+    p.add_argument("--skip-load", action="store_true", help="leave out the two classroom load tests")
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)
     p.add_argument("--think", type=float, default=0.5, help="load test: mean pause between a session's moves, s")

@@ -59,7 +59,9 @@ def download_grid(images: np.ndarray, cols: int, file_name: str, key: str) -> No
 
 def _inline_png(picture: np.ndarray) -> str:
     """The picture as a ``data:`` URL, which ``st.image`` passes to the browser as it is (module docstring).
-    Encoded once per distinct picture and process: a class shown the same input costs one encode."""
+    Encoded once per distinct picture and process: a class shown the same input costs one encode. A small
+    LRU of our own, since an ``st.cache_data`` hit (hashing and unpickling, ~90 µs) costs more than the
+    encode itself (~60 µs); a digest lookup here costs ~3 µs, and a rerun shows up to nine pictures."""
     key = (picture.shape, hashlib.blake2b(np.ascontiguousarray(picture), digest_size=16).digest())
     with _URLS_LOCK:
         if (url := _URLS.get(key)) is not None:

@@ -93,7 +93,7 @@ def every_class() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights_sha256: str):
+def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights: tuple):
     """(D on generated, D on real, classifier's class shares or None) for one generated batch: cached, since
     the page's other controls rerun this section too."""
     model, classifier = get_model(dataset, name, quiet=True), get_model(dataset, "classifier", quiet=True)
@@ -110,7 +110,7 @@ def diagnostics():
     require_sample(dataset)
     batch = int(st.select_slider(t("gan.batch"), [100, 250, 500, 1000], 500, key="gan-diag-n"))
     seed = int(st.number_input(t("gan.batch_seed"), 0, 100_000, 0, key="gan-diag-seed"))
-    d_fake, d_real, shares = _diagnostics(dataset, choice, batch, seed, model.card.get("weights_sha256", ""))
+    d_fake, d_real, shares = _diagnostics(dataset, choice, batch, seed, weights_of(model, classifier))
     c1, c2 = st.columns(2)
     fig = go.Figure()
     fig.add_histogram(x=d_real, name=t("gan.real_images"), opacity=0.65, nbinsx=30)
@@ -126,7 +126,7 @@ def diagnostics():
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _timeline(dataset: str, name: str, weights_sha256: str):
+def _timeline(dataset: str, name: str, weights: tuple):
     """The per-epoch frames, read once per checkpoint (the epoch slider only picks one)."""
     return analysis.training_timeline(get_model(dataset, name, quiet=True))
 
@@ -134,7 +134,7 @@ def _timeline(dataset: str, name: str, weights_sha256: str):
 @st.fragment
 def timeline():
     st.subheader(t("gan.timeline_title"))
-    frames = _timeline(dataset, choice, model.card.get("weights_sha256", ""))
+    frames = _timeline(dataset, choice, weights_of(model))
     if frames is None:
         st.info(t("gan.no_timeline"))
         return
