@@ -9,7 +9,6 @@ output to the server's decode of the same latents.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 
 import numpy as np
@@ -97,12 +96,12 @@ def decoder_spec(decoder) -> tuple[list[dict], np.ndarray]:
 
 
 def to_payload(layers: list[dict], weights: np.ndarray) -> dict:
-    """What the browser receives: the layers, the weights as base64 of little-endian float32, and the
-    weights' SHA-256 (the browser caches decoders by it)."""
+    """What the browser receives: the layers, the weights as little-endian float32 bytes (sent as binary,
+    ``pages/ui/latent_play.py``), and the weights' SHA-256 (the browser caches decoders by it)."""
     raw = weights.astype("<f4").tobytes()
     return {
         "layers": layers,
-        "weights": base64.b64encode(raw).decode("ascii"),
+        "weights": raw,
         "size": int(weights.size),
         "sha": hashlib.sha256(raw).hexdigest()[:16],
     }

@@ -533,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             "The decoders run in the page (`pages/ui/latent_play.js`); the server hears only the release. "
             f"Weights sent once per session: latent-space pad {sizes['vae_conv_2d'] / 1e3:.0f} kB (conv VAE "
             f"decoder), β-VAE {3 * sizes['vae_dense'] / 1e3:.0f} kB (three dense decoders), GAN scrub "
-            f"{sizes['dcgan'] / 1e3:.0f} kB (DCGAN generator), as base64 (+33%). Each is dragged twice: by the test "
+            f"{sizes['dcgan'] / 1e3:.0f} kB (DCGAN generator), as raw float32. Each is dragged twice: by the test "
             "driver's mouse (120 moves, one per 16 ms requested; the DevTools protocol delivers fewer), and with "
             "one move per animation frame dispatched inside the page (180 frames, three drags, the median one "
             "shown), which is what a 60 Hz mouse gives. Latency runs from the event's timestamp to the canvas holding the new picture; the browser "

@@ -36,7 +36,7 @@ def visit(page, url: str, path: str) -> None:
 def pixels(page, caption: str) -> np.ndarray:
     """The rendered pixels of the image whose caption contains ``caption``."""
     selector = f':has([data-testid="stImageCaption"]:has-text("{caption}"))' if caption else ""
-    element = page.locator(f'[data-testid="stImage"]{selector}').first
+    element = page.locator(f'[data-testid="stImageContainer"]{selector}').first  # one picture of a row
     element.scroll_into_view_if_needed()
     return np.asarray(Image.open(io.BytesIO(element.locator("img").screenshot())).convert("L"), np.int16)
 

@@ -106,6 +106,7 @@ def _texts(at: AppTest) -> list[str]:
         out += [str(trace.get("name", "")) for trace in spec.get("data", [])]
     for e in at.get("arrow_data_frame"):
         out += [str(c) for c in e.value.columns]
+    out = [re.sub(r"<style>.*?</style>", "", s, flags=re.S) for s in out]  # the page's CSS is not read
     return [re.sub(r"`[^`]*`", "", s) for s in out if s]  # commands in backticks stay in English
 
 

@@ -78,9 +78,20 @@ function gatherConv(x, y, T, Kt, b, c, oc) {
   }
 }
 
-function compile(layers, b64) {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const w = new Float32Array(bytes.buffer);
+// The component's data: a binary message made by _pack in pages/ui/latent_play.py (uint32 header length,
+// JSON header, then each decoder's float32 weights at the [offset, length] its header entry names).
+function unpack(bytes) {
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const data = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n)));
+  for (const d of data.decoders) {
+    if (!d.weights) continue;
+    const start = 4 + n + d.weights[0];  // copied: a Float32Array view needs a 4-byte-aligned offset
+    d.weights = new Float32Array(bytes.slice(start, start + d.weights[1]).buffer);
+  }
+  return data;
+}
+
+function compile(layers, w) {
   let pos = 0;
   const take = (n) => { const out = w.subarray(pos, pos + n); pos += n; return out; };
   const steps = [];
@@ -159,7 +170,7 @@ function paint(canvas, pixels, contrast) {
 
 export default function (component) {
   const { setStateValue, parentElement } = component;
-  const data = JSON.parse(component.data.json);  // sent as one string (pages/ui/latent_play.py: _mount)
+  const data = unpack(component.data);
   try {
     const missing = data.decoders.filter((d) => !LAB.nets.has(d.sha) && !d.weights).map((d) => d.sha);
     // A reload lost the cache while Python thinks it sent the weights: ask again (a new value each time).

@@ -21,17 +21,20 @@ if TYPE_CHECKING:
 
     from models.inference import LoadedModel
 
-# Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
-_LECTURE_CSS = """<style>
-    html { font-size: 20px; }
-    .stApp { background: #ffffff; color: #000000; }
-    h1, h2, h3 { font-weight: 800 !important; }
+# Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column;
+# a row of pictures (``pictures.show_row``, one element) stays one row, its pictures shrinking alike to fit.
+_PICTURE_CSS = """
     img { image-rendering: pixelated; }
-    [data-testid="stImageContainer"] { max-width: 100%; }
+    .stImage[data-testid="stImage"] { flex-wrap: nowrap; column-gap: 0.4rem; }
+    [data-testid="stImage"] [data-testid="stImageContainer"] { max-width: 100%; min-width: 0; }
+    [data-testid="stImageContainer"] img { max-width: 100%; height: auto; }"""
+# Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
+_LECTURE_CSS = f"""<style>
+    html {{ font-size: 20px; }}
+    .stApp {{ background: #ffffff; color: #000000; }}
+    h1, h2, h3 {{ font-weight: 800 !important; }}{_PICTURE_CSS}
     </style>"""
-# Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column.
-_NORMAL_CSS = """<style>img { image-rendering: pixelated; }
-    [data-testid="stImageContainer"] { max-width: 100%; }</style>"""
+_NORMAL_CSS = f"<style>{_PICTURE_CSS}</style>"
 
 
 _TABLES_LOCK = threading.Lock()

@@ -40,6 +40,15 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
     st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()))
 
 
+def show_row(images: list[np.ndarray], captions: list[str], factor: int | None = None) -> None:
+    """Pictures side by side, each with its caption, as one element (wrapping on a narrow screen). One
+    element, not a column each: a slider move reruns the row, and every column and picture is one more
+    message for the server to build and send to each student (the Reconstruction row was 19)."""
+    pictures = [display(image) for image in images]
+    width = max(p.shape[1] for p in pictures) * (factor or scale())
+    st.image([_inline_png(p) for p in pictures], caption=captions, width=width)
+
+
 def show_grid(
     images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str, factor: int | None = None
 ) -> None:
@@ -82,7 +91,12 @@ _URLS_KEPT = 2048
 
 
 def _tiled(images: np.ndarray, cols: int) -> np.ndarray:
-    return imaging.grid(display(images) if np.ndim(images) == 2 else np.stack([display(i) for i in images]), cols)
+    """The pictures as one grid: converted as one batch (a GAN grid is 32 pictures and more), each picture
+    contrast-stretched on its own in lecture mode."""
+    batch = imaging.to_uint8(images)
+    if lecture_mode():
+        batch = display(batch) if batch.ndim == 2 else np.stack([display(image) for image in batch])
+    return imaging.grid(batch, cols)
 
 
 def _png_button(picture: np.ndarray, enlarge: int, file_name: str, key: str) -> None:

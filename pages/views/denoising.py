@@ -10,7 +10,7 @@ from models.registry import specs_for
 from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
-from pages.ui.pictures import download_grid, show_image
+from pages.ui.pictures import download_grid, show_row
 
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}
 
@@ -44,14 +44,14 @@ def denoise_one():
         return
     image, caption = picked
     row = _denoised(dataset, tuple(models), image, kind, level, int(seed), weights_of(*models.values()))
-    cols = st.columns(len(row) + 1)
-    with cols[0]:
-        show_image(image, caption=t("dn.clean", caption=caption))
-    for col, (label, (img, psnr, ssim)) in zip(cols[1:], row.items()):
-        with col:
-            show_image(img, caption=t("dn.caption", title=_label(label), psnr=psnr, ssim=ssim))
+    pictures = np.stack([image / 255.0] + [v[0] for v in row.values()])
+    show_row(
+        list(pictures),
+        [t("dn.clean", caption=caption)]
+        + [t("dn.caption", title=_label(label), psnr=psnr, ssim=ssim) for label, (_, psnr, ssim) in row.items()],
+    )
     download_grid(
-        np.stack([image / 255.0] + [v[0] for v in row.values()]),
+        pictures,
         len(row) + 1,
         f"denoising_{dataset}_{kind}_{level:.2f}.png",
         "dn-grid",

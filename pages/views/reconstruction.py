@@ -10,7 +10,7 @@ from models.registry import TOY_DATASET, specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
-from pages.ui.pictures import download_grid, show_image
+from pages.ui.pictures import download_grid, show_image, show_row
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
 names = [s.name for s in specs_for(dataset, "reconstruction")]
@@ -42,12 +42,10 @@ def side_by_side():
     seen_as = [""] * len(pictures)
     if verdicts is not None:  # the classifier says what each picture looks like
         seen_as = [t("rec.seen_as", name=class_names(dataset)[c], p=p) for c, p in zip(*verdicts)]
-    cols = st.columns(len(results) + 1)
-    with cols[0]:
-        show_image(image, caption=t("common.input", caption=caption) + seen_as[0])
-    for col, (name, (rec, mse)), seen in zip(cols[1:], results.items(), seen_as[1:]):
-        with col:
-            show_image(rec, caption=t("rec.caption", model=model_title(name), mse=mse) + seen)
+    captions = [t("common.input", caption=caption)] + [
+        t("rec.caption", model=model_title(name), mse=mse) for name, (_, mse) in results.items()
+    ]
+    show_row(list(pictures), [text + seen for text, seen in zip(captions, seen_as)])
     download_grid(pictures, len(pictures), f"reconstructions_{dataset}.png", "rec-grid")
 
 
