@@ -43,8 +43,10 @@ def freeze_long_lived_objects() -> None:
         gc.freeze()
 
 
+@functools.cache
 def one_blas_thread_per_product() -> None:
-    """Limit OpenBLAS to one thread per matrix product (point 2 above); idempotent and cheap."""
+    """Limit OpenBLAS to one thread per matrix product (point 2 above), once per process: the limit is
+    process-wide, and threadpoolctl walks every loaded library to find the BLAS ones each time it is asked."""
     if _untuned():
         return
     from threadpoolctl import threadpool_limits

@@ -9,7 +9,7 @@ from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_sliders
-from pages.ui.layout import draw_sections, models_or_warn, page_header
+from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, weights_of
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -78,6 +78,26 @@ def _server_sliders(models_: dict, image: np.ndarray, caption: str) -> None:
             show_image(analysis.perturb(model, image, moved), caption=f"β = {_beta(name):g}")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _codes(dataset: str, names: tuple[str, ...], image: np.ndarray, weights: tuple) -> list[np.ndarray]:
+    """Each encoder's code (posterior mean) of the input: where the live sliders start from."""
+    return [analysis.latent_means(get_model(dataset, n, quiet=True), image[None])[0] for n in names]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _released_row(
+    dataset: str, names: tuple[str, ...], image: np.ndarray, offsets: tuple[float, ...], weights: tuple
+) -> np.ndarray:
+    """The input and each decoder's picture with the released offsets (slider k moves each model's k-th
+    dimension by KL), once per setting: a class trying the move the lecturer named costs one decode."""
+    row = [image / 255.0]
+    for name in names:
+        model = get_model(dataset, name, quiet=True)
+        order = analysis.kl_order(model)
+        row.append(analysis.perturb(model, image, {int(order[k]): v for k, v in enumerate(offsets) if v}))
+    return np.stack(row)
+
+
 @st.fragment
 def perturbation(image: np.ndarray, caption: str) -> None:
     st.caption(t("bv.move_help"))
@@ -86,7 +106,7 @@ def perturbation(image: np.ndarray, caption: str) -> None:
         "bv-live",
         [models[n] for n in names],
         [f"#{k + 1}" for k in range(latent)],
-        [analysis.latent_means(models[n], image[None])[0] for n in names],
+        _codes(dataset, tuple(names), image, weights_of(*models.values())),
         [analysis.kl_order(models[n]) for n in names],
         latent,
         [f"β = {_beta(n):g}" for n in names],
@@ -98,14 +118,9 @@ def perturbation(image: np.ndarray, caption: str) -> None:
         return
     # The released offsets, decoded on the server: what the rest of the page and the download agree with.
     moved = [f"#{k + 1} {v:+.2f}" for k, v in enumerate(released) if v]
-    row = [image / 255.0] + [
-        analysis.perturb(
-            models[n], image, {int(analysis.kl_order(models[n])[k]): v for k, v in enumerate(released) if v}
-        )
-        for n in names
-    ]
+    row = _released_row(dataset, tuple(names), image, tuple(released), weights_of(*models.values()))
     show_grid(
-        np.stack(row),
+        row,
         len(row),
         t("bv.released", moved=", ".join(moved) if moved else "0"),
         f"beta_vae_{dataset}.png",

@@ -8,7 +8,7 @@ from models import analysis
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_pad
-from pages.ui.layout import draw_sections, get_model, page_header, require_sample, table
+from pages.ui.layout import draw_sections, get_model, page_header, require_sample, table, weights_of
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
 
@@ -20,8 +20,18 @@ vae = get_model(dataset, "vae_conv_2d")
 
 
 @st.cache_data(show_spinner=False)
-def _codes(dataset: str, name: str) -> np.ndarray:
+def _codes(dataset: str, name: str, weights: tuple) -> np.ndarray:
     return analysis.latent_means(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+
+
+def _vae_codes() -> np.ndarray:
+    return _codes(dataset, "vae_conv_2d", weights_of(vae))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _decoded(dataset: str, name: str, z: tuple[float, float], weights: tuple) -> np.ndarray:
+    """One point's decode, once per point: a class trying the point the lecturer named costs one decode."""
+    return analysis.decode_point(get_model(dataset, name, quiet=True), np.array(z, np.float32))
 
 
 def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figure:
@@ -64,7 +74,10 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
 def vae_map() -> None:
     """The clickable Plotly map: the fallback when the browser cannot run the pad."""
     event = st.plotly_chart(
-        _map_figure(_codes(dataset, "vae_conv_2d"), LIM, True), key="ls-map", on_select="rerun", selection_mode="points"
+        _map_figure(_vae_codes(), LIM, True),
+        key="ls-map",
+        on_select="rerun",
+        selection_mode="points",
     )
     points = event.selection.points if event and event.selection else []
     clicked = (float(np.clip(points[0]["x"], -LIM, LIM)), float(np.clip(points[0]["y"], -LIM, LIM))) if points else None
@@ -80,14 +93,22 @@ def vae_map() -> None:
 def decode_point() -> None:
     z1 = st.slider("z₁", -LIM, LIM, 0.0, 0.05, key="ls-z1")
     z2 = st.slider("z₂", -LIM, LIM, 0.0, 0.05, key="ls-z2")
-    show_image(analysis.decode_point(vae, np.array([z1, z2])), caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8)
+    decoded = _decoded(dataset, "vae_conv_2d", (z1, z2), weights_of(vae))
+    show_image(decoded, caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8)
 
 
 @st.fragment
 def latent_play() -> None:
     """The pad decodes in the browser while the mouse moves; on release the page decodes the same point."""
     z = latent_pad(
-        "ls-pad", vae, _codes(dataset, "vae_conv_2d"), y, LIM, (0.0, 0.0), t("ls.live"), contrast=lecture_mode()
+        "ls-pad",
+        vae,
+        _vae_codes(),
+        y,
+        LIM,
+        (0.0, 0.0),
+        t("ls.live"),
+        contrast=lecture_mode(),
     )
     if z is None:
         st.info(t("ls.pad_fallback"))
@@ -97,9 +118,8 @@ def latent_play() -> None:
         with point_col:
             decode_point()
         return
-    show_image(
-        analysis.decode_point(vae, np.array(z, np.float32)), caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4
-    )
+    decoded = _decoded(dataset, "vae_conv_2d", z, weights_of(vae))
+    show_image(decoded, caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4)
 
 
 def play() -> None:
@@ -127,7 +147,7 @@ def reparameterization_trick() -> None:
         return
     rp = analysis.reparameterize(vae, picked[0], k, st.session_state.get("rp-seed", 0))
     with right:
-        fig = _map_figure(_codes(dataset, "vae_conv_2d"), LIM, False)
+        fig = _map_figure(_vae_codes(), LIM, False)
         fig.update_traces(marker={"size": 4, "opacity": 0.25})
         angle = np.linspace(0, 2 * np.pi, 100)
         for n_sigma, dash in ((1, "solid"), (2, "dot")):
@@ -224,7 +244,7 @@ def plain_map() -> None:
     plain = get_model(dataset, "ae_2d")
     if plain is None:
         return
-    codes = _codes(dataset, "ae_2d")
+    codes = _codes(dataset, "ae_2d", weights_of(plain))
     lim = float(np.abs(codes).max() * 1.05)
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(_map_figure(codes, lim, False), key="ls-ae-map")
