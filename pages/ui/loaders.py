@@ -96,11 +96,19 @@ def model_status(dataset: str, name: str) -> tuple[bool, str, dict | None]:
     return True, "ready", card
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
+def _sample(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = load_sample(dataset)
+    x.flags.writeable = y.flags.writeable = False
+    return x, y
+
+
 def get_sample(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """The committed 1,000-image test sample (uint8 images, labels), or None if it is missing or damaged."""
+    """The committed 1,000-image test sample (uint8 images, labels), or None if it is missing or damaged (not
+    remembered: a sample restored while the app runs is found on the next rerun). One read-only copy shared
+    by every session: ``st.cache_data`` would unpickle a fresh copy of its 0.8 MB on every rerun."""
     try:
-        return load_sample(dataset)
+        return _sample(dataset)
     except (OSError, ValueError, KeyError):
         return None
 
