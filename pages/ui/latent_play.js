@@ -170,8 +170,8 @@ function paint(canvas, pixels, contrast) {
 
 export default function (component) {
   const { setStateValue, parentElement } = component;
-  const data = unpack(component.data);
   try {
+    const data = unpack(component.data);
     const missing = data.decoders.filter((d) => !LAB.nets.has(d.sha) && !d.weights).map((d) => d.sha);
     // A reload lost the cache while Python thinks it sent the weights: ask again (a new value each time).
     if (missing.length) { setStateValue("missing", missing.join(",") + "@" + Date.now()); return; }
