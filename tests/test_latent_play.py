@@ -190,3 +190,24 @@ def test_gan_scrub_follows_the_drag_and_lands_on_the_server_image(page, app_url)
     live, served = _grey28(out.screenshot()), _grey28(server.locator("img").screenshot())
     inner = np.s_[1:-1, 1:-1]
     assert np.abs(live[inner] - served[inner]).max() <= 2, np.abs(live[inner] - served[inner]).max()
+
+
+def test_a_browser_that_cannot_decode_gets_the_server_sliders(page, app_url):
+    """A JavaScript error while the component sets up its decoders (here: the decoder cache throws, as an
+    old or locked-down browser might) is reported to Python, and the page draws its server-side map and
+    sliders with a one-line note instead; they work."""
+    page.add_init_script(
+        "window.__latentLab = {nets: {has() { throw new Error('no decoders here'); }}, memo: {},"
+        " stats: {frames: 0, latencies: [], releases: 0}};"
+    )
+    page.goto(app_url + "/Latent_space")
+    page.wait_for_selector("text=could not run the live decoder", timeout=90_000)
+    wait_idle(page)
+    assert page.locator("canvas.lab-out").count() == 0
+    caption = '[data-testid="stImageCaption"]:has-text("decoded at (0.00, 0.00)")'
+    page.wait_for_selector(caption, timeout=60_000)
+    thumb = page.locator('[data-testid="stSlider"]:has-text("z₁") input[type="range"]').first
+    thumb.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector('[data-testid="stImageCaption"]:has-text("decoded at (0.20, 0.00)")', timeout=60_000)
