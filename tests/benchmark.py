@@ -478,9 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         "Each page's main control moved 60 times (after 5 warm-up moves) through Streamlit's own websocket "
         "protocol (`tests/st_client.py`): from sending the new value to the rerun finished and its new "
         "images fetched, which is what a browser waits for (page rendering itself excluded). Results are "
-        "cached per setting, so a control with fewer settings than moves (the β-VAE's 6 slider values, denoising's "
-        "19 noise levels, 49 test images) answers its later moves from the cache, as for a student going back. The last column is the "
-        "same with the defaults (Streamlit's full garbage collection after every run, OpenBLAS's thread per "
+        "cached per setting, so a control with fewer settings than moves (the β-VAE's 6 slider values, "
+        "denoising's 19 noise levels, 49 test images) answers its later moves from the cache, as for a student "
+        "going back. The last column is the same with the defaults (Streamlit's full garbage collection after every run, OpenBLAS's thread per "
         "core, Nagle's algorithm on the server's sockets; see `pages/ui/runtime_tuning.py`).",
         "",
         table(reruns, ["page", "control", "median ms", "p95 ms", "Streamlit defaults: median ms", "speed-up"]),
