@@ -87,6 +87,20 @@ def test_lecture_mode_enlarges_titles_and_images(page, app_url):
     shoot(page, "8_lecture_mode")
 
 
+def test_a_row_of_pictures_is_one_row_on_a_wide_screen_and_wraps_on_a_phone(page, app_url):
+    """The Reconstruction row (one element, nine pictures): side by side where they fit at 5.5rem or more
+    each, wrapped on a narrow screen rather than shrunk to thumbnails."""
+    row = '[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("MSE"))'
+    boxes = "(row) => [...row.querySelectorAll('img')].map((i) => [i.getBoundingClientRect().top, i.width])"
+    for width, one_row in ((1400, True), (420, False)):
+        page.set_viewport_size({"width": width, "height": 1100})
+        visit(page, app_url, "/Reconstruction")
+        pictures = page.locator(row).first.evaluate(boxes)
+        assert len(pictures) >= 8, pictures
+        assert (len({round(top) for top, _ in pictures}) == 1) == one_row, (width, pictures)
+        assert min(w for _, w in pictures) >= 88, (width, pictures)
+
+
 def test_language_switch_survives_page_change_and_reload(page, app_url):
     visit(page, app_url, "/Denoising")
     english = page.locator("h1").first.inner_text()

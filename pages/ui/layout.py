@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 
     from models.inference import LoadedModel
 
-# Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column;
-# a row of pictures (``pictures.show_row``, one element) stays one row, its pictures shrinking alike to fit.
-_PICTURE_CSS = """
-    img { image-rendering: pixelated; }
-    .stImage[data-testid="stImage"] { flex-wrap: nowrap; column-gap: 0.4rem; }
-    [data-testid="stImage"] [data-testid="stImageContainer"] { max-width: 100%; min-width: 0; }
-    [data-testid="stImageContainer"] img { max-width: 100%; height: auto; }"""
+# Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column.
+# A row of pictures (``pictures.show_row``: one element, several pictures) stays one row while each picture
+# keeps at least 5.5rem, shrinking alike to fit, and wraps below that (a laptop beside the sidebar, a phone).
+_ROW = '.stImage:has(> [data-testid="stImageContainer"] ~ [data-testid="stImageContainer"])'
+_PICTURE_CSS = f"""
+    img {{ image-rendering: pixelated; }}
+    [data-testid="stImageContainer"] {{ max-width: 100%; }}
+    [data-testid="stImageContainer"] img {{ max-width: 100%; height: auto; }}
+    {_ROW} {{ flex-wrap: wrap; column-gap: 0.4rem; }}
+    {_ROW} > [data-testid="stImageContainer"] {{ flex: 1 1 5.5rem; min-width: 0; max-width: max-content; }}"""
 # Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
 _LECTURE_CSS = f"""<style>
     html {{ font-size: 20px; }}
