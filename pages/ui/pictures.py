@@ -40,13 +40,13 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
     st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()))
 
 
-def show_row(images: list[np.ndarray], captions: list[str], factor: int | None = None) -> None:
-    """Pictures side by side, each with its caption, as one element: one row, its pictures shrinking alike
-    on a narrow screen (the CSS in ``layout``). Not a column each: a slider move reruns the row, and every
+def show_row(images: list[np.ndarray], captions: list[str]) -> None:
+    """Pictures side by side, each with its caption, as one element: one row while each picture keeps 5.5rem,
+    wrapped below that (the CSS in ``layout``). Not a column each: a slider move reruns the row, and every
     column and picture was one more message for the server to build and send to each student (the
     Reconstruction row was 19)."""
     pictures = [display(image) for image in images]
-    width = max(p.shape[1] for p in pictures) * (factor or scale())
+    width = max(p.shape[1] for p in pictures) * scale()
     st.image([_inline_png(p) for p in pictures], caption=captions, width=width)
 
 
