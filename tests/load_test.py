@@ -11,13 +11,19 @@ following the lecturer, where the server's caches answer a setting once computed
 each session its own stretch of values instead (session k makes moves k·M + 1 … k·M + M): a class exploring
 on its own, where a repeat only happens when a control's range is small.
 
-``python -m tests.load_test --sessions 30 --interactions 30 [--own-values]``
+A session whose websocket drops (its replica died behind a balancer) reconnects as the browser does — through
+the same URL, keeping the balancer's cookie — opens its page again from the URL, and carries on; reconnects
+are counted, and a move is only lost if the session cannot get back within a few tries.
+
+``python -m tests.load_test --sessions 30 --interactions 30 [--own-values] [--url http://127.0.0.1:8501]``
+(``--url``: drive a server that is already running, such as ``python -m deploy``'s balancer)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import threading
@@ -26,11 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import websockets
 
 from tests.harness import rss_mb, streamlit_server
 from tests.st_client import RunResult, StreamlitSession
 
 TIME_LIMIT_S = 600
+RECONNECT_TRIES = 6  # a replica killed mid-move: HAProxy needs ~2 s to mark it down (checks every 1 s)
+DISCONNECTS = (websockets.ConnectionClosed, ConnectionError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -105,26 +114,69 @@ async def _session(
                 await session.fetch(url)
             report["open_s"].append(time.perf_counter() - start)
             shown = {url for url, _ in opened.images}
+            done = 0
             for i in range(first, first + interactions):
                 await asyncio.sleep(rng.uniform(0, 2 * think_s))
-                try:
-                    seconds, shown = await _interact(session, scenario, i, shown)
-                    report["latency_s"].append(seconds)
-                    report["by_page"].setdefault(scenario.page, []).append(seconds)
-                except Exception as err:
-                    report["errors"].append(f"{scenario.page} move {i}: {type(err).__name__}: {str(err)[:160]}")
+                for attempt in range(RECONNECT_TRIES):
+                    try:
+                        seconds, shown = await _interact(session, scenario, i, shown)
+                        report["latency_s"].append(seconds)
+                        report["by_page"].setdefault(scenario.page, []).append(seconds)
+                        done += 1
+                        break
+                    except DISCONNECTS as err:
+                        if attempt == RECONNECT_TRIES - 1:
+                            report["errors"].append(f"{scenario.page} move {i}: lost: {type(err).__name__}: {err}")
+                            break
+                        await asyncio.sleep(0.5 * (attempt + 1))
+                        with contextlib.suppress(*DISCONNECTS):
+                            shown = {url for url, _ in (await session.reconnect()).images}
+                    except Exception as err:
+                        report["errors"].append(f"{scenario.page} move {i}: {type(err).__name__}: {str(err)[:160]}")
+                        break
+            report["reconnects"] += session.reconnects
+            if done < interactions:
+                report["lost_sessions"] += 1
     except Exception as err:
         report["errors"].append(f"{scenario.page} session: {type(err).__name__}: {str(err)[:160]}")
+        report["lost_sessions"] += 1
 
 
-def _watch_memory(pid: int, stop: threading.Event, peak: list[float]) -> None:
+def _memory(pids: list[int]) -> list[float]:
+    """Resident MB of each process still alive."""
+    out = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            out.append(rss_mb(pid))
+    return out
+
+
+def _watch_memory(pids: Callable[[], list[int]], stop: threading.Event, peak: dict[int, float]) -> None:
     while not stop.wait(0.5):
-        peak[0] = max(peak[0], rss_mb(pid))
+        for pid in pids():
+            with contextlib.suppress(OSError):
+                peak[pid] = max(peak.get(pid, 0.0), rss_mb(pid))
+
+
+async def _at_halfway(expected: int, report: dict, midway: Callable[[], None]) -> None:
+    """Call ``midway`` (in a thread) once half of the expected moves have landed: the fault injection."""
+    while len(report["latency_s"]) < expected / 2:
+        await asyncio.sleep(0.05)
+    report["midway_at_move"] = len(report["latency_s"])
+    await asyncio.to_thread(midway)
 
 
 async def _drive(
-    base_url: str, sessions: int, interactions: int, think_s: float, report: dict, own_values: bool = False
+    base_url: str,
+    sessions: int,
+    interactions: int,
+    think_s: float,
+    report: dict,
+    own_values: bool = False,
+    midway: Callable[[], None] | None = None,
 ) -> None:
+    if midway is not None:
+        watcher = asyncio.create_task(_at_halfway(sessions * interactions, report, midway))
     tasks = [
         _session(
             base_url,
@@ -141,6 +193,12 @@ async def _drive(
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=TIME_LIMIT_S)
     except TimeoutError:
         report["errors"].append(f"load test stopped at its {TIME_LIMIT_S} s limit")
+    if midway is not None:
+        if not watcher.done():
+            watcher.cancel()
+            report["errors"].append("the fault was never injected: half of the moves did not land")
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 async def _one_page_at_a_time(base_url: str, interactions: int) -> dict[str, list[float]]:
@@ -169,20 +227,34 @@ def run_rerun_latency(interactions: int = 60, warmup: int = 5, streamlit_default
     }
 
 
-def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0.5, own_values: bool = False) -> dict:
-    """Start a server, drive the classroom against it, stop it; return the figures."""
-    report: dict = {"open_s": [], "latency_s": [], "by_page": {}, "errors": []}
-    with streamlit_server(log_name="load-server.log") as (url, proc):
-        rss_start = rss_mb(proc.pid)
-        peak, stop = [rss_start], threading.Event()
-        watcher = threading.Thread(target=_watch_memory, args=(proc.pid, stop, peak), daemon=True)
+def run_load_test(
+    sessions: int = 30,
+    interactions: int = 30,
+    think_s: float = 0.5,
+    own_values: bool = False,
+    url: str | None = None,
+    midway: Callable[[], None] | None = None,
+    pids: Callable[[], list[int]] | None = None,
+) -> dict:
+    """Drive the classroom against ``url`` (a running server or balancer), or against a server started and
+    stopped here; return the figures. ``midway`` runs once half of the moves have landed (a fault to inject);
+    ``pids`` lists the server processes whose memory is watched (default: the server started here)."""
+    report: dict = {"open_s": [], "latency_s": [], "by_page": {}, "errors": [], "reconnects": 0, "lost_sessions": 0}
+    with contextlib.ExitStack() as stack:
+        if url is None:
+            url, proc = stack.enter_context(streamlit_server(log_name="load-server.log"))
+            pids = pids or (lambda: [proc.pid])
+        watched = pids or (lambda: [])
+        rss_start = _memory(watched())
+        peak, stop = {}, threading.Event()
+        watcher = threading.Thread(target=_watch_memory, args=(watched, stop, peak), daemon=True)
         watcher.start()
         start = time.perf_counter()
-        asyncio.run(_drive(url, sessions, interactions, think_s, report, own_values))
+        asyncio.run(_drive(url, sessions, interactions, think_s, report, own_values, midway))
         wall = time.perf_counter() - start
         stop.set()
         watcher.join()
-        rss_end = rss_mb(proc.pid)
+        rss_end = _memory(watched())
     lat = np.asarray(report["latency_s"] or [np.nan]) * 1000
     opened = np.asarray(report["open_s"] or [np.nan])
     return {
@@ -194,15 +266,18 @@ def run_load_test(sessions: int = 30, interactions: int = 30, think_s: float = 0
         "expected": sessions * interactions,
         "errors": len(report["errors"]),
         "error_samples": report["errors"][:5],
+        "reconnects": report["reconnects"],
+        "lost_sessions": report["lost_sessions"],
         "p50_ms": float(np.median(lat)),
         "p95_ms": float(np.percentile(lat, 95)),
         "max_ms": float(lat.max()),
         "p50_ms_by_page": {p: float(np.median(v) * 1000) for p, v in sorted(report["by_page"].items())},
         "page_open_p50_s": float(np.median(opened)),
         "page_open_max_s": float(opened.max()),
-        "rss_start_mb": rss_start,
-        "rss_peak_mb": peak[0],
-        "rss_end_mb": rss_end,
+        "rss_start_mb": max(rss_start, default=float("nan")),
+        "rss_peak_mb": max(peak.values(), default=float("nan")),  # the largest server process
+        "rss_peak_mb_each": [round(v) for v in peak.values()],
+        "rss_end_mb": max(rss_end, default=float("nan")),
         "wall_s": wall,
     }
 
@@ -217,8 +292,9 @@ def main() -> int:
         "--think", type=float, default=0.5, help="mean pause between one session's moves, seconds (uniform 0…2×think)"
     )
     p.add_argument("--own-values", action="store_true", help="each session moves through its own values")
+    p.add_argument("--url", help="drive this running server or balancer instead of starting one")
     args = p.parse_args()
-    result = run_load_test(args.sessions, args.interactions, args.think, args.own_values)
+    result = run_load_test(args.sessions, args.interactions, args.think, args.own_values, url=args.url)
     print(json.dumps(result, indent=2))
     return 0 if result["errors"] == 0 and result["completed"] == result["expected"] else 1
 

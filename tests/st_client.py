@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 import urllib.request
@@ -52,6 +53,9 @@ class StreamlitSession:
     def __init__(self, base_url: str, timeout: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.cookies: dict[str, str] = {}  # a balancer's affinity cookie, kept like a browser keeps it
+        self.query_string = ""
+        self.reconnects = 0
         self.page_name = ""
         self.page_script_hash = ""
         self.widgets: dict[str, Widget] = {}
@@ -59,18 +63,58 @@ class StreamlitSession:
         self._ws = None
 
     async def __aenter__(self) -> StreamlitSession:
-        ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
-        self._ws = await websockets.connect(
-            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
-        )
+        await self._load_page()
+        await self._connect()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self._ws.close()
+        with contextlib.suppress(Exception):
+            await self._ws.close()
+
+    def _keep_cookies(self, headers) -> None:
+        for header in headers.get_all("Set-Cookie") if hasattr(headers, "get_all") else headers:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0].strip()
+
+    def _cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    async def _load_page(self) -> None:
+        """GET the app's HTML first, as a browser does: a balancer answers it with its affinity cookie, which
+        the websocket handshake and every later request then carry to the same replica."""
+
+        def get() -> list[str]:
+            request = urllib.request.Request(self.base_url + "/", headers=self._cookie_header())
+            with urllib.request.urlopen(request, timeout=self.timeout) as r:
+                r.read()
+                return r.headers.get_all("Set-Cookie") or []
+
+        self._keep_cookies(await asyncio.to_thread(get))
+
+    async def _connect(self) -> None:
+        ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
+        self._ws = await websockets.connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=self.timeout,
+            additional_headers=self._cookie_header(),
+        )
+        self._keep_cookies(self._ws.response.headers)  # a redispatched handshake names the new replica
+
+    async def reconnect(self) -> RunResult:
+        """What the browser does when its websocket drops (a replica died): connect again through the same
+        URL, keeping the cookie (the balancer sends us to a live replica and says which), and run the page
+        again from its URL — the query string holds the view (dataset, language, lecture mode, tab)."""
+        with contextlib.suppress(Exception):
+            await self._ws.close()
+        self.reconnects += 1
+        await self._connect()
+        return await self.open(self.page_name, self.query_string)
 
     async def open(self, page_name: str, query_string: str = "") -> RunResult:
         """Load a page (its URL path, e.g. ``Latent_space``): a full script run."""
-        self.page_name, self.widgets, self._states = page_name, {}, {}
+        self.page_name, self.query_string, self.widgets, self._states = page_name, query_string, {}, {}
         msg = BackMsg()
         msg.rerun_script.page_name = page_name
         msg.rerun_script.query_string = query_string
@@ -120,7 +164,8 @@ class StreamlitSession:
             return base64.b64decode(url.partition(",")[2])
 
         def get() -> bytes:
-            with urllib.request.urlopen(self.base_url + url, timeout=self.timeout) as r:
+            request = urllib.request.Request(self.base_url + url, headers=self._cookie_header())
+            with urllib.request.urlopen(request, timeout=self.timeout) as r:
                 return r.read()
 
         return await asyncio.to_thread(get)

