@@ -98,6 +98,58 @@ def test_committed_cyclegan_keeps_the_digit_and_returns_it(mnist_sample):
     assert kept.mean() >= 0.9
 
 
+# What the shipped CycleGAN must reach on the MNIST test split (its card).
+CYCLEGAN_BARS = {"translation_l1_to_bold": 0.04, "translation_l1_to_regular": 0.06}
+CYCLEGAN_KEPT = {"class_kept_to_bold": 0.97, "class_kept_to_regular": 0.95}
+
+
+def test_shipped_cyclegan_translates_to_the_true_other_style():
+    from models.checkpoints import read_card
+
+    card = read_card("mnist", "cyclegan")
+    metrics = card["metrics"]
+    assert metrics["images"] == 10_000
+    for key, bar in CYCLEGAN_BARS.items():
+        assert metrics[key] <= bar, (key, metrics[key])
+        assert metrics[key] < 0.5 * metrics["unchanged_l1"]  # far better than doing nothing
+    for key, bar in CYCLEGAN_KEPT.items():
+        assert metrics[key] >= bar, (key, metrics[key])
+
+
+def test_image_history_keeps_old_fakes_and_hands_them_back():
+    import tensorflow as tf
+
+    from models.cyclegan import ImageHistory
+
+    pool = ImageHistory("test", seed=1, size=4)
+    first = tf.ones((4, 28, 28, 1)) * tf.reshape(tf.range(1.0, 5.0), (4, 1, 1, 1))
+    assert np.array_equal(pool.query(first).numpy(), first.numpy())  # filling: every fake passes through
+    assert int(pool.filled.numpy()) == 4
+    values = np.arange(10.0, 30.0)  # each later batch its own value: an answer that differs is an earlier fake
+    answers = np.stack([pool.query(tf.fill((4, 28, 28, 1), np.float32(v))).numpy()[:, 0, 0, 0] for v in values])
+    old = answers != values[:, None]
+    assert 0.3 < old.mean() < 0.7  # about half of the answers come from the history
+    seen = {1.0, 2.0, 3.0, 4.0} | set(values)
+    assert all(a in seen and a <= v for row, v in zip(answers, values) for a in row)  # nothing from the future
+
+
+def test_cyclegan_resumed_run_equals_uninterrupted_run(tiny_images, tmp_path):
+    from dataclasses import replace
+
+    from models.registry import get_spec
+    from training.recipes import fit
+
+    spec = get_spec("cyclegan")
+    spec = replace(spec, recipe=replace(spec.recipe, batch_size=8))
+    x = tiny_images[0][:48]
+    whole = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "whole")
+    fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", stop_after=1)
+    resumed = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", resume=True)
+    assert resumed.seconds_before > 0
+    for a, b in zip(whole.bundle.get_weights(), resumed.bundle.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
 def test_gan_page_translates_with_the_cyclegan():
     from tests.test_app import images
 
@@ -113,18 +165,47 @@ def test_gan_page_translates_with_the_cyclegan():
 # ---------------------------------------------------------------- unsupervised pretraining
 
 
+# The pretrained classifier's gain over one from scratch, in accuracy points, that the committed curve must show.
+PRETRAINING_BARS = {"mnist": {1: 0.10, 2: 0.10, 5: 0.10, 10: 0.05}, "fashion_mnist": {1: 0.03, 2: 0.03, 5: 0.03}}
+
+
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
-def test_pretraining_curve_is_committed_for_the_shipped_encoder(dataset):
+def test_pretraining_curve_is_committed_for_the_shipped_encoders_and_the_codes_pay(dataset):
     from models import analysis
     from models.checkpoints import read_card
-    from training.pretraining import LABELS_PER_CLASS
+    from training.pretraining import LABELS_PER_CLASS, SPREAD_ENCODER
 
     curve = analysis.pretraining_curve(dataset)
     assert curve is not None
     assert curve["encoder_weights_sha256"] == read_card(dataset, "stacked_ae")["weights_sha256"]
+    assert curve["spread_encoder_weights_sha256"] == read_card(dataset, SPREAD_ENCODER)["weights_sha256"]
+    assert curve["draws"] >= 3 and curve["test_images"] == 10_000
     assert [p["labels_per_class"] for p in curve["points"]] == list(LABELS_PER_CLASS)
     for point in curve["points"]:
-        assert all(0.05 < point[v] <= 1.0 for v in ("scratch", "frozen", "fine_tuned"))
+        assert all(0.05 < point[v] <= 1.0 for v in ("scratch", "frozen", "fine_tuned", "codes_spread", "pixels_spread"))
+    by_n = {p["labels_per_class"]: p for p in curve["points"]}
+    for n, bar in PRETRAINING_BARS[dataset].items():
+        gain = by_n[n]["codes_spread"] - by_n[n]["scratch"]
+        assert gain >= bar, f"{n} labels per class: pretrained codes gain {gain:+.3f}, the bar is {bar}"
+
+
+def test_label_spreading_reaches_a_cluster_from_one_label_and_keeps_the_given_ones():
+    from models.pretraining import classify_by_neighbours, nearest_neighbours, spread_labels
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 10, (10, 5))
+    points = np.concatenate([c + rng.normal(0, 0.5, (50, 5)) for c in centres]).astype(np.float32)
+    truth = np.repeat(np.arange(10), 50)
+    labelled = np.arange(0, 500, 50)  # one point per cluster
+    graph = nearest_neighbours(points, points, 5, exclude_self=True)
+    assert not (graph == np.arange(500)[:, None]).any()  # nobody is its own neighbour
+    scores = spread_labels(graph, labelled, truth[labelled])
+    assert (scores.argmax(axis=1) == truth).mean() == 1.0
+    queries = (centres + rng.normal(0, 0.5, centres.shape)).astype(np.float32)
+    assert (classify_by_neighbours(scores, nearest_neighbours(queries, points, 5)) == np.arange(10)).all()
+    # With the labels permuted, the answers follow the labels given, not the clusters' true classes.
+    wrong = spread_labels(graph, labelled, (truth[labelled] + 1) % 10)
+    assert (wrong.argmax(axis=1) == (truth + 1) % 10).all()
 
 
 def test_pretraining_curve_renders_with_no_dataset():
@@ -133,7 +214,9 @@ def test_pretraining_curve_renders_with_no_dataset():
     assert not [i for i in at.info if "pretraining" in i.value]
     at.select_slider(key="rec-pre-n").set_value(100).run()
     assert not at.exception, at.exception
-    assert any(m.label == "pretrained layer, fine-tuned" for m in at.metric)
+    from pages.ui.i18n import t
+
+    assert {m.label for m in at.metric} >= {t(f"rec.pre_{v}", "en") for v in ("scratch", "codes_spread")}
 
 
 def test_frozen_layer_stays_the_encoders_and_fine_tuned_moves(mnist_sample):
@@ -169,3 +252,32 @@ def test_oblique_view_projects_orthographically_and_the_page_offers_webgl_on_req
     at.toggle(key="rec-pca-3d").set_value(True).run()
     assert not at.exception, at.exception
     assert [c for c in at.get("plotly_chart") if "scatter3d" in str(c.proto)]
+
+
+# ---------------------------------------------------------------- legends on class-coloured maps
+
+
+@pytest.mark.parametrize(
+    "page, state, key",
+    [
+        ("reconstruction", {"rec-tab-name": "map"}, "rec-map-"),
+        ("latent_space", {"ls-tab-name": "plain"}, "ls-ae-map"),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_class_coloured_maps_have_a_legend_with_the_translated_class_names(page, state, key, lang):
+    import json
+
+    from pages.ui.i18n import LANGUAGE_KEY, catalogue, t
+
+    at = open_page(page, lang=lang, **state)
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    charts = [el for el in at.get("plotly_chart") if key in str(el.proto.id)]
+    assert charts, [str(el.proto.id) for el in at.get("plotly_chart")]
+    figure = json.loads(charts[0].proto.spec)
+    assert figure["layout"]["showlegend"] is True
+    assert figure["layout"]["legend"]["title"]["text"] == t("play.legend", lang)
+    named = [trace for trace in figure["data"] if trace.get("showlegend", True)]
+    assert [trace["name"] for trace in named] == list(catalogue(lang)["classes.mnist"])
+    assert len({trace["marker"]["color"] for trace in named}) == 10  # one colour per class

@@ -183,7 +183,7 @@ def test_gan_scrub_follows_the_drag_and_lands_on_the_server_image(page, app_url)
     page.wait_for_function("() => window.__latentLab.stats.releases >= 1")
     value = float(page.evaluate("() => window.__latentLab.memo['gan-scrub-dcgan'].t"))
     server = page.locator(
-        f'[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("server decode at t = {value:.3f}"))'
+        f'[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("generated on the server at t = {value:.3f}"))'
     )
     server.wait_for(timeout=60_000)
     wait_idle(page)
@@ -211,3 +211,53 @@ def test_a_browser_that_cannot_decode_gets_the_server_sliders(page, app_url):
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     page.wait_for_selector('[data-testid="stImageCaption"]:has-text("decoded at (0.20, 0.00)")', timeout=60_000)
+
+
+def test_pad_has_a_legend_and_hovering_names_the_nearest_class(page, app_url):
+    from pages.ui.i18n import catalogue
+
+    _open(page, app_url, "/Latent_space")
+    legend = page.locator(".lab-legend li")
+    names = list(catalogue("en")["classes.mnist"])
+    assert legend.all_inner_texts() == names
+    swatches = {legend.nth(i).locator(".lab-swatch").evaluate("e => e.style.background") for i in range(10)}
+    assert len(swatches) == 10  # one colour per class
+    pad = page.locator("canvas.lab-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    seen = set()
+    for fx, fy in ((0.2, 0.2), (0.5, 0.5), (0.8, 0.3), (0.3, 0.8), (0.7, 0.7)):
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        text = page.locator(".lab-nearest").inner_text()
+        assert text.startswith("Nearest test image: "), text
+        seen.add(text.removeprefix("Nearest test image: "))
+    assert seen <= set(names) and len(seen) >= 2  # different places, different neighbours
+    assert _stats(page)["releases"] == 0  # hovering decodes nothing on the server
+
+
+def test_pad_moves_by_keyboard_exactly_as_with_the_mouse(page, app_url):
+    """Arrow keys move the point (Shift: five steps), Enter commits like a release: the server decodes the
+    same point and paints the same picture as the browser."""
+    _open(page, app_url, "/Latent_space")
+    pad = page.locator("canvas.lab-pad")
+    out = page.locator("canvas.lab-out").first
+    before = out.screenshot()
+    pad.focus()
+    assert pad.evaluate("e => e.getRootNode().activeElement === e")  # focusable, inside the component's root
+    for key in ("ArrowRight", "ArrowRight", "Shift+ArrowUp"):
+        page.keyboard.press(key)
+    readout = page.locator(".lab-readout").inner_text()
+    z1, z2 = (float(v) for v in readout.split("(")[1].rstrip(")").split(","))
+    lim = 4.0  # the pad's half-width (pages/views/latent_space.py: LIM)
+    assert (z1, z2) == pytest.approx((2 * lim / 40, 5 * lim / 40), abs=0.006), readout
+    assert out.screenshot() != before
+    assert "z = (0.20, 0.50)" in out.get_attribute("aria-label")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.__latentLab.stats.releases >= 1")
+    time.sleep(0.5)
+    wait_idle(page)
+    server = page.locator('[data-testid="stImage"]:has([data-testid="stImageCaption"]:has-text("decoded at"))')
+    assert f"decoded at ({z1:.2f}, {z2:.2f})" in server.inner_text()
+    live, served = _grey28(out.screenshot()), _grey28(server.locator("img").screenshot())
+    inner = np.s_[1:-1, 1:-1]
+    assert np.abs(live[inner] - served[inner]).max() <= 2

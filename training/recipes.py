@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from models.cyclegan import CycleGAN, translation_bundle
+from models.cyclegan import ConstantThenLinearDecay, CycleGAN, translation_bundle
 from models.gan import GAN
 from models.layers import ClippedGaussianNoise, MaskingNoise
 from models.registry import ModelSpec, Recipe
@@ -201,27 +201,63 @@ def fit_classifier(
 CURVE_POINTS_PER_EPOCH = 5  # the CycleGAN's loss curve: one point per fifth of an epoch
 
 
-def fit_cyclegan(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
-    """Unpaired training: one half of the images regular, the other half emboldened (``models/cyclegan.py``).
-
-    An epoch is one pass over both halves; Keras logs a point every fifth of it, so the card holds a loss
-    curve rather than a handful of numbers.
-    """
-    recipe = spec.recipe
-    regular, bold = unpaired_domains(x, recipe.seed)
+def _unpaired_batches(regular: np.ndarray, bold: np.ndarray, batch_size: int, seed: int) -> tf.data.Dataset:
+    """One epoch of (regular, bold) batches, each half shuffled by its own seed (autotune off, as above)."""
     options = tf.data.Options()
     options.autotune.enabled = False
     halves = [
-        tf.data.Dataset.from_tensor_slices(half).shuffle(len(half), seed=recipe.seed + i).repeat()
+        tf.data.Dataset.from_tensor_slices(half).shuffle(len(half), seed=seed + i)
         for i, half in enumerate((regular, bold))
     ]
-    data = tf.data.Dataset.zip(tuple(halves)).batch(recipe.batch_size).prefetch(2).with_options(options)
-    trainer = CycleGAN(*spec.build())
-    trainer.compile(_optimizer(recipe, beta_1=0.5), _optimizer(recipe, beta_1=0.5))
-    chunk = steps or max(1, len(regular) // recipe.batch_size // CURVE_POINTS_PER_EPOCH)
-    chunks = epochs if steps else epochs * CURVE_POINTS_PER_EPOCH
-    history = trainer.fit(data, epochs=chunks, steps_per_epoch=chunk, verbose=verbose)
-    return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history.history)
+    return tf.data.Dataset.zip(tuple(halves)).batch(batch_size).prefetch(2).with_options(options)
+
+
+def fit_cyclegan(
+    spec: ModelSpec,
+    x: np.ndarray,
+    y,
+    epochs: int,
+    steps: int | None,
+    verbose: int,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+) -> FitResult:
+    """Unpaired training: one half of the images regular, the other half emboldened (``models/cyclegan.py``).
+
+    Resumable like the GANs: the full state is saved after every epoch, each epoch's shuffle is seeded by its
+    index and the schedules read the optimiser's step, so a resumed run ends where an uninterrupted one ends.
+    Keras logs a point every fifth of an epoch, so the card holds a loss curve rather than a handful of numbers.
+    """
+    recipe = spec.recipe
+    regular, bold = unpaired_domains(x, recipe.seed)
+    steps_per_epoch = steps or len(regular) // recipe.batch_size
+    total = epochs * steps_per_epoch
+    trainer = CycleGAN(*spec.build(), total_steps=total, seed=recipe.seed)
+    rate = ConstantThenLinearDecay(recipe.learning_rate, total)
+    trainer.compile(
+        keras.optimizers.Adam(rate, beta_1=0.5),
+        keras.optimizers.Adam(ConstantThenLinearDecay(recipe.learning_rate, total), beta_1=0.5),
+    )
+    trainer.g_optimizer.build(trainer.to_bold.trainable_variables + trainer.to_regular.trainable_variables)
+    trainer.d_optimizer.build(trainer.critic_regular.trainable_variables + trainer.critic_bold.trainable_variables)
+    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
+    saved = state.load(trainer) if (state is not None and resume) else None
+    start_epoch, history, _, seconds_before = saved if saved else (0, {}, [], 0.0)
+    if saved and verbose:
+        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
+    call_start = time.perf_counter()
+    points = 1 if steps else CURVE_POINTS_PER_EPOCH
+    for epoch in range(start_epoch, epochs):
+        if stop_after is not None and epoch - start_epoch >= stop_after:
+            break
+        data = _unpaired_batches(regular, bold, recipe.batch_size, recipe.seed + 2 * epoch).repeat()
+        logs = trainer.fit(data, epochs=points, steps_per_epoch=max(1, steps_per_epoch // points), verbose=verbose)
+        for key, values in logs.history.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+        if state is not None:
+            state.save(trainer, epoch + 1, history, [], seconds_before + time.perf_counter() - call_start)
+    return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history, seconds_before=seconds_before)
 
 
 FIT = {
@@ -251,5 +287,5 @@ def fit(
     keras.utils.set_random_seed(spec.recipe.seed)
     epochs = epochs or spec.recipe.epochs
     if spec.kind.resumable:
-        return fit_gan(spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
+        return FIT[spec.family](spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
     return FIT[spec.family](spec, x, y, epochs, steps, verbose)

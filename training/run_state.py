@@ -29,7 +29,7 @@ def run_dir_for(dataset: str, name: str, root: Path | None = None) -> Path:
 
 
 class RunState:
-    """Save and restore a ``models.gan.GAN`` trainer's state in ``folder``."""
+    """Save and restore a trainer's state in ``folder`` (``models.gan.GAN``, or any with ``state_variables()``)."""
 
     def __init__(self, folder: Path, spec: ModelSpec, epochs: int, steps: int | None):
         self.folder, self.spec = Path(folder), spec
@@ -37,6 +37,8 @@ class RunState:
 
     @staticmethod
     def _variables(trainer) -> list:
+        if hasattr(trainer, "state_variables"):  # a trainer that lists its own (the CycleGAN)
+            return trainer.state_variables()
         networks = [trainer.generator, trainer.discriminator]
         if trainer.ema_generator is not None:
             networks.append(trainer.ema_generator)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from models.registry import DATASET_TITLES, IMAGE_DATASETS
 from pages.ui import state
+from pages.ui.document import set_document_language
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style, prepare_tables
 from pages.ui.loaders import model_store
@@ -79,6 +80,7 @@ def run() -> None:
             key="lang",
             horizontal=True,
         )
+        set_document_language(language())
     state.write_url()
     apply_style()
     try:

@@ -177,6 +177,8 @@ export default function (component) {
     if (missing.length) { setStateValue("missing", missing.join(",") + "@" + Date.now()); return; }
     for (const d of data.decoders) if (!LAB.nets.has(d.sha)) LAB.nets.set(d.sha, compile(d.layers, d.weights));
     const nets = data.decoders.map((d) => LAB.nets.get(d.sha));
+    const T = data.text || {};  // the page's words, from the catalogue (latent_play.py: _texts)
+    const fill = (tpl, values) => String(tpl || "").replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
     // Reuse our container: the component's <style> lives beside it in the same (shadow) root.
     let root = parentElement.querySelector(".lab-root");
     if (!root) { root = document.createElement("div"); root.className = "lab-root"; parentElement.appendChild(root); }
@@ -186,6 +188,7 @@ export default function (component) {
       const canvas = document.createElement("canvas");
       canvas.style.width = canvas.style.height = data.size + "px";
       canvas.className = "lab-out"; canvas.dataset.decoder = d.sha;
+      canvas.setAttribute("role", "img");
       const cap = document.createElement("figcaption"); cap.textContent = d.label;
       fig.append(canvas, cap);
       return { fig, canvas, cap };
@@ -195,10 +198,17 @@ export default function (component) {
     // add up to one frame of delay). Latency is measured from the event's own timestamp.
     const render = (zs, t0) => {
       zs.forEach((z, i) => paint(outputs[i].canvas, nets[i](z), data.contrast));
+      describe(zs);
       LAB.stats.frames += 1;
       LAB.stats.latencies.push(performance.now() - t0);
       if (LAB.stats.latencies.length > 5000) LAB.stats.latencies.shift();
     };
+
+    // What a screen reader hears for each picture: which decoder, and from which point (kept current as it moves).
+    let whereText = (z) => `z = (${z.map((v) => v.toFixed(2)).join(", ")})`;  // each mode says where it is
+    const describe = (zs) => zs.forEach((z, i) => outputs[i].canvas.setAttribute("aria-label", fill(T.image, {
+      label: data.decoders[i].label, where: whereText(z),
+    })));
 
     if (data.mode === "pad") {
       const P = data.pad, S = P.pixels, lim = P.lim;
@@ -209,38 +219,77 @@ export default function (component) {
       const cursor = document.createElement("div"); cursor.className = "lab-cursor";
       box.append(pad, cursor);
       const readout = document.createElement("div"); readout.className = "lab-readout";
+      const nearest = document.createElement("div"); nearest.className = "lab-nearest";
+      nearest.setAttribute("aria-live", "polite");
       const side = document.createElement("div"); side.className = "lab-side";
-      side.append(...outputs.map((o) => o.fig), readout);
-      wrap.append(box, side); root.append(wrap);
+      side.append(...outputs.map((o) => o.fig), readout, nearest);
+      // The legend: which colour is which class.
+      const legend = document.createElement("ul"); legend.className = "lab-legend";
+      legend.setAttribute("aria-label", T.legend || "");
+      (P.names || []).forEach((name, c) => {
+        const item = document.createElement("li"); const swatch = document.createElement("span");
+        swatch.className = "lab-swatch"; swatch.style.background = P.colors[c];
+        item.append(swatch, name); legend.append(item);
+      });
+      const column = document.createElement("div"); column.className = "lab-pad-column";
+      column.append(box, legend);
+      wrap.append(column, side); root.append(wrap);
+      pad.tabIndex = 0; pad.setAttribute("role", "img"); pad.setAttribute("aria-label", T.pad || "");
       const toPx = (v) => ((v + lim) / (2 * lim)) * S;
       const fromPx = (px) => Math.max(-lim, Math.min(lim, (px / S) * 2 * lim - lim));
       const bctx = pad.getContext("2d");
       bctx.fillStyle = "#fafafa"; bctx.fillRect(0, 0, S, S);
       bctx.strokeStyle = "#ddd"; bctx.beginPath();
       bctx.moveTo(S / 2, 0); bctx.lineTo(S / 2, S); bctx.moveTo(0, S / 2); bctx.lineTo(S, S / 2); bctx.stroke();
-      for (const [x, y, c] of JSON.parse(P.points)) {  // its own JSON text (latent_play.py: _points_json)
+      const dots = JSON.parse(P.points);  // its own JSON text (latent_play.py: _points_json)
+      for (const [x, y, c] of dots) {
         bctx.fillStyle = P.colors[c]; bctx.beginPath(); bctx.arc(toPx(x), S - toPx(y), 2.2, 0, 2 * Math.PI); bctx.fill();
       }
+      const nearestClass = (at) => {  // the class of the test image whose code is closest to ``at``
+        let best = Infinity, cls = null;
+        for (const [x, y, c] of dots) { const d = (x - at[0]) ** 2 + (y - at[1]) ** 2; if (d < best) { best = d; cls = c; } }
+        return cls;
+      };
+      const name = (at) => { const c = nearestClass(at); return c === null ? "" : fill(T.nearest, { name: (P.names || [])[c] ?? c }); };
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice() });
       let z = memo.z.slice(), dragging = false;
       const draw = () => {
         const k = pad.clientWidth / S;  // the pad may be shown smaller than its pixels (narrow screens)
         cursor.style.transform = `translate(${toPx(z[0]) * k}px, ${(S - toPx(z[1])) * k}px)`;
         readout.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
+        nearest.textContent = name(z);
       };
-      const move = (e, t0) => {
+      const at = (e) => {
         const r = pad.getBoundingClientRect();
-        z = [fromPx(((e.clientX - r.left) / r.width) * S), fromPx(S - ((e.clientY - r.top) / r.height) * S)];
-        draw(); render([z], t0);
+        return [fromPx(((e.clientX - r.left) / r.width) * S), fromPx(S - ((e.clientY - r.top) / r.height) * S)];
       };
-      pad.addEventListener("pointerdown", (e) => { dragging = true; pad.setPointerCapture(e.pointerId); move(e, e.timeStamp); });
-      pad.addEventListener("pointermove", (e) => { if (dragging || data.hover) move(e, e.timeStamp); });
-      pad.addEventListener("pointerup", (e) => {
-        if (!dragging) return;
-        dragging = false; move(e, e.timeStamp);
+      const move = (e, t0) => { z = at(e); draw(); render([z], t0); };
+      const commit = () => {  // a release, by mouse or by Enter: the page decodes this point on the server
         memo.z = z.slice();
         LAB.stats.releases += 1;
         setStateValue("z", z.map((v) => Math.round(v * 1000) / 1000));
+      };
+      pad.addEventListener("pointerdown", (e) => { dragging = true; pad.setPointerCapture(e.pointerId); move(e, e.timeStamp); });
+      pad.addEventListener("pointermove", (e) => {
+        if (dragging || data.hover) move(e, e.timeStamp);
+        else nearest.textContent = name(at(e));  // hovering names the nearest test image's class
+      });
+      pad.addEventListener("pointerleave", () => { if (!dragging) nearest.textContent = name(z); });
+      pad.addEventListener("pointerup", (e) => {
+        if (!dragging) return;
+        dragging = false; move(e, e.timeStamp);
+        commit();
+      });
+      // Keyboard: arrows move the point (Shift: five times further), Enter commits like a mouse release.
+      const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+      pad.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { e.preventDefault(); commit(); return; }
+        const step = KEYS[e.key];
+        if (!step) return;
+        e.preventDefault();
+        const k = (e.shiftKey ? 5 : 1) * lim / 40;
+        z = [Math.max(-lim, Math.min(lim, z[0] + step[0] * k)), Math.max(-lim, Math.min(lim, z[1] + step[1] * k))];
+        draw(); render([z], e.timeStamp);
       });
       draw(); render([z], performance.now());
     } else if (data.mode === "scrub") {
@@ -251,6 +300,7 @@ export default function (component) {
       const zAt = (t) => S.a.map((x, i) => omega < 1e-6 ? (1 - t) * x + t * S.b[i]
         : (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * S.b[i]) / Math.sin(omega));
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { t: S.t });
+      whereText = () => `t = ${memo.t.toFixed(3)}`;
       const label = document.createElement("label"); label.className = "lab-scrub";
       const input = document.createElement("input");
       Object.assign(input, { type: "range", min: 0, max: 1, step: 0.005, value: memo.t });
@@ -270,6 +320,7 @@ export default function (component) {
       const grid = document.createElement("div"); grid.className = "lab-sliders";
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { values: S.values.slice() });
       const values = memo.values;
+      whereText = () => S.labels.map((l, k) => `${l} ${(+values[k]).toFixed(2)}`).join(", ");
       const inputs = values.map((v, k) => {
         const label = document.createElement("label");
         const input = document.createElement("input");

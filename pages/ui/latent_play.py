@@ -19,6 +19,8 @@ import numpy as np
 import streamlit as st
 
 from models.export import UnsupportedLayer, decoder_spec, to_payload
+from pages.ui.colours import CLASS_COLOURS
+from pages.ui.i18n import t
 
 if TYPE_CHECKING:
     from models.inference import LoadedModel
@@ -35,8 +37,15 @@ _CSS = """
 .lab-side { flex-direction: column; }
 .lab-out { image-rendering: pixelated; border-radius: 4px; background: #000; }
 figure { margin: 0; text-align: center; }
-figcaption { font-size: 0.85rem; opacity: 0.8; margin-top: 0.2rem; }
+figcaption { font-size: 0.85rem; margin-top: 0.2rem; }
 .lab-readout { font-variant-numeric: tabular-nums; font-size: 0.95rem; }
+.lab-nearest { font-size: 0.95rem; min-height: 1.3em; }
+.lab-pad:focus-visible { outline: 3px solid #1740c2; outline-offset: 3px; }
+.lab-pad-column { display: flex; flex-direction: column; gap: 0.5rem; max-width: 100%; }
+.lab-legend { display: flex; flex-wrap: wrap; gap: 0.2rem 0.9rem; list-style: none; margin: 0; padding: 0;
+  font-size: 0.9rem; line-height: 1.4; max-width: 380px; }
+.lab-legend li { display: flex; align-items: center; gap: 0.3rem; }
+.lab-swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 50%; }
 .lab-sliders { display: grid; grid-template-columns: repeat(5, minmax(7rem, 1fr)); gap: 0.4rem 1rem; margin-bottom: 0.8rem; }
 .lab-sliders label { display: flex; flex-direction: column; font-size: 0.85rem; }
 .lab-scrub { display: flex; flex-direction: column; font-size: 0.95rem; margin-bottom: 0.6rem; }
@@ -44,18 +53,6 @@ figcaption { font-size: 0.85rem; opacity: 0.8; margin-top: 0.2rem; }
 .lab-sliders input { width: 100%; accent-color: var(--st-primary-color, #6C4CF1); }
 """
 _COMPONENT = st.components.v2.component("latent_lab.latent_play", css=_CSS, js=_JS)
-CLASS_COLOURS = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -139,11 +136,18 @@ def _points_json(codes: np.ndarray, labels: np.ndarray) -> str:
     return json.dumps([[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)])
 
 
+def _texts(**extra: str) -> dict[str, str]:
+    """The component's words (alternative text, legend, nearest class), from the catalogue; the browser fills
+    in ``{label}``, ``{where}`` and ``{name}`` as the point moves."""
+    return {"image": t("play.image_alt"), **extra}
+
+
 def latent_pad(
     key: str,
     model: LoadedModel,
     codes: np.ndarray,
     labels: np.ndarray,
+    names: list[str],
     lim: float,
     z: tuple[float, float],
     label: str,
@@ -151,7 +155,8 @@ def latent_pad(
     scale: int = 8,
     contrast: bool = False,
 ) -> tuple[float, float] | None:
-    """A 2-D pad over ``codes`` (class-coloured dots); returns the released latent, or None if unavailable."""
+    """A 2-D pad over ``codes`` (dots coloured by class, ``names`` in its legend); returns the released latent,
+    or None if unavailable."""
     decoders = _decoders(key, [(decoder_payload(model), label)])
     if decoders is None:
         return None
@@ -162,7 +167,9 @@ def latent_pad(
         "size": 28 * scale,
         "contrast": contrast,
         "hover": False,
+        "text": _texts(pad=t("play.pad_alt"), legend=t("play.legend"), nearest=t("play.nearest")),
         "pad": {
+            "names": list(names),
             "lim": lim,
             "pixels": pixels,
             "points": _points_json(codes, labels),
@@ -200,6 +207,7 @@ def latent_sliders(
         "decoders": decoders,
         "size": 28 * scale,
         "contrast": contrast,
+        "text": _texts(),
         "sliders": {
             "lo": -3.0,
             "hi": 3.0,
@@ -231,6 +239,7 @@ def latent_scrub(
         "decoders": decoders,
         "size": 28 * scale,
         "contrast": False,
+        "text": _texts(),
         "scrub": {"a": np.asarray(a, float).tolist(), "b": np.asarray(b, float).tolist(), "t": t},
     }
     result = _mount(key, data, {"t": t})

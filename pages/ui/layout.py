@@ -30,14 +30,29 @@ _PICTURE_CSS = f"""
     [data-testid="stImageContainer"] {{ max-width: 100%; }}
     [data-testid="stImageContainer"] img {{ max-width: 100%; height: auto; }}
     {_ROW} {{ flex-wrap: wrap; column-gap: 0.4rem; }}
-    {_ROW} > [data-testid="stImageContainer"] {{ flex: 1 1 5.5rem; min-width: 0; max-width: max-content; }}"""
+    {_ROW} > [data-testid="stImageContainer"] {{ flex: 1 1 5.5rem; min-width: 0; max-width: max-content; }}
+    .stMain h2 {{ font-size: 1.75rem; }}"""
+# Contrast (WCAG): captions and help text ≥ 4.5:1 on white in the normal theme (Streamlit fades them with
+# opacity 0.6: 3:1), ≥ 7:1 in lecture mode, for a projector in a lit room.
+_FADED = ", ".join(
+    f"{part}, {part} *"
+    for part in (
+        '[data-testid="stCaptionContainer"]',
+        '[data-testid="stImageCaption"]',
+        '[data-testid="stWidgetLabel"]',
+    )
+)
+_NORMAL_CONTRAST = f"{_FADED} {{ color: #4a4e5a !important; opacity: 1 !important; }}"  # 8:1
+_LECTURE_CONTRAST = f"""{_FADED}, [data-testid="stMarkdownContainer"] p, .stApp label, .stApp button p {{
+        color: #1c1c1c !important; opacity: 1 !important; }}"""
 # Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
 _LECTURE_CSS = f"""<style>
     html {{ font-size: 20px; }}
     .stApp {{ background: #ffffff; color: #000000; }}
     h1, h2, h3 {{ font-weight: 800 !important; }}{_PICTURE_CSS}
+    {_LECTURE_CONTRAST}
     </style>"""
-_NORMAL_CSS = f"<style>{_PICTURE_CSS}</style>"
+_NORMAL_CSS = f"<style>{_PICTURE_CSS}\n    {_NORMAL_CONTRAST}</style>"
 
 
 _TABLES_LOCK = threading.Lock()

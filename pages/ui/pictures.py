@@ -32,32 +32,40 @@ def display(image: np.ndarray) -> np.ndarray:
     return imaging.contrast_stretch(img) if lecture_mode() else img
 
 
-def show_image(image: np.ndarray, caption: str | None = None, factor: int | None = None) -> None:
+def show_image(image: np.ndarray, caption: str | None = None, factor: int | None = None, *, alt: str) -> None:
     """One picture, sent at its own resolution and enlarged by the browser (pixelated CSS, see ``layout``):
     a 28×28 PNG is a few hundred bytes, where the enlarged one cost the server an upscale and an encode per
-    rerun. PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector."""
+    rerun. PNG, not Streamlit's default JPEG: pixel-sharp digits stay sharp on a projector. ``alt`` says what it
+    shows to a screen reader (every picture has one, from the catalogue)."""
     picture = display(image)
-    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()))
+    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()), alt=alt)
 
 
-def show_row(images: list[np.ndarray], captions: list[str]) -> None:
+def show_row(images: list[np.ndarray], captions: list[str], *, alts: list[str]) -> None:
     """Pictures side by side, each with its caption, as one element: one row while each picture keeps 5.5rem,
     wrapped below that (the CSS in ``layout``). Not a column each: a slider move reruns the row, and every
     column and picture was one more message for the server to build and send to each student (the
     Reconstruction row was 19)."""
     pictures = [display(image) for image in images]
     width = max(p.shape[1] for p in pictures) * scale()
-    st.image([_inline_png(p) for p in pictures], caption=captions, width=width)
+    st.image([_inline_png(p) for p in pictures], caption=captions, width=width, alt=alts)
 
 
 def show_grid(
-    images: np.ndarray, cols: int, caption: str | None, file_name: str, key: str, factor: int | None = None
+    images: np.ndarray,
+    cols: int,
+    caption: str | None,
+    file_name: str,
+    key: str,
+    factor: int | None = None,
+    *,
+    alt: str,
 ) -> None:
     """Show a tiled grid (enlarged by the browser) and a button to download it as PNG at display size; the
     enlarged PNG is only made if someone downloads it."""
     picture = _tiled(images, cols)
     enlarge = factor or max(2, scale() - 2)
-    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * enlarge)
+    st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * enlarge, alt=alt)
     _png_button(picture, enlarge, file_name, key)
 
 
@@ -115,9 +123,9 @@ def _png_button(picture: np.ndarray, enlarge: int, file_name: str, key: str) -> 
 _gif_bytes = st.cache_data(show_spinner=False, max_entries=64)(imaging.gif_bytes)
 
 
-def gif_download(frames: np.ndarray, file_name: str, key: str) -> None:
+def gif_download(frames: np.ndarray, file_name: str, key: str, *, alt: str) -> None:
     gif = _gif_bytes(frames)
-    st.image(gif, caption=t("common.animation"))
+    st.image(gif, caption=t("common.animation"), alt=t("alt.animation", what=alt))
     st.download_button(
         t("common.download_gif"),
         gif,

@@ -25,7 +25,7 @@ def _beta(name: str) -> float:
 
 
 def kl_bars() -> None:
-    st.subheader(t("bv.kl_title"))
+    st.header(t("bv.kl_title"))
     for col, (name, model) in zip(st.columns(len(models)), models.items()):
         _kl_bar(col, name, model)
 
@@ -52,7 +52,7 @@ def _kl_bar(col, name: str, model) -> None:
 
 def move() -> None:
     """One input: its latents moved one at a time (live in the browser), then its traversal grids."""
-    st.subheader(t("bv.move_title"))
+    st.header(t("bv.move_title"))
     # Side by side on a laptop; stacked in lecture mode, so the three decoders get the full width of the screen.
     left, right = (st.container(), st.container()) if lecture_mode() else st.columns([1, 2])
     with left:
@@ -70,12 +70,17 @@ def _server_sliders(models_: dict, image: np.ndarray, caption: str) -> None:
     offsets = [slider_cols[k % 5].slider(f"#{k + 1}", -3.0, 3.0, 0.0, 0.25, key=f"bv-dim-{k}") for k in range(latent)]
     out_cols = st.columns(len(models_) + 1)
     with out_cols[0]:
-        show_image(image, caption=t("common.input", caption=caption))
+        show_image(image, caption=t("common.input", caption=caption), alt=t("alt.input", caption=caption))
+    moved_text = ", ".join(f"#{k + 1} {v:+.2f}" for k, v in enumerate(offsets) if v) or "0"
     for col, (name, model) in zip(out_cols[1:], models_.items()):
         order = analysis.kl_order(model)
         moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
         with col:
-            show_image(analysis.perturb(model, image, moved), caption=f"β = {_beta(name):g}")
+            show_image(
+                analysis.perturb(model, image, moved),
+                caption=f"β = {_beta(name):g}",
+                alt=t("alt.perturbed", beta=f"{_beta(name):g}", input=caption, moved=moved_text),
+            )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -125,12 +130,13 @@ def perturbation(image: np.ndarray, caption: str) -> None:
         t("bv.released", moved=", ".join(moved) if moved else "0"),
         f"beta_vae_{dataset}.png",
         "bv-released",
+        alt=t("alt.beta_row", moved=", ".join(moved) if moved else "0"),
     )
 
 
 @st.fragment
 def traversals(image: np.ndarray) -> None:
-    st.subheader(t("bv.traversal_title"))
+    st.header(t("bv.traversal_title"))
     c1, c2 = st.columns(2)
     rows = c1.slider(t("bv.rows"), 1, latent, min(6, latent), key="bv-rows")
     steps = c2.slider(t("bv.steps"), 5, 13, 9, 2, key="bv-steps")
@@ -146,6 +152,7 @@ def traversals(image: np.ndarray) -> None:
                 f"traversal_{dataset}_beta{_beta(name):g}.png",
                 f"bv-trav-{name}",
                 factor=2,
+                alt=t("alt.traversal", beta=f"{_beta(name):g}", dims=", z".join(map(str, dims)), steps=steps),
             )
 
 

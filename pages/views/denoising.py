@@ -49,6 +49,19 @@ def denoise_one():
         list(pictures),
         [t("dn.clean", caption=caption)]
         + [t("dn.caption", title=_label(label), psnr=psnr, ssim=ssim) for label, (_, psnr, ssim) in row.items()],
+        alts=[t("alt.input", caption=caption)]
+        + [
+            t(
+                "alt.denoised",
+                title=_label(label),
+                input=caption,
+                noise=t(f"dn.noise.{kind}"),
+                level=level,
+                psnr=psnr,
+                ssim=ssim,
+            )
+            for label, (_, psnr, ssim) in row.items()
+        ],
     )
     download_grid(
         pictures,
@@ -68,7 +81,7 @@ def _curve(dataset: str, kind: str, names: tuple[str, ...]) -> tuple[np.ndarray,
 
 @st.fragment
 def curve():
-    st.subheader(t("dn.curve_title"))
+    st.header(t("dn.curve_title"))
     kind = st.selectbox(t("dn.noise_type"), NOISE_TYPES, format_func=labeler("dn.noise."), key="dn-curve-kind")
     models = models_or_warn(dataset, names)
     if not models:

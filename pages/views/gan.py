@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import analysis
 from models.registry import specs_for
-from pages.ui.i18n import class_names, labeler, t
+from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
@@ -55,7 +55,15 @@ def samples():
     images, share = _samples(dataset, choice, n, seed, truncation, label, weights_of(model, classifier))
     grid_col, score_col = st.columns([4, 1])
     with grid_col:
-        show_grid(images, 16 if n >= 16 else n, None, f"{choice}_{dataset}_seed{seed}.png", "gan-grid")
+        what = t("alt.gan_class", name=names[label]) if label is not None else ""
+        show_grid(
+            images,
+            16 if n >= 16 else n,
+            None,
+            f"{choice}_{dataset}_seed{seed}.png",
+            "gan-grid",
+            alt=t("alt.gan_grid", n=n, model=model_title(choice), seed=seed, what=what),
+        )
     if share is not None:
         score_col.metric(t("gan.confident_metric"), f"{share:.0%}")
         score_col.caption(t("gan.confident_help", n=n))
@@ -65,7 +73,7 @@ def samples():
 
 @st.fragment
 def interpolation():
-    st.subheader(t("gan.walk_title"))
+    st.header(t("gan.walk_title"))
     c1, c2, c3 = st.columns(3)
     a = int(c1.number_input(t("gan.from_seed"), 0, 100_000, 1, key="gan-a"))
     b = int(c2.number_input(t("gan.to_seed"), 0, 100_000, 2, key="gan-b"))
@@ -77,18 +85,29 @@ def interpolation():
         st.caption(t("gan.scrub_fallback"))
     else:
         st.caption(t("gan.scrub_help"))
-        show_image(analysis.walk_point(model, za, zb, released, label), t("gan.scrub_released", t=released), 4)
+        show_image(
+            analysis.walk_point(model, za, zb, released, label),
+            t("gan.scrub_released", t=released),
+            4,
+            alt=t("alt.gan_walk_point", model=model_title(choice), t=released, a=a, b=b),
+        )
     frames = analysis.seed_interpolation(model, a, b, steps, label)
-    show_grid(frames, steps, t("gan.walk_caption"), f"{choice}_walk_{a}_{b}.png", "gan-walk")
-    gif_download(frames, f"{choice}_walk_{a}_{b}.gif", "gan-gif")
+    walk = t("alt.gan_walk", steps=steps, model=model_title(choice), a=a, b=b)
+    show_grid(frames, steps, t("gan.walk_caption"), f"{choice}_walk_{a}_{b}.png", "gan-walk", alt=walk)
+    gif_download(frames, f"{choice}_walk_{a}_{b}.gif", "gan-gif", alt=walk)
 
 
 def every_class() -> None:
     """The conditional GAN: one noise vector, every class asked for."""
-    st.subheader(t("gan.every_class_title"))
+    st.header(t("gan.every_class_title"))
     seed = int(st.number_input(t("gan.noise_seed"), 0, 100_000, 7, key="gan-class-seed"))
     show_grid(
-        analysis.all_classes(model, seed, None), 10, " · ".join(names), f"cgan_all_classes_{seed}.png", "gan-classes"
+        analysis.all_classes(model, seed, None),
+        10,
+        " · ".join(names),
+        f"cgan_all_classes_{seed}.png",
+        "gan-classes",
+        alt=t("alt.gan_classes", seed=seed, names=", ".join(names)),
     )
 
 
@@ -106,7 +125,7 @@ def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights: tuple)
 
 @st.fragment
 def diagnostics():
-    st.subheader(t("gan.diag_title"))
+    st.header(t("gan.diag_title"))
     require_sample(dataset)
     batch = int(st.select_slider(t("gan.batch"), [100, 250, 500, 1000], 500, key="gan-diag-n"))
     seed = int(st.number_input(t("gan.batch_seed"), 0, 100_000, 0, key="gan-diag-seed"))
@@ -133,7 +152,7 @@ def _timeline(dataset: str, name: str, weights: tuple):
 
 @st.fragment
 def timeline():
-    st.subheader(t("gan.timeline_title"))
+    st.header(t("gan.timeline_title"))
     frames = _timeline(dataset, choice, weights_of(model))
     if frames is None:
         st.info(t("gan.no_timeline"))
@@ -146,8 +165,9 @@ def timeline():
         f"{choice}_epoch{epoch}.png",
         "gan-epoch",
         factor=3,
+        alt=t("alt.gan_epoch", model=model_title(choice), epoch=epoch),
     )
-    gif_download(frames, f"{choice}_training.gif", "gan-train-gif")
+    gif_download(frames, f"{choice}_training.gif", "gan-train-gif", alt=t("alt.gan_epochs", model=model_title(choice)))
 
 
 CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/cyclegan.py)
@@ -155,7 +175,7 @@ CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwri
 
 @st.fragment
 def cyclegan() -> None:
-    st.subheader(t("gan.cycle_title"))
+    st.header(t("gan.cycle_title"))
     st.markdown(t("gan.cycle_intro"))
     translator = get_model(CYCLE_DATASET, "cyclegan")
     if translator is None:
@@ -187,7 +207,7 @@ def cyclegan() -> None:
         )
         for col, picture, text in zip(cols, (trip.source, trip.there, trip.back), captions):
             with col:
-                show_image(picture, text)
+                show_image(picture, text, alt=t("alt.cycle", caption=text))
         st.metric(t("gan.cycle_error"), f"{trip.cycle_l1:.3f}")
         metrics = translator.card.get("metrics", {})
         if metrics:

@@ -12,7 +12,7 @@ from pages.ui.state import current_dataset, forget_section
 dataset = current_dataset()
 forget_section()
 st.title("Latent Lab")
-st.markdown(f"#### {t('home.tagline')}")
+st.markdown(f"**{t('home.tagline')}**")  # a tagline, not a heading: headings go h1 → h2 in order
 explain(t("home.intro"))
 
 
@@ -65,7 +65,7 @@ table(
 )
 
 if problems:
-    st.subheader(t("home.missing_title"))
+    st.header(t("home.missing_title"))
     for spec, ds, message in problems:
         st.error(
             t("common.model_unavailable", model=model_title(spec.name), command=spec.checkpoint_command(ds)), icon="⚠️"

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models import analysis
+from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_pad
@@ -57,7 +58,7 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
             y=codes[m, 1],
             mode="markers",
             name=names[c],
-            marker={"size": 5},
+            marker={"size": 5, "color": CLASS_COLOURS[c]},
             unselected={"marker": {"opacity": 1.0}},
         )  # a click dims nothing
     fig.update_layout(
@@ -65,7 +66,8 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
         margin={"t": 36, "l": 10, "r": 10},
         xaxis={"range": [-lim, lim], "title": "z₁"},
         yaxis={"range": [-lim, lim], "title": "z₂", "scaleanchor": "x"},
-        legend={"itemsizing": "constant"},
+        showlegend=True,
+        legend={"itemsizing": "constant", "title": {"text": t("play.legend")}},
     )
     return fig
 
@@ -94,7 +96,7 @@ def decode_point() -> None:
     z1 = st.slider("z₁", -LIM, LIM, 0.0, 0.05, key="ls-z1")
     z2 = st.slider("z₂", -LIM, LIM, 0.0, 0.05, key="ls-z2")
     decoded = _decoded(dataset, "vae_conv_2d", (z1, z2), weights_of(vae))
-    show_image(decoded, caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8)
+    show_image(decoded, caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8, alt=t("alt.decoded_point", z1=z1, z2=z2))
 
 
 @st.fragment
@@ -105,6 +107,7 @@ def latent_play() -> None:
         vae,
         _vae_codes(),
         y,
+        class_names(dataset),
         LIM,
         (0.0, 0.0),
         t("ls.live"),
@@ -119,13 +122,15 @@ def latent_play() -> None:
             decode_point()
         return
     decoded = _decoded(dataset, "vae_conv_2d", z, weights_of(vae))
-    show_image(decoded, caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4)
+    show_image(
+        decoded, caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4, alt=t("alt.decoded_point", z1=z[0], z2=z[1])
+    )
 
 
 def play() -> None:
     if vae is None:
         return
-    st.subheader(t("ls.map_title"))
+    st.header(t("ls.map_title"))
     st.caption(t("ls.pad_help"))
     latent_play()
 
@@ -135,7 +140,7 @@ def reparameterization_trick() -> None:
     """One input's posterior on the map: the ellipse μ ± σ, K draws z = μ + σ·ε inside it, their decodes."""
     if vae is None:
         return
-    st.subheader(t("ls.rp_title"))
+    st.header(t("ls.rp_title"))
     st.caption(t("ls.rp_help"))
     left, right = st.columns([2, 3])
     with left:
@@ -172,7 +177,9 @@ def reparameterization_trick() -> None:
         fig.update_layout(xaxis={"range": [rp.mu[0] - r, rp.mu[0] + r]}, yaxis={"range": [rp.mu[1] - r, rp.mu[1] + r]})
         st.plotly_chart(fig, key="rp-map")
     st.markdown(t("ls.rp_numbers", mu1=rp.mu[0], mu2=rp.mu[1], s1=rp.sigma[0], s2=rp.sigma[1], kl=rp.kl))
-    show_grid(rp.decoded, min(k, 8), t("ls.rp_decoded"), f"reparameterization_{dataset}.png", "rp-grid")
+    show_grid(
+        rp.decoded, min(k, 8), t("ls.rp_decoded"), f"reparameterization_{dataset}.png", "rp-grid", alt=t("alt.rp", k=k)
+    )
     table(
         [
             {
@@ -198,7 +205,7 @@ def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
 def manifold():
     if vae is None:
         return
-    st.subheader(t("ls.manifold_title"))
+    st.header(t("ls.manifold_title"))
     c1, c2 = st.columns(2)
     span = c1.slider(t("ls.range"), 0.5, 4.0, 2.0, 0.25, key="ls-range")
     n = c2.slider(t("ls.resolution"), 5, 25, 15, key="ls-res")
@@ -209,6 +216,7 @@ def manifold():
         f"manifold_{dataset}_{n}x{n}.png",
         "ls-grid",
         factor=2,
+        alt=t("alt.manifold", n=n, span=span),
     )
 
 
@@ -216,7 +224,7 @@ def manifold():
 def interpolation():
     if vae is None:
         return
-    st.subheader(t("ls.interp_title"))
+    st.header(t("ls.interp_title"))
     c1, c2 = st.columns(2)
     with c1:
         a = image_input("ls-a", dataset)
@@ -226,21 +234,29 @@ def interpolation():
     if a is None or b is None:
         return
     frames = analysis.interpolate(vae, a[0], b[0], steps)
-    show_grid(frames, steps, t("ls.interp_caption"), f"interpolation_{dataset}.png", "ls-interp")
-    gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif")
+    line = t("alt.interpolation", steps=steps, a=a[1], b=b[1])
+    show_grid(frames, steps, t("ls.interp_caption"), f"interpolation_{dataset}.png", "ls-interp", alt=line)
+    gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif", alt=line)
 
 
 @st.fragment
 def prior():
     if vae is None:
         return
-    st.subheader(t("ls.prior_title"))
+    st.header(t("ls.prior_title"))
     seed = st.number_input(t("ls.seed"), 0, 100_000, 0, key="ls-prior-seed")
-    show_grid(analysis.prior_samples(vae, 32, int(seed)), 16, None, f"prior_samples_{dataset}.png", "ls-prior")
+    show_grid(
+        analysis.prior_samples(vae, 32, int(seed)),
+        16,
+        None,
+        f"prior_samples_{dataset}.png",
+        "ls-prior",
+        alt=t("alt.prior", seed=int(seed)),
+    )
 
 
 def plain_map() -> None:
-    st.subheader(t("ls.plain_title"))
+    st.header(t("ls.plain_title"))
     plain = get_model(dataset, "ae_2d")
     if plain is None:
         return
@@ -256,6 +272,7 @@ def plain_map() -> None:
             t("ls.plain_caption"),
             f"ae_random_{dataset}.png",
             "ls-ae-grid",
+            alt=t("alt.plain_random"),
         )
 
 

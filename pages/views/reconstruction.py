@@ -7,6 +7,7 @@ import streamlit as st
 from models import analysis, imaging
 from models.inference import LoadedModel
 from models.registry import TOY_DATASET, specs_for
+from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
@@ -45,7 +46,14 @@ def side_by_side():
     captions = [t("common.input", caption=caption)] + [
         t("rec.caption", model=model_title(name), mse=mse) for name, (_, mse) in results.items()
     ]
-    show_row(list(pictures), [text + seen for text, seen in zip(captions, seen_as)])
+    alts = [t("alt.input", caption=caption)] + [
+        t("alt.reconstruction", input=caption, model=model_title(name), mse=mse) for name, (_, mse) in results.items()
+    ]
+    show_row(
+        list(pictures),
+        [text + seen for text, seen in zip(captions, seen_as)],
+        alts=[a + s for a, s in zip(alts, seen_as)],
+    )
     download_grid(pictures, len(pictures), f"reconstructions_{dataset}.png", "rec-grid")
 
 
@@ -55,7 +63,7 @@ def _loaded() -> dict:
 
 
 def shapes() -> None:
-    st.subheader(t("rec.shapes_title"))
+    st.header(t("rec.shapes_title"))
     models = _loaded()
     if not models:
         return
@@ -71,7 +79,7 @@ def shapes() -> None:
 
 
 def pca() -> None:
-    st.subheader(t("rec.pca_title"))
+    st.header(t("rec.pca_title"))
     toy = get_model(TOY_DATASET, "linear_ae_3d")
     if toy is not None:
         _pca_demo(toy)
@@ -163,7 +171,7 @@ def _sparsity(dataset: str, name: str) -> dict:
 
 @st.fragment
 def codings_map():
-    st.subheader(t("rec.map_title"))
+    st.header(t("rec.map_title"))
     st.caption(t("rec.map_help"))
     models = _loaded()
     if not models:
@@ -195,25 +203,40 @@ def codings_map():
     for c in range(10):
         m = y == c
         fig.add_scatter(
-            x=xy[m, 0], y=xy[m, 1], mode="markers", name=names_[c], customdata=np.flatnonzero(m), marker={"size": 6}
+            x=xy[m, 0],
+            y=xy[m, 1],
+            mode="markers",
+            name=names_[c],
+            customdata=np.flatnonzero(m),
+            marker={"size": 6, "color": CLASS_COLOURS[c]},
         )
-    fig.update_layout(height=480, margin={"t": 10}, legend={"itemsizing": "constant"})
+    fig.update_layout(
+        height=480,
+        margin={"t": 10},
+        showlegend=True,
+        legend={"itemsizing": "constant", "title": {"text": t("play.legend")}},
+    )
     event = st.plotly_chart(fig, key=f"rec-map-{which}-{method}", on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
     if points:
         i = int(points[0]["customdata"] if np.isscalar(points[0].get("customdata")) else points[0]["customdata"][0])
         c1, c2 = st.columns(2)
         with c1:
-            show_image(x[i], caption=t("rec.map_image", index=i, name=names_[y[i]]))
+            image_caption = t("rec.map_image", index=i, name=names_[y[i]])
+            show_image(x[i], caption=image_caption, alt=t("alt.input", caption=image_caption))
         with c2:
-            show_image(models[which].reconstruct(x[i : i + 1] / 255.0)[0], caption=t("rec.map_decoded"))
+            show_image(
+                models[which].reconstruct(x[i : i + 1] / 255.0)[0],
+                caption=t("rec.map_decoded"),
+                alt=t("alt.reconstruction_short", input=image_caption, model=model_title(which)),
+            )
 
 
 def sparsity() -> None:
     sparse = {n: m for n, m in _loaded().items() if "sparse" in m.spec.tags}
     if not sparse:
         return
-    st.subheader(t("rec.sparse_title"))
+    st.header(t("rec.sparse_title"))
     st.caption(t("rec.sparse_help"))
     cols = st.columns(len(sparse))
     for col, (name, model) in zip(cols, sparse.items()):
@@ -234,7 +257,7 @@ def upsampling_vs_transpose():
     pair = {n: models[n] for n in ("conv_ae_upsampling", "conv_ae_transpose") if n in models}
     if len(pair) < 2:
         return
-    st.subheader(t("rec.ups_title"))
+    st.header(t("rec.ups_title"))
     st.caption(t("rec.ups_help"))
     value = st.slider(t("rec.ups_value"), -2.0, 2.0, 0.0, 0.25, key="rec-ups-value")
     result = analysis.upsampling_comparison(pair, value)
@@ -243,14 +266,35 @@ def upsampling_vs_transpose():
             st.markdown(f"**{model_title(name)}**")
             c1, c2 = st.columns(2)
             with c1:
-                show_image(imaging.stretch(result.outputs[name]), t("rec.ups_output"), 6)
+                what = t("rec.ups_output")
+                show_image(
+                    imaging.stretch(result.outputs[name]),
+                    what,
+                    6,
+                    alt=t("alt.upsampling", model=model_title(name), what=what, value=value),
+                )
             with c2:
-                show_image(imaging.stretch(result.detail[name]), t("rec.ups_detail"), 6)
+                what = t("rec.ups_detail")
+                show_image(
+                    imaging.stretch(result.detail[name]),
+                    what,
+                    6,
+                    alt=t("alt.upsampling", model=model_title(name), what=what, value=value),
+                )
             st.metric(t("rec.ups_energy"), f"{result.energy[name]:.2%}")
 
 
+# The curve's lines: the book's frozen variant is in the file too, but fine-tuning tells the same story.
+PRETRAINING_LINES = (
+    ("scratch", "dot", "#555a66"),
+    ("fine_tuned", "dash", "#1f77b4"),
+    ("pixels_spread", "dashdot", "#d35400"),
+    ("codes_spread", None, "#6C4CF1"),
+)
+
+
 def pretraining() -> None:
-    st.subheader(t("rec.pre_title"))
+    st.header(t("rec.pre_title"))
     st.caption(t("rec.pre_help"))
     result = analysis.pretraining_curve(dataset)
     if result is None:
@@ -259,14 +303,15 @@ def pretraining() -> None:
     points = result["points"]
     n = [p["labels_per_class"] for p in points]
     fig = go.Figure()
-    for variant, dash in (("scratch", "dot"), ("frozen", "dash"), ("fine_tuned", None)):
+    for variant, dash, colour in PRETRAINING_LINES:
         fig.add_scatter(
             x=n,
             y=[p[variant] for p in points],
             error_y={"type": "data", "array": [p.get(f"{variant}_std", 0.0) for p in points], "visible": True},
             mode="lines+markers",
             name=t(f"rec.pre_{variant}"),
-            line={"dash": dash},
+            line={"dash": dash, "color": colour, "width": 3 if variant == "codes_spread" else 2},
+            marker={"color": colour},
         )
     fig.update_layout(
         height=380,
@@ -278,8 +323,8 @@ def pretraining() -> None:
     st.plotly_chart(fig, key="rec-pretraining")
     which = st.select_slider(t("rec.pre_pick"), n, value=n[0], key="rec-pre-n")
     point = points[n.index(which)]
-    cols = st.columns(3)
-    for col, variant in zip(cols, ("scratch", "frozen", "fine_tuned")):
+    variants = [v for v, _, _ in PRETRAINING_LINES]
+    for col, variant in zip(st.columns(len(variants)), variants):
         gain = point[variant] - point["scratch"]
         delta = None if variant == "scratch" else t("rec.pre_delta", gain=gain * 100)
         col.metric(t(f"rec.pre_{variant}"), f"{point[variant]:.1%}", delta)
@@ -288,7 +333,8 @@ def pretraining() -> None:
             "rec.pre_cost",
             draws=result["draws"],
             steps=result["steps_per_classifier"],
-            seconds=sum(point[f"{v}_seconds"] for v in ("scratch", "frozen", "fine_tuned")),
+            neighbours=result["neighbours"],
+            seconds=sum(point[f"{v}_seconds"] for v in variants),
         )
     )
 

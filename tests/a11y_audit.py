@@ -1,0 +1,95 @@
+"""Accessibility audit: axe-core (``axe-playwright-python``) on every page and section tab of the running app.
+
+``audit(page, url, views)`` opens each view by its URL (page path, ``?section=…&lang=…&lecture=…``), waits
+until the script has finished, runs axe's WCAG 2.1 A/AA rules (and, in lecture mode, AAA contrast) and
+returns one row per view with the violations counted by impact. ``python -m tests.a11y_audit`` prints the
+table that BENCHMARKS.md carries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pages.ui.frame import URL_PATHS
+from pages.ui.i18n import catalogue
+from tests.harness import wait_idle
+
+IMPACTS = ("critical", "serious", "moderate", "minor")
+RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@dataclass(frozen=True)
+class View:
+    page: str  # catalogue section of the page: home, rec, dn, ls, bv, gan
+    section: str | None  # a section tab's name, None for the page's first
+    lang: str
+    lecture: bool
+
+    def url(self, base: str) -> str:
+        query = [f"lang={self.lang}"] + (["lecture=true"] if self.lecture else [])
+        query += [f"section={self.section}"] if self.section else []
+        return f"{base}/{URL_PATHS[self.page]}?" + "&".join(query)
+
+
+def sections(page: str) -> list[str]:
+    """A page's section names, from its tab labels in the catalogue (``rec.tab_pca`` → ``pca``)."""
+    prefix = f"{page}.tab_"
+    return [key.removeprefix(prefix) for key in catalogue("en") if key.startswith(prefix)]
+
+
+def views() -> list[View]:
+    """Every section of every page in English and in Korean lecture mode, and every page's first section in
+    the other two combinations: every section in both languages and both modes."""
+    out = []
+    for page in URL_PATHS:
+        names = sections(page) or [None]
+        out += [View(page, name, "en", False) for name in names]
+        out += [View(page, name, "ko", True) for name in names]
+        out += [View(page, names[0], "ko", False), View(page, names[0], "en", True)]
+    return out
+
+
+def run_axe(browser_page, lecture: bool) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = RULE_TAGS + (["wcag2aaa"] if lecture else [])
+    result = Axe().run(browser_page, options={"runOnly": {"type": "tag", "values": tags}})
+    violations = result.response["violations"]
+    if not lecture:  # AAA contrast (7:1) is lecture mode's promise; the normal theme promises AA (4.5:1)
+        violations = [v for v in violations if v["id"] != "color-contrast-enhanced"]
+    return violations
+
+
+def audit_view(browser_page, base: str, view: View) -> dict:
+    browser_page.goto(view.url(base))
+    browser_page.wait_for_selector("h1", timeout=90_000)
+    wait_idle(browser_page)
+    browser_page.wait_for_timeout(300)  # the last element's paint after the script finished
+    violations = run_axe(browser_page, view.lecture)
+    row = {"page": view.page, "section": view.section or "", "lang": view.lang, "lecture": view.lecture}
+    for impact in IMPACTS:
+        row[impact] = sum(len(v["nodes"]) for v in violations if v["impact"] == impact)
+    row["rules"] = sorted({f"{v['id']} ({v['impact']})" for v in violations})
+    row["details"] = [
+        {"rule": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"][:3]]} for v in violations
+    ]
+    return row
+
+
+def audit(browser_page, base: str, which: list[View] | None = None) -> list[dict]:
+    return [audit_view(browser_page, base, view) for view in (which or views())]
+
+
+def main() -> int:
+    from tests.harness import chromium_browser, streamlit_server
+
+    with streamlit_server(log_name="a11y-server.log") as (url, _), chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        rows = audit(page, url)
+    print(json.dumps(rows, indent=1, ensure_ascii=False))
+    return 0 if all(r["critical"] == r["serious"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

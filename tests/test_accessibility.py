@@ -1,0 +1,101 @@
+"""Accessibility in Chromium: axe-core finds no critical or serious violation on any page or section tab, in
+English and Korean, in normal and lecture mode (AAA contrast there); ``<html lang>`` follows the language.
+
+Without Chromium these are skipped, except in CI, like the other browser tests. Every picture's alternative
+text is also checked without a browser (AppTest), and the pad's keyboard use in ``test_latent_play.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.a11y_audit import View, audit_view, sections, views
+from tests.harness import chromium_available, streamlit_server, wait_idle
+from tests.test_app import open_page
+
+browser_only = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI requires it",
+)
+PAGES = ["home", "rec", "dn", "ls", "bv", "gan"]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server(log_name="a11y-server.log") as (url, _):
+        yield url
+
+
+def test_the_audit_covers_every_section_in_both_languages_and_both_modes():
+    covered = {(v.page, v.section, v.lang, v.lecture) for v in views()}
+    for page in PAGES:
+        assert sections(page) or page == "home"
+        for name in sections(page) or [None]:
+            assert {(page, name, lang, mode) for lang, mode in (("en", False), ("ko", True))} <= covered
+        assert {lang for (p, _, lang, _) in covered if p == page} == {"en", "ko"}
+        assert {mode for (p, _, _, mode) in covered if p == page} == {False, True}
+
+
+@browser_only
+@pytest.mark.parametrize("page", PAGES)
+def test_no_critical_or_serious_axe_violation(page, app_url, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    try:
+        failures = []
+        for view in (v for v in views() if v.page == page):
+            row = audit_view(tab, app_url, view)
+            if row["critical"] or row["serious"]:
+                failures.append((view, row["details"]))
+        assert not failures, failures
+    finally:
+        context.close()
+
+
+@browser_only
+def test_axe_does_flag_a_picture_without_alternative_text(app_url, page):
+    """The audit can fail: strip one picture's alt text and axe reports it as critical."""
+    from tests.a11y_audit import run_axe
+
+    page.goto(View("rec", "compare", "en", False).url(app_url))
+    page.wait_for_selector('[data-testid="stImageContainer"] img', timeout=90_000)
+    wait_idle(page)
+    page.evaluate("() => document.querySelector('[data-testid=\"stImageContainer\"] img').removeAttribute('alt')")
+    assert any(v["id"] == "image-alt" and v["impact"] == "critical" for v in run_axe(page, False))
+
+
+@browser_only
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_html_lang_follows_the_chosen_language(lang, app_url, page):
+    page.goto(f"{app_url}/Latent_space?lang={lang}")
+    page.wait_for_selector("h1", timeout=90_000)
+    wait_idle(page)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=10_000)
+
+
+@pytest.mark.parametrize(
+    "page, state",
+    [
+        ("reconstruction", {}),
+        ("denoising", {}),
+        ("latent_space", {"ls-tab-name": "manifold"}),
+        ("beta_vae", {}),
+        ("gan", {}),
+        ("gan", {"gan-tab-name": "cyclegan"}),
+    ],
+)
+def test_every_picture_has_alternative_text_in_the_chosen_language(page, state):
+    for lang in ("en", "ko"):
+        at = open_page(page, lang=lang, **state)
+        from pages.ui.i18n import LANGUAGE_KEY
+
+        at.session_state[LANGUAGE_KEY] = lang
+        at.run()
+        pictures = [img for el in at.get("image") for img in el.proto.imgs]
+        assert pictures, "no picture drawn"
+        for img in pictures:
+            assert img.HasField("alt") and len(img.alt) > 12, (page, lang, img.caption)
+        if lang == "ko":
+            assert any(any("\uac00" <= ch <= "\ud7a3" for ch in img.alt) for img in pictures)
