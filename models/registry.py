@@ -109,7 +109,7 @@ GAN_RECIPE = Recipe(epochs=23, learning_rate=2e-4, ema_decay=0.999, label_smooth
 # drawn as coats one time in six).
 CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5), constant for 5 epochs then linearly to zero; batches of 32 regular +
-# 32 bold images; 10 epochs fit the hour a model may train here.
+# 32 bold images; 10 epochs (timings: docs/DECISIONS.md).
 CYCLEGAN_RECIPE = Recipe(epochs=10, batch_size=32, learning_rate=2e-4)
 
 _SPECS = [

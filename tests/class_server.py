@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.harness import ROOT, free_port
+from tests.harness import ROOT, free_port, stop_group
 
 
 def _wait_for(predicate, timeout: float, what: str):
@@ -77,13 +77,7 @@ def deployed(replicas: int, log_dir: Path | None = None) -> Iterator[ClassServer
                 raise RuntimeError(f"python -m deploy exited: {process.stdout.read()}")
             yield ClassServer(process, f"http://127.0.0.1:{port}", status_file)
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+            stop_group(process, timeout=30)
 
 
 def serving(sessions: int = 100, interactions: int = 20, think_s: float = 0.5, large_class: int = 300) -> dict:
