@@ -688,8 +688,10 @@ def main(argv: list[str] | None = None) -> int:
             f"Two replicas' p50 per move is **{two['p50_ms'] / one['p50_ms']:.2f}×** one replica's "
             f"({two['p50_ms']:.0f} ms vs {one['p50_ms']:.0f} ms; goal ≤ 0.65×), p95 "
             f"{two['p95_ms'] / one['p95_ms']:.2f}×, on this {info['cores']}-core machine, which also runs the "
-            "load driver. After the kill the launcher had the replica back in "
-            f"{fault['replica_back_s']:.1f} s and the URL answered its health check: {fault['url_healthy_after']}.",
+            "load driver. After the kill the launcher's new replica answered its health check "
+            f"{fault['replica_back_s']:.1f} s later (the sessions meanwhile went to the other one); the URL answered "
+            f"its own after the run: {fault['url_healthy_after']}. The killed run's memory column lists the dead "
+            "replica, its survivor and its replacement.",
             "",
         ]
     if audit_rows:
