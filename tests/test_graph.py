@@ -116,14 +116,14 @@ def test_unknown_layer_is_refused_not_guessed(tmp_path):
 
 def test_the_app_imports_no_tensorflow():
     """The cold-start promise: loading the frame, every view and a model on the app's runtime leaves
-    TensorFlow and Keras unimported."""
+    TensorFlow and Keras unimported (and scikit-learn, which only ``python -m training.tsne`` uses)."""
     code = (
         "import sys\n"
         "import pages.ui.frame, pages.views.home, pages.views.reconstruction, pages.views.denoising\n"
         "import pages.views.latent_space, pages.views.beta_vae, pages.views.gan, pages.ui.latent_play\n"
         "from models.inference import load_model\n"
         "m = load_model('mnist', 'vae_conv_2d', runtime='numpy'); m.decode(m.encode(m.decode([[0.0, 0.0]])))\n"
-        "print(sorted(k for k in ('tensorflow', 'keras') if k in sys.modules))\n"
+        "print(sorted(k for k in ('tensorflow', 'keras', 'sklearn') if k in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -2,7 +2,8 @@
 
 t-SNE takes seconds, too long for a click, so it is computed once per checkpoint, on the committed
 1,000-image sample, and written beside the checkpoint as ``<model>.tsne.npz`` with the SHA-256 of the
-weights it was computed from (the app ignores a map whose checkpoint has changed since).
+weights it was computed from (the app ignores a map whose checkpoint has changed since). The embedding is
+scikit-learn's ``TSNE`` (a training-time dependency: the app only reads the stored maps).
 """
 
 from __future__ import annotations
@@ -14,8 +15,20 @@ import numpy as np
 
 from models.checkpoints import atomic_write, checkpoint_paths
 from models.registry import IMAGE_DATASETS, specs_for
-from models.tsne import tsne
 from training.samples import load_sample
+
+
+def tsne(codes: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The 2-D t-SNE map of ``codes`` (N, ...): scikit-learn's Barnes–Hut TSNE, perplexity
+    30, PCA initialisation (stable from run to run), float32."""
+    from sklearn.manifold import TSNE
+
+    flat = np.asarray(codes, np.float64).reshape(len(codes), -1)
+    return (
+        TSNE(2, perplexity=30.0, init="pca", learning_rate="auto", random_state=seed)
+        .fit_transform(flat)
+        .astype(np.float32)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
