@@ -126,9 +126,11 @@ class ImageHistory:
 Translate = Callable[[tf.Tensor], tf.Tensor]
 
 
-def cycle_consistency_loss(to_b: Translate, to_a: Translate, a, b):
-    """Mean ‖F(G(a)) − a‖₁ + mean ‖G(F(b)) − b‖₁: zero exactly when each round trip returns its input."""
-    return ops.mean(ops.abs(to_a(to_b(a)) - a)) + ops.mean(ops.abs(to_b(to_a(b)) - b))
+def cycle_consistency_loss(to_b: Translate, to_a: Translate, a, b, translated=None):
+    """Mean ‖F(G(a)) − a‖₁ + mean ‖G(F(b)) − b‖₁: zero exactly when each round trip returns its input.
+    ``translated``: (G(a), F(b)) when the caller already has them (the trainer: no second forward pass)."""
+    there_b, there_a = translated if translated is not None else (to_b(a), to_a(b))
+    return ops.mean(ops.abs(to_a(there_b) - a)) + ops.mean(ops.abs(to_b(there_a) - b))
 
 
 def identity_loss(to_b: Translate, to_a: Translate, a, b):
@@ -182,7 +184,7 @@ class CycleGAN(keras.Model):
             adversarial = _least_squares(self.critic_bold(fake_b), 1.0) + _least_squares(
                 self.critic_regular(fake_a), 1.0
             )
-            cycle = ops.mean(ops.abs(F(fake_b) - a)) + ops.mean(ops.abs(G(fake_a) - b))
+            cycle = cycle_consistency_loss(G, F, a, b, translated=(fake_b, fake_a))
             identity = identity_loss(G, F, a, b)
             g_loss = adversarial + CYCLE_WEIGHT * cycle + identity_weight * identity
         g_weights = self.to_bold.trainable_weights + self.to_regular.trainable_weights

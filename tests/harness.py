@@ -9,13 +9,13 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from deploy.launcher import free_port, replica_command  # the same server the class launcher starts
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,12 +33,6 @@ OUTPUT = ROOT / "test-output"
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_healthy(url: str, timeout: float = 90.0) -> float:
@@ -64,24 +58,7 @@ def streamlit_server(
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            *(options or []),
-        ],
+        [*replica_command(port), *(options or [])],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -3,7 +3,8 @@
 For N labelled images per class (1 … 100), train the few-label classifier of ``models/pretraining.py``
 from scratch, on the stacked AE's frozen lower layer, and fine-tuned from it, and spread the N labels over
 the neighbour graph of all 60,000 training images in the convolutional AE's code space (and, as the control,
-in pixel space); score each on the 10,000 test images. Each point is the mean over three draws of the labelled images (their spread is written too: with
+in pixel space); score each on the 10,000 test images. Each point is the mean over three draws of the
+labelled images (their spread is written too: with
 one image per class, *which* image matters as much as the method). The result goes to
 ``checkpoints/<dataset>/pretraining.json`` with the encoder's weights hash; the Reconstruction page draws it.
 """
@@ -52,17 +53,17 @@ def neighbour_graphs(
     codes = [
         np.concatenate([encoder.encode(x[i : i + 4096]) for i in range(0, len(x), 4096)]) for x in (x_train, x_test)
     ]
-    graphs = {}
-    for variant, (train, test) in (("codes_spread", codes), ("pixels_spread", (x_train, x_test))):
-        train, test = (
-            standardise(train, test)
-            if variant == "codes_spread"
-            else (x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1))
-        )
-        graphs[variant] = (
+    spaces = {
+        "codes_spread": standardise(*codes),
+        "pixels_spread": [x.reshape(len(x), -1) for x in (x_train, x_test)],
+    }
+    graphs = {
+        variant: (
             nearest_neighbours(train, train, SPREAD_NEIGHBOURS, exclude_self=True),
             nearest_neighbours(test, train, SPREAD_NEIGHBOURS),
         )
+        for variant, (train, test) in spaces.items()
+    }
     return graphs, {"spread_encoder": SPREAD_ENCODER, "spread_encoder_weights_sha256": encoder.card["weights_sha256"]}
 
 

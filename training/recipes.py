@@ -223,7 +223,7 @@ def fit_cyclegan(
     resume: bool = False,
     stop_after: int | None = None,
 ) -> FitResult:
-    """Unpaired training: one half of the images regular, the other half emboldened (``models/cyclegan.py``).
+    """Unpaired training: one half of the images regular, the other half emboldened (``models/styles.py``).
 
     Resumable like the GANs: the full state is saved after every epoch, each epoch's shuffle is seeded by its
     index and the schedules read the optimiser's step, so a resumed run ends where an uninterrupted one ends.
@@ -232,13 +232,15 @@ def fit_cyclegan(
     recipe = spec.recipe
     regular, bold = unpaired_domains(x, recipe.seed)
     steps_per_epoch = steps or len(regular) // recipe.batch_size
+    # The schedules' length: whole epochs of batches. The curve's chunks (a fifth of an epoch, rounded down) run
+    # up to four steps fewer per epoch, so the rate ends just above zero (as the shipped checkpoint was trained).
     total = epochs * steps_per_epoch
     trainer = CycleGAN(*spec.build(), total_steps=total, seed=recipe.seed)
-    rate = ConstantThenLinearDecay(recipe.learning_rate, total)
-    trainer.compile(
-        keras.optimizers.Adam(rate, beta_1=0.5),
-        keras.optimizers.Adam(ConstantThenLinearDecay(recipe.learning_rate, total), beta_1=0.5),
-    )
+
+    def adam() -> keras.optimizers.Optimizer:  # the paper's Adam, one per side, each with its own schedule
+        return keras.optimizers.Adam(ConstantThenLinearDecay(recipe.learning_rate, total), beta_1=0.5)
+
+    trainer.compile(adam(), adam())
     trainer.g_optimizer.build(trainer.to_bold.trainable_variables + trainer.to_regular.trainable_variables)
     trainer.d_optimizer.build(trainer.critic_regular.trainable_variables + trainer.critic_bold.trainable_variables)
     state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None

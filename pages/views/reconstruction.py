@@ -264,23 +264,11 @@ def upsampling_vs_transpose():
     for col, name in zip(st.columns(2), pair):
         with col:
             st.markdown(f"**{model_title(name)}**")
-            c1, c2 = st.columns(2)
-            with c1:
-                what = t("rec.ups_output")
-                show_image(
-                    imaging.stretch(result.outputs[name]),
-                    what,
-                    6,
-                    alt=t("alt.upsampling", model=model_title(name), what=what, value=value),
-                )
-            with c2:
-                what = t("rec.ups_detail")
-                show_image(
-                    imaging.stretch(result.detail[name]),
-                    what,
-                    6,
-                    alt=t("alt.upsampling", model=model_title(name), what=what, value=value),
-                )
+            pictures = ((result.outputs[name], t("rec.ups_output")), (result.detail[name], t("rec.ups_detail")))
+            for picture_col, (picture, what) in zip(st.columns(2), pictures):
+                with picture_col:
+                    alt = t("alt.upsampling", model=model_title(name), what=what, value=value)
+                    show_image(imaging.stretch(picture), what, 6, alt=alt)
             st.metric(t("rec.ups_energy"), f"{result.energy[name]:.2%}")
 
 
