@@ -16,7 +16,7 @@ COPY .streamlit/ .streamlit/
 COPY app.py ./
 COPY models/ models/
 COPY pages/ pages/
-COPY training/__init__.py training/samples.py training/
+COPY training/__init__.py models/data/samples.py training/
 COPY checkpoints/ checkpoints/
 
 USER 10001

@@ -34,10 +34,10 @@ def healthy(url: str) -> bool:
         return False
 
 
-def replica_command(port: int) -> list[str]:
+def replica_command(port: int, script: str = "app.py") -> list[str]:
     """One replica: the app on 127.0.0.1:``port``, no browser, no file watcher (nothing edits it in class)."""
     return [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
         "--server.headless", "true",

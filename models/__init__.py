@@ -1,8 +1,8 @@
 """All the math of Latent Lab. ``import models`` is enough to load any checkpoint with Keras: the custom layers
-(``models/layers.py``) are registered as soon as Keras is imported, before or after this package.
+(``models/nets/layers.py``) are registered as soon as Keras is imported, before or after this package.
 
-Why not simply import ``models.layers`` here: that imports Keras and TensorFlow, which the app never needs
-(it runs the checkpoints with ``models/graph.py``); a first page would wait seconds for them.
+Why not simply import ``models.nets.layers`` here: that imports Keras and TensorFlow, which the app never needs
+(it runs the checkpoints with ``models/runtime/graph.py``); a first page would wait seconds for them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 
 
 def _register_custom_layers() -> None:
-    from models import layers  # noqa: F401  (its decorators register the classes with Keras)
+    from models.nets import layers  # noqa: F401  (its decorators register the classes with Keras)
 
 
 class _AfterKerasImport(importlib.abc.MetaPathFinder):

@@ -1,5 +1,5 @@
 """Checkpoint files and model cards: where they live, how they are written atomically, and how
-they are loaded (Keras with safe_mode, or ``models.graph`` for the app) and checked (card format,
+they are loaded (Keras with safe_mode, or ``models.runtime.graph`` for the app) and checked (card format,
 card-vs-weights hash).
 
 Layout: ``checkpoints/<dataset>/<model>.keras`` + ``<model>.json`` (the card), and for GANs
@@ -15,6 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     import keras
@@ -150,7 +152,7 @@ def load_checkpoint(
     dataset: str, name: str, root: Path | None = None, verify_hash: bool = True, runtime: str = "keras"
 ) -> tuple[Any, dict[str, Any]]:
     """Load a bundle after checking its card, one clear error otherwise: a ``keras.Model`` (``safe_mode=True``)
-    or, for ``runtime="numpy"``, the same file as a ``models.graph.Network`` (no TensorFlow)."""
+    or, for ``runtime="numpy"``, the same file as a ``models.runtime.graph.Network`` (no TensorFlow)."""
     card = read_card(dataset, name, root)
     path = checkpoint_paths(dataset, name, root)["weights"]
     hint = _rebuild_hint(dataset, name)
@@ -163,18 +165,46 @@ def load_checkpoint(
         )
     try:
         if runtime == "numpy":
-            from models.graph import load_network
+            from models.runtime.graph import load_network
 
             bundle = load_network(path)
         else:
-            import keras  # late: reading cards (the home page) must not wait for TensorFlow
+            from models.nets.keras_runtime import load  # late: reading cards must not wait for TensorFlow
 
-            from models import layers as _registered  # noqa: F401  (registers the custom classes)
-
-            bundle = keras.models.load_model(path, compile=False, safe_mode=True)
+            bundle = load(path)
     except Exception as err:  # Keras raises many types for a corrupt zip/h5; all mean the same here.
         raise CheckpointError(
             f"Checkpoint {path} could not be loaded ({type(err).__name__}: "
             f"{str(err).splitlines()[0][:200] if str(err) else ''}). {hint}"
         ) from None
     return bundle, card
+
+
+def read_tsne_map(dataset: str, name: str, weights_sha256: str | None) -> np.ndarray | None:
+    """The precomputed t-SNE of the model's codings of the committed sample (``python -m training.tsne``), or
+    None if it is missing, damaged, or was computed from other weights than ``weights_sha256``."""
+    try:
+        with np.load(checkpoint_paths(dataset, name)["tsne"]) as data:
+            if str(data["weights_sha256"]) != weights_sha256:
+                return None
+            return np.asarray(data["embedding"], np.float32)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def read_pretraining_curve(dataset: str) -> dict | None:
+    """Test accuracy against labelled images per class (``python -m training.pretraining``), or None if it has
+    not been computed (or the file is damaged)."""
+    try:
+        result = json.loads(pretraining_path(dataset).read_text())
+        return result if isinstance(result.get("points"), list) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def read_progress(dataset: str, name: str) -> bytes | None:
+    """A GAN's per-epoch sample sprite (PNG) saved beside its checkpoint, or None if there is none."""
+    try:
+        return checkpoint_paths(dataset, name)["progress"].read_bytes()
+    except OSError:
+        return None

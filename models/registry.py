@@ -9,6 +9,8 @@ import importlib
 from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
+# Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
+# "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to PCA.
 TOY_DATASET = "toy3d"
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
@@ -27,8 +29,14 @@ class Recipe:
     beta: float = 1.0  # VAEs: weight of the KL term
     ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
     label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
-    class_balance: float = 0.0  # unconditional GANs with a class head: weight of the CatGAN terms (models/gan.py)
+    class_balance: float = 0.0  # unconditional GANs with a class head: weight of the CatGAN terms (models/nets/gan.py)
     seed: int = 42
+
+
+def resolve(target: str):
+    """The object named by ``"module:attribute"``, imported only now: naming code costs no import."""
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,7 @@ class Builder:
     kwargs: dict = field(default_factory=dict)
 
     def __call__(self):
-        module, function = self.target.split(":")
-        return getattr(importlib.import_module(module), function)(*self.args, **self.kwargs)
+        return resolve(self.target)(*self.args, **self.kwargs)
 
     def describe(self) -> dict:
         """What the model card records about the architecture."""
@@ -51,29 +58,54 @@ class Builder:
 
 @dataclass(frozen=True)
 class Family:
-    """What the app, the CLI and the benchmarks need to know of a model family, without TensorFlow.
-
-    The family's behaviour (encode, warm up, evaluate) is its wrapper class in ``models/inference.py``;
-    how it trains is ``training.recipes.FIT[name]``.
-    """
+    """Everything about a model family, in one record: the code that serves, trains and scores it is named by
+    ``"module:attribute"`` strings (``resolve``), so reading the record imports nothing and no module needs a
+    table of its own."""
 
     name: str
+    wrapper: str  # the inference class a loaded bundle is wrapped in (models/runtime/inference.py)
+    fit: str  # how it trains (training/recipes.py): (spec, x, y, epochs, steps, verbose[, run_dir, resume, stop])
+    evaluator: str  # its card metrics (models/eval/evaluation.py): (model, x, y, classifier, n_generated)
+    bundle: tuple[str, ...]  # the named networks of its checkpoint (empty: the checkpoint is the network)
     key_metrics: tuple[tuple[str, str], ...]  # (card metric, format) the home page shows; label: metric.<key>
     judged: bool = False  # scored by the dataset's classifier (the GANs)
     resumable: bool = False  # trains epoch by epoch with a saved run state (--resume)
 
 
+def _family(name: str, wrapper: str, bundle: tuple[str, ...], key_metrics, **flags) -> Family:
+    return Family(
+        name,
+        f"models.runtime.inference:{wrapper}",
+        f"training.recipes:fit_{name}",
+        f"models.eval.evaluation:evaluate_{name}",
+        bundle,
+        key_metrics,
+        **flags,
+    )
+
+
 FAMILIES = {
-    "autoencoder": Family("autoencoder", (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))),
-    "vae": Family("vae", (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
-    "gan": Family(
+    "autoencoder": _family(
+        "autoencoder", "Autoencoder", ("encoder", "decoder"), (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))
+    ),
+    "vae": _family("vae", "VariationalAE", ("encoder", "decoder"), (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
+    "gan": _family(
         "gan",
+        "GenerativeAdversarial",
+        ("generator", "discriminator"),
         (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
         judged=True,
         resumable=True,
     ),
-    "classifier": Family("classifier", (("accuracy", "{:.2%}"),)),
-    "cyclegan": Family("cyclegan", (("cycle_l1", "{:.3f}"), ("class_kept", "{:.1%}")), judged=True, resumable=True),
+    "classifier": _family("classifier", "Classifier", (), (("accuracy", "{:.2%}"),)),
+    "cyclegan": _family(
+        "cyclegan",
+        "Translator",
+        ("to_bold", "to_regular"),
+        (("cycle_l1", "{:.3f}"), ("class_kept", "{:.1%}")),
+        judged=True,
+        resumable=True,
+    ),
 }
 
 
@@ -86,9 +118,14 @@ class ModelSpec:
     recipe: Recipe
     summary: str  # one sentence for the home page
     datasets: tuple[str, ...] = IMAGE_DATASETS
-    tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"
+    tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"; see TAGS
     noise_dim: int | None = None  # GANs: size of the generator's noise input
     conditional: bool = False  # GANs: the generator and discriminator also read a class label
+    key_metrics: tuple[tuple[str, str], ...] | None = None  # the home page's metrics, if not the family's
+
+    @property
+    def headline_metrics(self) -> tuple[tuple[str, str], ...]:
+        return self.key_metrics if self.key_metrics is not None else self.kind.key_metrics
 
     @property
     def kind(self) -> Family:
@@ -101,12 +138,11 @@ class ModelSpec:
 
 GAN_NOISE_DIM = 64
 # DCGAN: EMA generator, one-sided label smoothing, a minibatch-standard-deviation channel and a class head in the
-# discriminator whose CatGAN terms the generator (2× wider than the discriminator) follows (models/gan.py); 23 epochs
+# discriminator whose CatGAN terms the generator (2× wider than the discriminator) follows (models/nets/gan.py); 23 epochs
 # (within the hour a GAN may train here).
 GAN_RECIPE = Recipe(epochs=23, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1, class_balance=1.0)
-# cGAN: AC-GAN head (models/gan.py), EMA generator, one-sided label smoothing, a minibatch-standard-deviation channel
-# in the discriminator and a generator 2× wider than it, as the DCGAN's; 22 epochs (15 left Fashion-MNIST's pullovers
-# drawn as coats one time in six).
+# cGAN: AC-GAN head (models/nets/gan.py), EMA generator, one-sided label smoothing, a minibatch-standard-deviation channel
+# in the discriminator and a generator 2× wider than it, as the DCGAN's; 22 epochs (why: docs/DECISIONS.md).
 CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoothing=0.1)
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5), constant for 5 epochs then linearly to zero; batches of 32 regular +
 # 32 bold images; 10 epochs (timings: docs/DECISIONS.md).
@@ -117,8 +153,8 @@ _SPECS = [
         "classifier",
         "CNN classifier",
         "classifier",
-        Builder("models.classifier:cnn_classifier"),
-        # 20 epochs: 10 reached 92.2% on Fashion-MNIST, short of 92.5% (random ±2 px shifts for 12 epochs: 91.6%).
+        Builder("models.nets.classifier:cnn_classifier"),
+        # 20 epochs: 10 fell short of the Fashion-MNIST bar (docs/DECISIONS.md).
         Recipe(epochs=20),
         "Scores generated images and labels reconstructions.",
     ),
@@ -126,26 +162,27 @@ _SPECS = [
         "linear_ae_3d",
         "Linear AE on 3-D points",
         "autoencoder",
-        Builder("models.autoencoders:linear_ae_3d"),
+        Builder("models.nets.autoencoders:linear_ae_3d"),
         Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
         "The course's toy: 3-D points projected onto the plane PCA finds.",
         datasets=(TOY_DATASET,),
         tags=("pca",),
+        key_metrics=(("max_angle_deg", "{:.2f}°"),),
     ),
     ModelSpec(
         "linear_ae",
         "Linear AE (= PCA)",
         "autoencoder",
-        Builder("models.autoencoders:linear_ae", kwargs={"code_size": 16}),
+        Builder("models.nets.autoencoders:linear_ae", kwargs={"code_size": 16}),
         Recipe(epochs=12),
         "No activations: it learns PCA's top-16 subspace.",
-        tags=("reconstruction",),
+        tags=("reconstruction", "pca"),
     ),
     ModelSpec(
         "stacked_ae",
         "Stacked dense AE",
         "autoencoder",
-        Builder("models.autoencoders:stacked_ae"),
+        Builder("models.nets.autoencoders:stacked_ae"),
         Recipe(epochs=30),
         "784-100-30 SELU encoder, mirrored decoder.",
         tags=("reconstruction",),
@@ -154,7 +191,7 @@ _SPECS = [
         "tied_ae",
         "Tied-weights AE",
         "autoencoder",
-        Builder("models.autoencoders:tied_ae"),
+        Builder("models.nets.autoencoders:tied_ae"),
         Recipe(epochs=30, learning_rate=3e-3, loss="binary_crossentropy"),
         "The decoder reuses the encoder's kernels, transposed: half the weights.",
         tags=("reconstruction",),
@@ -163,7 +200,7 @@ _SPECS = [
         "conv_ae_upsampling",
         "Conv AE (upsampling)",
         "autoencoder",
-        Builder("models.autoencoders:conv_ae_upsampling"),
+        Builder("models.nets.autoencoders:conv_ae_upsampling"),
         Recipe(epochs=10),
         "Conv encoder, 64-value code; decoder upsamples then convolves.",
         tags=("reconstruction",),
@@ -172,7 +209,7 @@ _SPECS = [
         "conv_ae_transpose",
         "Conv AE (transposed conv)",
         "autoencoder",
-        Builder("models.autoencoders:conv_ae_transpose"),
+        Builder("models.nets.autoencoders:conv_ae_transpose"),
         Recipe(epochs=10),
         "Same encoder; decoder learns its upsampling with transposed convolutions.",
         tags=("reconstruction",),
@@ -181,7 +218,7 @@ _SPECS = [
         "recurrent_ae",
         "Recurrent (LSTM) AE",
         "autoencoder",
-        Builder("models.autoencoders:recurrent_ae"),
+        Builder("models.nets.autoencoders:recurrent_ae"),
         Recipe(epochs=24),
         "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
         tags=("reconstruction",),
@@ -190,7 +227,7 @@ _SPECS = [
         "denoising_gaussian",
         "Denoising AE (Gaussian)",
         "autoencoder",
-        Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Builder("models.nets.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
         Recipe(epochs=8, loss="binary_crossentropy", noise=("gaussian", 0.55)),
         "Trained to undo Gaussian noise of σ = 0.55.",
         tags=("denoising",),
@@ -199,7 +236,7 @@ _SPECS = [
         "denoising_masking",
         "Denoising AE (dropout)",
         "autoencoder",
-        Builder("models.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Builder("models.nets.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
         Recipe(epochs=8, loss="binary_crossentropy", noise=("masking", 0.5)),
         "Trained to fill in images with half the pixels dropped.",
         tags=("denoising",),
@@ -208,7 +245,7 @@ _SPECS = [
         "sparse_l1",
         "Sparse AE (L1)",
         "autoencoder",
-        Builder("models.autoencoders:sparse_ae", ("l1",)),
+        Builder("models.nets.autoencoders:sparse_ae", ("l1",)),
         Recipe(epochs=25),
         "300 sigmoid codings with an L1 activity penalty.",
         tags=("reconstruction", "sparse"),
@@ -217,7 +254,7 @@ _SPECS = [
         "sparse_kl",
         "Sparse AE (KL)",
         "autoencoder",
-        Builder("models.autoencoders:sparse_ae", ("kl",)),
+        Builder("models.nets.autoencoders:sparse_ae", ("kl",)),
         Recipe(epochs=25),
         "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
         tags=("reconstruction", "sparse"),
@@ -226,7 +263,7 @@ _SPECS = [
         "vae_dense",
         "Dense VAE (10-D), β = 1",
         "vae",
-        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=1.0),
         "A 10-D latent for sample quality; also the β = 1 β-VAE.",
         tags=("beta",),
@@ -235,7 +272,7 @@ _SPECS = [
         "beta_vae_4",
         "β-VAE, β = 4",
         "vae",
-        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=4.0),
         "Same network; the KL term weighs 4×.",
         tags=("beta",),
@@ -244,7 +281,7 @@ _SPECS = [
         "beta_vae_10",
         "β-VAE, β = 10",
         "vae",
-        Builder("models.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=10.0),
         "Same network; the KL term weighs 10×.",
         tags=("beta",),
@@ -253,7 +290,7 @@ _SPECS = [
         "vae_conv_2d",
         "Conv VAE (2-D latent)",
         "vae",
-        Builder("models.vae:conv_vae", kwargs={"latent_dim": 2}),
+        Builder("models.nets.vae:conv_vae", kwargs={"latent_dim": 2}),
         Recipe(epochs=16),
         "A 2-D latent you can draw as a map and sample.",
         tags=("map",),
@@ -262,7 +299,7 @@ _SPECS = [
         "ae_2d",
         "Plain AE (2-D code)",
         "autoencoder",
-        Builder("models.autoencoders:dense_ae", kwargs={"hidden": (128, 64), "code_size": 2}),
+        Builder("models.nets.autoencoders:dense_ae", kwargs={"hidden": (128, 64), "code_size": 2}),
         Recipe(epochs=20),
         "A deterministic 2-D code: the map the VAE's is compared with.",
         tags=("map",),
@@ -272,7 +309,7 @@ _SPECS = [
         "DCGAN",
         "gan",
         Builder(
-            "models.gan:dcgan",
+            "models.nets.gan:dcgan",
             kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True, "class_head": True},
         ),
         GAN_RECIPE,
@@ -285,7 +322,7 @@ _SPECS = [
         "Conditional GAN",
         "gan",
         Builder(
-            "models.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True}
+            "models.nets.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True}
         ),
         CGAN_RECIPE,
         "Generates an image of the class you ask for.",
@@ -297,7 +334,7 @@ _SPECS = [
         "cyclegan",
         "CycleGAN (regular ↔ bold)",
         "cyclegan",
-        Builder("models.cyclegan:cyclegan"),
+        Builder("models.nets.cyclegan:cyclegan"),
         CYCLEGAN_RECIPE,
         "Translates regular handwriting to bold and back, trained without a single pair.",
         datasets=("mnist",),
@@ -318,3 +355,41 @@ def get_spec(name: str) -> ModelSpec:
 def specs_for(dataset: str, tag: str | None = None) -> list[ModelSpec]:
     """Models trained on ``dataset`` (optionally only those with ``tag``), in registry order."""
     return [s for s in _SPECS if dataset in s.datasets and (tag is None or tag in s.tags)]
+
+
+# ---------------------------------------------------------------- live training (the Watch it learn page)
+
+# Networks trained only live, in front of the class: no checkpoint, never on the home page.
+LIVE_SPECS = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            "points_gan",
+            "GAN on 2-D points",
+            "gan",
+            Builder("models.nets.gan:points_gan", kwargs={"noise_dim": 2, "width": 64}),
+            Recipe(epochs=1, batch_size=128, learning_rate=1e-3),
+            "GAN Lab's lesson: a generator learns to place points where the real ones are.",
+            datasets=("ring", "grid"),
+            noise_dim=2,
+        ),
+        ModelSpec(
+            "dense_gan",
+            "Dense GAN (HOML)",
+            "gan",
+            Builder("models.nets.gan:dense_gan", kwargs={"noise_dim": 30}),
+            Recipe(epochs=1, batch_size=128, learning_rate=1e-3),
+            "HOML ch. 17's first GAN, small enough to watch learn.",
+            noise_dim=30,
+        ),
+    )
+}
+
+# Lesson → the model it trains: the zoo's own 2-D autoencoder and VAE (same builder, recipe and loss as their
+# checkpoints), and the two live-only GANs above.
+LESSONS = {"ae": "ae_2d", "vae": "vae_conv_2d", "points": "points_gan", "images": "dense_gan"}
+
+
+def lesson_spec(lesson: str) -> ModelSpec:
+    name = LESSONS[lesson]
+    return LIVE_SPECS.get(name) or get_spec(name)

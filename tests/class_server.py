@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.harness import ROOT, free_port, stop_group
 
 
-def _wait_for(predicate, timeout: float, what: str):
+def wait_for(predicate, timeout: float, what: str):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if value := predicate():
@@ -46,7 +46,7 @@ class ClassServer:
         os.killpg(self.replica_pids()[index], signal.SIGKILL)
 
     def wait_restarted(self, index: int, restarts: int = 1, timeout: float = 90) -> dict:
-        return _wait_for(
+        return wait_for(
             lambda: (s := self.status())["replicas"][index]["restarts"] >= restarts and s,
             timeout,
             f"replica {index} was not restarted within {timeout} s",
@@ -70,7 +70,7 @@ def deployed(replicas: int, log_dir: Path | None = None) -> Iterator[ClassServer
         )
         status_file = log_dir / "cluster.json"
         try:
-            _wait_for(
+            wait_for(
                 lambda: status_file.exists() or process.poll() is not None, 180, "the class server never got healthy"
             )
             if process.poll() is not None:
@@ -103,7 +103,7 @@ def serving(sessions: int = 100, interactions: int = 20, think_s: float = 0.5, l
             killed = time.perf_counter()
             server.kill_replica(0)
             status = server.wait_restarted(0)
-            _wait_for(lambda: healthy(f"http://127.0.0.1:{status['replicas'][0]['port']}"), 90, "restarted replica")
+            wait_for(lambda: healthy(f"http://127.0.0.1:{status['replicas'][0]['port']}"), 90, "restarted replica")
             back["s"] = time.perf_counter() - killed
 
         fault = run_load_test(

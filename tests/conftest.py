@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
-    from training.samples import load_sample
+    from models.data.samples import load_sample
 
     return load_sample("mnist")
 
@@ -24,7 +24,7 @@ def mnist_sample() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="session")
 def tiny_images(mnist_sample) -> tuple[np.ndarray, np.ndarray]:
     """64 float images in [0, 1] with labels: enough for one training step."""
-    from models.inference import to_model_input
+    from models.runtime.inference import to_model_input
 
     x, y = mnist_sample
     return to_model_input(x[::16][:64]), y[::16][:64]

@@ -51,14 +51,14 @@ def wait_healthy(url: str, timeout: float = 90.0) -> float:
 
 @contextlib.contextmanager
 def streamlit_server(
-    env: dict | None = None, log_name: str = "server.log", options: list[str] | None = None
+    env: dict | None = None, log_name: str = "server.log", options: list[str] | None = None, script: str = "app.py"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``streamlit run app.py [options]`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
+    """Run ``streamlit run <script> [options]`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
     port = free_port()
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")
     proc = subprocess.Popen(
-        [*replica_command(port), *(options or [])],
+        [*replica_command(port, script), *(options or [])],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -125,3 +125,19 @@ def open_tab(page, label: str) -> None:
     page.get_by_role("tab", name=label).first.click()
     time.sleep(0.3)
     wait_idle(page)
+
+
+def live_workers(server_pid: int) -> list[int]:
+    """The server's child processes that are live-training workers (``training.live.worker``), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == server_pid and "training.live.worker" in cmdline:
+            found.append(int(entry.name))
+    return found

@@ -42,30 +42,30 @@ def digit_png() -> bytes:
 
 
 def bad_uploads() -> dict[str, tuple[bytes, str]]:
-    """name → (file bytes, a fragment the user-facing message must contain)."""
+    """name → (file bytes, the catalogue key (``preprocess.<key>``) of the message the user must see)."""
     good_png, good_jpeg = digit_png(), _save(Image.open(io.BytesIO(digit_png())).convert("RGB"), "JPEG")
     frames = [Image.new("L", (28, 28), v) for v in (0, 255)]
     gif = io.BytesIO()
     frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     return {
         "empty.png": (b"", "empty"),
-        "notes.png": (b"this is a text file, not an image\n" * 10, "not an image"),
-        "truncated.png": (good_png[: len(good_png) // 2], "truncated"),
-        "truncated.jpg": (good_jpeg[: len(good_jpeg) // 2], "truncated"),
-        "bomb.png": (png_header_only(20_000, 20_000), "too large"),
+        "notes.png": (b"this is a text file, not an image\n" * 10, "unreadable"),
+        "truncated.png": (good_png[: len(good_png) // 2], "damaged"),
+        "truncated.jpg": (good_jpeg[: len(good_jpeg) // 2], "damaged"),
+        "bomb.png": (png_header_only(20_000, 20_000), "bomb"),
         "animated.gif": (gif.getvalue(), "animated"),
-        "huge.png": (good_png + b"\0" * (6 * 1024 * 1024), "limit"),
+        "huge.png": (good_png + b"\0" * (6 * 1024 * 1024), "file_too_big"),
     }
 
 
 def convertible_uploads() -> dict[str, tuple[bytes, str]]:
-    """Odd but usable formats: name → (bytes, the note the user is shown)."""
+    """Odd but usable formats: name → (bytes, the catalogue key of the note the user is shown)."""
     digit = Image.open(io.BytesIO(digit_png()))
     sixteen = Image.fromarray(np.asarray(digit, np.uint16) * 257)  # PIL picks mode I;16
     rgba = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
     ImageDraw.Draw(rgba).line([(30, 20), (60, 100)], fill=(0, 0, 0, 255), width=12)
     return {
-        "sixteen.png": (_save(sixteen, "PNG"), "16-bit"),
-        "cmyk.jpg": (_save(digit.convert("CMYK"), "JPEG"), "CMYK"),
-        "transparent.png": (_save(rgba, "PNG"), "Transparent"),
+        "sixteen.png": (_save(sixteen, "PNG"), "scaled_to_8_bits"),
+        "cmyk.jpg": (_save(digit.convert("CMYK"), "JPEG"), "cmyk"),
+        "transparent.png": (_save(rgba, "PNG"), "transparent"),
     }

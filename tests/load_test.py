@@ -81,7 +81,7 @@ SCENARIOS = [
 ]
 
 
-async def _interact(session: StreamlitSession, scenario: Scenario, i: int, before: set[str]) -> tuple[float, set[str]]:
+async def interact(session: StreamlitSession, scenario: Scenario, i: int, before: set[str]) -> tuple[float, set[str]]:
     """One move: the rerun plus fetching its images (what a browser waits for). Raises on any fault."""
     start = time.perf_counter()
     value = scenario.value(i)
@@ -119,7 +119,7 @@ async def _session(
                 await asyncio.sleep(rng.uniform(0, 2 * think_s))
                 for attempt in range(RECONNECT_TRIES):
                     try:
-                        seconds, shown = await _interact(session, scenario, i, shown)
+                        seconds, shown = await interact(session, scenario, i, shown)
                         report["latency_s"].append(seconds)
                         report["by_page"].setdefault(scenario.page, []).append(seconds)
                         done += 1
@@ -207,7 +207,7 @@ async def _one_page_at_a_time(base_url: str, interactions: int) -> dict[str, lis
         async with StreamlitSession(base_url) as session:
             shown = {url for url, _ in (await session.open(scenario.page)).images}
             for i in range(1, interactions + 1):
-                seconds, shown = await _interact(session, scenario, i, shown)
+                seconds, shown = await interact(session, scenario, i, shown)
                 times.setdefault(scenario.page, []).append(seconds * 1000)
     return times
 
@@ -224,6 +224,57 @@ def run_rerun_latency(interactions: int = 60, warmup: int = 5, streamlit_default
     return {
         page: {"median_ms": float(np.median(t[warmup:])), "p95_ms": float(np.percentile(t[warmup:], 95))}
         for page, t in times.items()
+    }
+
+
+async def _visit_learn(url: str, sessions: int, hold_s: float, report: dict) -> None:
+    """``sessions`` clients open Watch it learn at once and keep it open for ``hold_s`` seconds."""
+
+    async def one(k: int) -> None:
+        try:
+            async with StreamlitSession(url) as session:
+                opened = await session.open("Learn")
+                if opened.exceptions:
+                    report["errors"].append(f"Learn session {k}: {opened.exceptions[0][:160]}")
+                else:
+                    report["opened"] += 1
+                await asyncio.sleep(hold_s)
+        except Exception as err:
+            report["errors"].append(f"Learn session {k}: {type(err).__name__}: {str(err)[:160]}")
+
+    await asyncio.wait_for(asyncio.gather(*(one(k) for k in range(sessions))), timeout=TIME_LIMIT_S)
+
+
+def run_learn_visits(sessions: int = 100, hold_s: float = 10.0) -> dict:
+    """A class opening Watch it learn at once: how many training processes the server starts (the page keeps
+    one warm for the first Train, never one per session), sampled every 0.2 s while they hold the page."""
+    from tests.harness import live_workers
+
+    report: dict = {"opened": 0, "errors": []}
+    with streamlit_server(log_name="learn-load-server.log") as (url, proc):
+        most, stop = [0], threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(0.2):
+                most[0] = max(most[0], len(live_workers(proc.pid)))
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        start = time.perf_counter()
+        asyncio.run(_visit_learn(url, sessions, hold_s, report))
+        stop.set()
+        watcher.join()
+        wall = time.perf_counter() - start
+        time.sleep(5.0)  # every session has left: nothing should be kept warm
+        left = len(live_workers(proc.pid))
+    return {
+        "sessions": sessions,
+        "opened": report["opened"],
+        "errors": len(report["errors"]),
+        "error_samples": report["errors"][:5],
+        "most_workers": most[0],
+        "workers_after_leaving": left,
+        "wall_s": wall,
     }
 
 

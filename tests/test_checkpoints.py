@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from models.checkpoints import CHECKPOINT_DIR, CheckpointError, checkpoint_paths, load_checkpoint
-from training.samples import load_sample
+from models.data.samples import load_sample
 from training.verify import differences, reevaluate
 
 ROOT = Path(__file__).resolve().parent.parent

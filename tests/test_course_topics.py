@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.test_app import open_page
+from models import checkpoints
+from tests.test_app import open_page, shown
 
 
 def _knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
@@ -19,30 +20,30 @@ def _knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
 def test_tsne_map_is_committed_and_separates_the_classes_better_than_pca(dataset):
     """HOML 17.3.3: t-SNE of the stacked AE's codings separates classes that PCA's view mixes."""
-    from models import analysis
-    from models.inference import load_model
-    from training.samples import load_sample
+    from models.analysis import reconstruction
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
 
     model = load_model(dataset, "stacked_ae")
     x, y = load_sample(dataset)
-    tsne = analysis.tsne_map(model)
+    tsne = checkpoints.read_tsne_map(dataset, "stacked_ae", model.card["weights_sha256"])
     assert tsne is not None and tsne.shape == (len(x), 2)
-    assert _knn_accuracy(tsne, y) > _knn_accuracy(analysis.codings_2d(model, x), y) + 0.2
+    assert _knn_accuracy(tsne, y) > _knn_accuracy(reconstruction.codings_2d(model, x), y) + 0.2
 
 
 def test_codings_map_offers_tsne_from_the_committed_file():
     at = open_page("reconstruction", **{"rec-tab-name": "map"})
     assert at.segmented_control(key="rec-proj").value == "tsne"
-    assert not [i for i in at.info if "t-SNE" in i.value]  # the map was found, nothing computed live
+    assert not [i for i in at.info if shown("rec.tsne_missing") in i.value]  # the map was found, nothing computed live
 
 
 # ---------------------------------------------------------------- CycleGAN
 
 
 def test_cycle_consistency_loss_is_zero_for_identity_generators_and_positive_otherwise(mnist_sample):
-    from models.cyclegan import cycle_consistency_loss, cyclegan
-    from models.inference import to_model_input
-    from models.styles import embolden
+    from models.data.styles import embolden
+    from models.nets.cyclegan import cycle_consistency_loss, cyclegan
+    from models.runtime.inference import to_model_input
 
     x = to_model_input(mnist_sample[0][:16])
     a, b = x[:8], embolden(x[8:])
@@ -60,7 +61,7 @@ def test_cycle_consistency_loss_is_zero_for_identity_generators_and_positive_oth
 
 
 def test_embolden_only_adds_ink(mnist_sample):
-    from models.styles import embolden
+    from models.data.styles import embolden
 
     x = mnist_sample[0][:32]
     bold = embolden(x)
@@ -70,7 +71,7 @@ def test_embolden_only_adds_ink(mnist_sample):
 
 def test_training_domains_share_no_digit(mnist_sample):
     """Unpaired: no image of the regular half appears, emboldened, in the bold half."""
-    from models.styles import embolden, unpaired_domains
+    from models.data.styles import embolden, unpaired_domains
 
     x = mnist_sample[0][:200]
     regular, bold = unpaired_domains(x, seed=42)
@@ -83,16 +84,16 @@ def test_training_domains_share_no_digit(mnist_sample):
 def test_committed_cyclegan_keeps_the_digit_and_returns_it(mnist_sample):
     """The shipped translators: a round trip comes back closer to the input than the other style is,
     and the classifier still reads the digit after translation."""
-    from models import analysis
-    from models.inference import load_model
+    from models.analysis import generation
+    from models.runtime.inference import load_model
 
     translator = load_model("mnist", "cyclegan")
     classifier = load_model("mnist", "classifier")
     x, y = mnist_sample[0][:100], mnist_sample[1][:100]
     for to in ("bold", "regular"):
-        trips = [analysis.cycle_round_trip(translator, image, to) for image in x[:20]]
+        trips = [generation.cycle_round_trip(translator, image, to) for image in x[:20]]
         assert np.mean([trip.cycle_l1 for trip in trips]) < 0.05
-        there = translator.translate(analysis.cycle_round_trip(translator, x[0], to).source[None], to)
+        there = translator.translate(generation.cycle_round_trip(translator, x[0], to).source[None], to)
         assert there.shape == (1, 28, 28, 1)
     kept = classifier.probabilities(translator.translate(x, "bold")).argmax(axis=1) == y
     assert kept.mean() >= 0.9
@@ -119,7 +120,7 @@ def test_shipped_cyclegan_translates_to_the_true_other_style():
 def test_image_history_keeps_old_fakes_and_hands_them_back():
     import tensorflow as tf
 
-    from models.cyclegan import ImageHistory
+    from models.nets.cyclegan import ImageHistory
 
     pool = ImageHistory("test", seed=1, size=4)
     first = tf.ones((4, 28, 28, 1)) * tf.reshape(tf.range(1.0, 5.0), (4, 1, 1, 1))
@@ -171,11 +172,10 @@ PRETRAINING_BARS = {"mnist": {1: 0.10, 2: 0.10, 5: 0.10, 10: 0.05}, "fashion_mni
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
 def test_pretraining_curve_is_committed_for_the_shipped_encoders_and_the_codes_pay(dataset):
-    from models import analysis
     from models.checkpoints import read_card
     from training.pretraining import LABELS_PER_CLASS, SPREAD_ENCODER
 
-    curve = analysis.pretraining_curve(dataset)
+    curve = checkpoints.read_pretraining_curve(dataset)
     assert curve is not None
     assert curve["encoder_weights_sha256"] == read_card(dataset, "stacked_ae")["weights_sha256"]
     assert curve["spread_encoder_weights_sha256"] == read_card(dataset, SPREAD_ENCODER)["weights_sha256"]
@@ -190,7 +190,7 @@ def test_pretraining_curve_is_committed_for_the_shipped_encoders_and_the_codes_p
 
 
 def test_label_spreading_reaches_a_cluster_from_one_label_and_keeps_the_given_ones():
-    from models.pretraining import classify_by_neighbours, nearest_neighbours, spread_labels
+    from models.eval.label_spreading import classify_by_neighbours, nearest_neighbours, spread_labels
 
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 10, (10, 5))
@@ -211,7 +211,7 @@ def test_label_spreading_reaches_a_cluster_from_one_label_and_keeps_the_given_on
 def test_pretraining_curve_renders_with_no_dataset():
     at = open_page("reconstruction", **{"rec-tab-name": "pretraining"})
     assert any(el.proto.id and "rec-pretraining" in str(el.proto.id) for el in at.get("plotly_chart"))
-    assert not [i for i in at.info if "pretraining" in i.value]
+    assert not [i for i in at.info if shown("rec.pre_missing") in i.value]
     at.select_slider(key="rec-pre-n").set_value(100).run()
     assert not at.exception, at.exception
     from pages.ui.i18n import t
@@ -220,8 +220,8 @@ def test_pretraining_curve_renders_with_no_dataset():
 
 
 def test_frozen_layer_stays_the_encoders_and_fine_tuned_moves(mnist_sample):
-    from models.inference import load_model, to_model_input
-    from models.pretraining import feature_statistics, few_label_classifier, fit_few_labels, reused_layer
+    from models.nets.pretraining import feature_statistics, few_label_classifier, fit_few_labels, reused_layer
+    from models.runtime.inference import load_model, to_model_input
 
     encoder = load_model("mnist", "stacked_ae").encoder
     x, y = to_model_input(mnist_sample[0][:40]), mnist_sample[1][:40].astype(np.int32)
@@ -239,12 +239,12 @@ def test_frozen_layer_stays_the_encoders_and_fine_tuned_moves(mnist_sample):
 
 
 def test_oblique_view_projects_orthographically_and_the_page_offers_webgl_on_request():
-    from models import analysis
-    from models.inference import load_model
+    from models.analysis import reconstruction
     from models.registry import TOY_DATASET
+    from models.runtime.inference import load_model
 
-    demo = analysis.pca_demo(load_model(TOY_DATASET, "linear_ae_3d"))
-    points, corners = analysis.oblique_view(demo, azimuth_deg=0.0, elevation_deg=0.0)  # looking along +y
+    demo = reconstruction.pca_demo(load_model(TOY_DATASET, "linear_ae_3d"))
+    points, corners = reconstruction.oblique_view(demo, azimuth_deg=0.0, elevation_deg=0.0)  # looking along +y
     np.testing.assert_allclose(points, demo.points[:, [0, 2]], atol=1e-9)
     assert corners.shape == (5, 2) and np.allclose(corners[0], corners[-1])  # a closed outline
     at = open_page("reconstruction", **{"rec-tab-name": "pca"})

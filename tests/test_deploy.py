@@ -77,7 +77,7 @@ def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path
     (SIGKILL). Every session finishes every move (reconnecting through the same URL), the URL stays healthy,
     the launcher brings the replica back, a session's view comes back from its URL, and SIGTERM stops all."""
     from deploy.launcher import healthy
-    from tests.class_server import _wait_for, deployed
+    from tests.class_server import deployed, wait_for
     from tests.load_test import run_load_test
     from tests.st_client import StreamlitSession
 
@@ -103,7 +103,7 @@ def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path
             async with StreamlitSession(server.url) as session:
                 await session.open("Latent_space", "dataset=Fashion-MNIST&lang=ko&lecture=true")
                 replica = int(next(iter(session.cookies.values())).lstrip("r"))
-                _wait_for(
+                wait_for(
                     lambda: all(healthy(f"http://127.0.0.1:{r['port']}") for r in server.status()["replicas"]),
                     90,
                     "replicas",

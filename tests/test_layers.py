@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from models.layers import ClippedGaussianNoise, DenseTranspose, KLSparsity, MaskingNoise, Sampling
+from models.nets.layers import ClippedGaussianNoise, DenseTranspose, KLSparsity, MaskingNoise, Sampling
 
 LAYERS = [
     DenseTranspose(12, activation="sigmoid"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.load_test import SCENARIOS, run_load_test
+from tests.load_test import SCENARIOS, run_learn_visits, run_load_test
 
 
 @pytest.mark.parametrize("own_values", [False, True], ids=["following", "exploring"])
@@ -24,7 +24,7 @@ def test_protocol_client_sees_a_broken_interaction():
     import asyncio
 
     from tests.harness import streamlit_server
-    from tests.load_test import Scenario, _interact
+    from tests.load_test import Scenario, interact
     from tests.st_client import StreamlitSession
 
     async def move_to_same_value(url: str) -> str:
@@ -33,7 +33,7 @@ def test_protocol_client_sees_a_broken_interaction():
             shown = {u for u, _ in opened.images}
             same = Scenario("Latent_space", "ls-pad", lambda i: {"z": [0.0, 0.0]})
             try:
-                await _interact(session, same, 1, shown)
+                await interact(session, same, 1, shown)
             except AssertionError as err:
                 return str(err)
             return "accepted"
@@ -41,3 +41,15 @@ def test_protocol_client_sees_a_broken_interaction():
     with streamlit_server(log_name="load-check-server.log") as (url, _):
         outcome = asyncio.run(move_to_same_value(url))
     assert "no changed image" in outcome
+
+
+def test_a_class_opening_watch_it_learn_starts_one_worker_not_one_each():
+    """30 sessions open /Learn at once: the server starts at most its slots of TensorFlow processes (one warm
+    spare here), and none is left once they have gone."""
+    from training.live.supervisor import default_slots
+
+    result = run_learn_visits(sessions=30, hold_s=6.0)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["opened"] == 30
+    assert 1 <= result["most_workers"] <= default_slots()
+    assert result["workers_after_leaving"] == 0

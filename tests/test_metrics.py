@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
-from models import metrics
-from models.noise import corrupt, median_filter3
-from models.vae import gaussian_kl
+from models.data.noise import corrupt, median_filter3
+from models.eval import metrics
+from models.nets.vae import gaussian_kl
 
 
 def _kl_by_integration(mu: float, var: float) -> float:

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from models.inference import wrap
+from models.data.toy import generate_3d_data
 from models.registry import REGISTRY, TOY_DATASET
-from models.toy import generate_3d_data
+from models.runtime.inference import wrap
 from training.recipes import fit
 
 
@@ -51,7 +51,7 @@ def test_one_loaded_model_is_safe_to_share_between_threads():
     concurrent calls must give exactly what one caller gets."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from models.inference import load_model
+    from models.runtime.inference import load_model
 
     vae = load_model("mnist", "vae_conv_2d")
     points = np.random.default_rng(1).uniform(-3, 3, (64, 1, 2)).astype(np.float32)

@@ -104,9 +104,9 @@ def _destination(args) -> tuple[Path | None, Path | None]:
 
 
 def _train(plan: list[tuple[str, str]], args) -> int:
+    from models.data.samples import write_sample
     from training.datasets import load_dataset
     from training.run import train_one, use_threads
-    from training.samples import write_sample
 
     if args.threads:
         use_threads(args.threads)

@@ -17,12 +17,12 @@ import keras
 import numpy as np
 from keras import layers
 
-from models import metrics
 from models.checkpoints import CHECKPOINT_DIR, atomic_write
-from models.evaluation import EVAL_SEED
-from models.noise import corrupt
+from models.data.noise import corrupt
+from models.eval import metrics
+from models.eval.evaluation import EVAL_SEED
+from models.nets.vae import VAE, conv_vae
 from models.registry import Recipe
-from models.vae import VAE, conv_vae
 from training.datasets import load_dataset
 from training.recipes import make_dataset
 
@@ -130,18 +130,13 @@ def denoise_blog(r: CourseRecipe, x, x_test) -> dict:
 def dense_gan(r: CourseRecipe, x, x_test) -> dict:
     """HOML ch. 17 GAN: dense generator 30-100-150-784 and discriminator 784-150-100-1 (SELU), batch 32,
     scored like the zoo's GANs (classifier features, 10,000 samples)."""
-    from models.evaluation import evaluate_gan
-    from models.gan import GAN
-    from models.inference import GenerativeAdversarial, load_model
+    from models.eval.evaluation import evaluate_gan
+    from models.nets.gan import GAN
+    from models.nets.gan import dense_gan as networks
     from models.registry import Builder, ModelSpec
+    from models.runtime.inference import GenerativeAdversarial, load_model
 
-    z = keras.Input((30,))
-    h = layers.Dense(150, activation="selu")(layers.Dense(100, activation="selu")(z))
-    out = layers.Reshape((28, 28, 1))(layers.Dense(784, activation="sigmoid")(h))
-    generator = keras.Model(z, out, name="generator")
-    image = keras.Input((28, 28, 1))
-    h = layers.Dense(100, activation="selu")(layers.Dense(150, activation="selu")(layers.Flatten()(image)))
-    discriminator = keras.Model(image, layers.Dense(1)(h), name="discriminator")
+    generator, discriminator = networks(30)
     gan = GAN(generator, discriminator, noise_dim=30)
     gan.compile(d_optimizer=keras.optimizers.RMSprop(), g_optimizer=keras.optimizers.RMSprop())
     gan.fit(make_dataset(x, None, Recipe(epochs=r.epochs, batch_size=32)), epochs=r.epochs, verbose=2)
@@ -151,7 +146,7 @@ def dense_gan(r: CourseRecipe, x, x_test) -> dict:
         "course_gan",
         "HOML GAN",
         "gan",
-        Builder("models.gan:dcgan", kwargs={"noise_dim": 30}),
+        Builder("models.nets.gan:dcgan", kwargs={"noise_dim": 30}),
         Recipe(epochs=r.epochs),
         "",
     )

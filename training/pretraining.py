@@ -1,6 +1,6 @@
 """Unsupervised pretraining curve: ``python -m training.pretraining --data-dir DIR [--dataset D]``.
 
-For N labelled images per class (1 … 100), train the few-label classifier of ``models/pretraining.py``
+For N labelled images per class (1 … 100), train the few-label classifier of ``models/nets/pretraining.py``
 from scratch, on the stacked AE's frozen lower layer, and fine-tuned from it, and spread the N labels over
 the neighbour graph of all 60,000 training images in the convolutional AE's code space (and, as the control,
 in pixel space); score each on the 10,000 test images. Each point is the mean over three draws of the
@@ -20,19 +20,16 @@ import keras
 import numpy as np
 
 from models.checkpoints import atomic_write, pretraining_path
-from models.inference import load_model, to_model_input
-from models.pretraining import (
+from models.eval.label_spreading import (
     SPREAD_NEIGHBOURS,
-    VARIANTS,
     classify_by_neighbours,
-    feature_statistics,
-    few_label_classifier,
-    fit_few_labels,
     nearest_neighbours,
     spread_labels,
     standardise,
 )
+from models.nets.pretraining import VARIANTS, feature_statistics, few_label_classifier, fit_few_labels
 from models.registry import IMAGE_DATASETS
+from models.runtime.inference import load_model, to_model_input
 from training.datasets import load_dataset
 from training.run import use_threads
 

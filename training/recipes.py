@@ -13,12 +13,12 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from models.cyclegan import ConstantThenLinearDecay, CycleGAN, translation_bundle
-from models.gan import GAN
-from models.layers import ClippedGaussianNoise, MaskingNoise
-from models.registry import ModelSpec, Recipe
-from models.styles import unpaired_domains
-from models.vae import VAE
+from models.data.styles import unpaired_domains
+from models.nets.cyclegan import ConstantThenLinearDecay, CycleGAN, translation_bundle
+from models.nets.gan import GAN
+from models.nets.layers import ClippedGaussianNoise, MaskingNoise
+from models.nets.vae import VAE
+from models.registry import ModelSpec, Recipe, resolve
 from training.run_state import RunState
 
 PROGRESS_IMAGES = 20  # fixed-seed samples saved per GAN epoch (2 rows of 10)
@@ -64,25 +64,38 @@ def _fit_kwargs(epochs: int, steps: int | None, verbose: int) -> dict:
     return {"epochs": epochs, "steps_per_epoch": steps, "verbose": verbose}
 
 
-def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+def autoencoder_trainer(spec: ModelSpec) -> tuple[keras.Model, keras.Model, keras.Model]:
+    """(trainer, encoder, decoder): the compiled model ``fit`` trains (noise layer first for denoisers); live
+    training (``training/live``) fits the same one."""
     recipe = spec.recipe
     encoder, decoder = spec.build()
     inputs = keras.Input(encoder.inputs[0].shape[1:])
     noise = _noise_layer(recipe)
     trainer = keras.Model(inputs, decoder(encoder(noise(inputs) if noise else inputs)))
     trainer.compile(optimizer=_optimizer(recipe), loss=recipe.loss)
-    history = trainer.fit(make_dataset(x, x, recipe), **_fit_kwargs(epochs, steps, verbose))
+    return trainer, encoder, decoder
+
+
+def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+    trainer, encoder, decoder = autoencoder_trainer(spec)
+    history = trainer.fit(make_dataset(x, x, spec.recipe), **_fit_kwargs(epochs, steps, verbose))
     bundle_in = keras.Input(encoder.inputs[0].shape[1:], name="input")
     bundle = keras.Model(bundle_in, decoder(encoder(bundle_in)), name=spec.name)
     return FitResult(bundle, history.history)
 
 
-def fit_vae(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+def vae_trainer(spec: ModelSpec) -> VAE:
+    """The compiled VAE ``fit`` trains; live training fits the same one."""
     recipe = spec.recipe
-    encoder, decoder = spec.build()
-    trainer = VAE(encoder, decoder, beta=recipe.beta, seed=recipe.seed)
+    trainer = VAE(*spec.build(), beta=recipe.beta, seed=recipe.seed)
     trainer.compile(optimizer=_optimizer(recipe))
-    history = trainer.fit(make_dataset(x, None, recipe), **_fit_kwargs(epochs, steps, verbose))
+    return trainer
+
+
+def fit_vae(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+    trainer = vae_trainer(spec)
+    history = trainer.fit(make_dataset(x, None, spec.recipe), **_fit_kwargs(epochs, steps, verbose))
+    encoder, decoder = trainer.encoder, trainer.decoder
     image = keras.Input((28, 28, 1), name="image")
     bundle = keras.Model(image, decoder(encoder(image)[0]), name=spec.name)
     return FitResult(bundle, history.history)
@@ -106,7 +119,7 @@ class _ProgressGrid:
         return buffer.getvalue()
 
 
-def _gan_trainer(spec: ModelSpec) -> GAN:
+def gan_trainer(spec: ModelSpec) -> GAN:
     recipe = spec.recipe
     generator, discriminator = spec.build()
     trainer = GAN(
@@ -143,7 +156,7 @@ def fit_gan(
     ``stop_after`` ends after that many epochs of this call (tests use it to simulate an interruption).
     """
     recipe = spec.recipe
-    trainer = _gan_trainer(spec)
+    trainer = gan_trainer(spec)
     fixed_z = np.random.default_rng(recipe.seed).standard_normal((PROGRESS_IMAGES, spec.noise_dim)).astype(np.float32)
     fixed_labels = (np.arange(PROGRESS_IMAGES) % 10).astype(np.int32).reshape(-1, 1) if spec.conditional else None
     state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
@@ -166,7 +179,7 @@ def fit_gan(
         if state is not None:
             state.save(trainer, epoch + 1, history, progress.frames, seconds_before + time.perf_counter() - call_start)
     return FitResult(
-        _gan_bundle(spec, trainer.shipped_generator, trainer.discriminator),
+        gan_bundle(spec, trainer.shipped_generator, trainer.discriminator),
         history,
         progress.png(),
         raw_generator=trainer.generator if trainer.ema_generator is not None else None,
@@ -174,7 +187,7 @@ def fit_gan(
     )
 
 
-def _gan_bundle(spec: ModelSpec, generator: keras.Model, discriminator: keras.Model) -> keras.Model:
+def gan_bundle(spec: ModelSpec, generator: keras.Model, discriminator: keras.Model) -> keras.Model:
     """The inference networks only: generator and discriminator side by side, no optimiser state."""
     z = keras.Input((spec.noise_dim,), name="z")
     image = keras.Input((28, 28, 1), name="image")
@@ -223,7 +236,7 @@ def fit_cyclegan(
     resume: bool = False,
     stop_after: int | None = None,
 ) -> FitResult:
-    """Unpaired training: one half of the images regular, the other half emboldened (``models/styles.py``).
+    """Unpaired training: one half of the images regular, the other half emboldened (``models/data/styles.py``).
 
     Resumable like the GANs: the full state is saved after every epoch, each epoch's shuffle is seeded by its
     index and the schedules read the optimiser's step, so a resumed run ends where an uninterrupted one ends.
@@ -262,15 +275,6 @@ def fit_cyclegan(
     return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history, seconds_before=seconds_before)
 
 
-FIT = {
-    "autoencoder": fit_autoencoder,
-    "vae": fit_vae,
-    "gan": fit_gan,
-    "classifier": fit_classifier,
-    "cyclegan": fit_cyclegan,
-}
-
-
 def fit(
     spec: ModelSpec,
     x: np.ndarray,
@@ -288,6 +292,7 @@ def fit(
     """
     keras.utils.set_random_seed(spec.recipe.seed)
     epochs = epochs or spec.recipe.epochs
+    train = resolve(spec.kind.fit)  # the family record names its trainer
     if spec.kind.resumable:
-        return FIT[spec.family](spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
-    return FIT[spec.family](spec, x, y, epochs, steps, verbose)
+        return train(spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
+    return train(spec, x, y, epochs, steps, verbose)

@@ -18,8 +18,9 @@ import json
 from pathlib import Path
 
 from models.checkpoints import CHECKPOINT_DIR, atomic_write, checkpoint_paths, read_card
-from models.inference import load_model
+from models.eval.evaluation import evaluate
 from models.registry import IMAGE_DATASETS, get_spec, specs_for
+from models.runtime.inference import load_model
 
 RESULTS = CHECKPOINT_DIR / "benchmarks" / "gan_baseline.json"
 KEEP = ("frechet_distance", "min_class_share", "confident_share", "label_accuracy", "label_accuracy_min_class")
@@ -31,12 +32,12 @@ def _ablation_from_run(model, test: tuple, classifier) -> dict:
     another run, since an ablation scored by the replaced classifier would no longer compare."""
     import numpy as np
 
-    from training.recipes import FitResult, _gan_bundle, _gan_trainer
-    from training.run import _ablation
+    from training.recipes import FitResult, gan_bundle, gan_trainer
+    from training.run import ablation_metrics
     from training.run_state import RunState, run_dir_for
 
     spec, card = model.spec, model.card
-    trainer = _gan_trainer(spec)
+    trainer = gan_trainer(spec)
     try:
         saved = RunState(run_dir_for(model.dataset, spec.name), spec, card["epochs"], None).load(trainer)
     except ValueError:
@@ -47,16 +48,16 @@ def _ablation_from_run(model, test: tuple, classifier) -> dict:
     if not all(np.array_equal(a, b) for a, b in zip(trainer.shipped_generator.get_weights(), shipped)):
         return {}
     result = FitResult(
-        _gan_bundle(spec, trainer.shipped_generator, trainer.discriminator), raw_generator=trainer.generator
+        gan_bundle(spec, trainer.shipped_generator, trainer.discriminator), raw_generator=trainer.generator
     )
-    return _ablation(spec, result, card, *test, classifier)
+    return ablation_metrics(spec, result, card, *test, classifier)
 
 
 def update_cards(names: list[str], data_dir: str | None) -> None:
     """Re-score shipped GANs (or the CycleGAN) with today's classifier; rewrite their cards' metrics (not their
     weights)."""
+    from models.data.samples import load_sample
     from training.datasets import load_dataset
-    from training.samples import load_sample
 
     for dataset in IMAGE_DATASETS:
         data = load_dataset(dataset, data_dir)
@@ -68,8 +69,8 @@ def update_cards(names: list[str], data_dir: str | None) -> None:
             model = load_model(dataset, name)
             card = {
                 **model.card,
-                "metrics": model.evaluate(data.test[0], data.test[1], classifier, 10_000),
-                "sample_metrics": model.evaluate(x_s, y_s, classifier, len(x_s)),
+                "metrics": evaluate(model, data.test[0], data.test[1], classifier, 10_000),
+                "sample_metrics": evaluate(model, x_s, y_s, classifier, len(x_s)),
             }
             if "ablation" in card:
                 card["ablation"] = _ablation_from_run(model, data.test, classifier)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         for spec in specs_for(dataset, "gan"):
             old = load_model(dataset, spec.name, Path(args.folder))
             card = read_card(dataset, spec.name, Path(args.folder))
-            now = old.evaluate(data.test[0], data.test[1], classifier, 10_000)
+            now = evaluate(old, data.test[0], data.test[1], classifier, 10_000)
             results[f"{dataset}/{spec.name}"] = {
                 "card_metrics": {k: card["metrics"][k] for k in KEEP if k in card["metrics"]},
                 "with_current_classifier": {k: now[k] for k in KEEP if k in now},

@@ -13,14 +13,14 @@ import numpy as np
 import tensorflow as tf
 
 from models.checkpoints import CheckpointError, read_card, save_checkpoint
-from models.evaluation import evaluate, evaluate_points, linear_subspace_angles
-from models.inference import Classifier, load_model, to_model_input, wrap
+from models.data.samples import load_sample
+from models.data.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+from models.eval.evaluation import evaluate, evaluate_points, linear_subspace_angles
 from models.registry import TOY_DATASET, ModelSpec
-from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+from models.runtime.inference import Classifier, load_model, to_model_input, wrap
 from training.datasets import LoadedDataset
 from training.recipes import fit
 from training.run_state import run_dir_for
-from training.samples import load_sample
 
 
 def use_threads(threads: int) -> None:
@@ -68,7 +68,7 @@ def train_toy(spec: ModelSpec, root: Path | None = None, verbose: int = 0) -> di
     card = _card(
         spec,
         TOY_DATASET,
-        f"models.toy.generate_3d_data(m={TOY_POINTS}, seed={TOY_SEED})",
+        f"models.data.toy.generate_3d_data(m={TOY_POINTS}, seed={TOY_SEED})",
         "",
         seconds,
         result.history,
@@ -92,13 +92,13 @@ def _judge(dataset: str, root: Path | None) -> Classifier:
     return model
 
 
-def _ablation(spec: ModelSpec, result, card: dict, x_test, y_test, classifier) -> dict:
+def ablation_metrics(spec: ModelSpec, result, card: dict, x_test, y_test, classifier) -> dict:
     """What the EMA generator buys: the same metrics for the raw (trained, not averaged) generator."""
     if result.raw_generator is None:
         return {}
-    from training.recipes import _gan_bundle
+    from training.recipes import gan_bundle
 
-    raw_bundle = _gan_bundle(spec, result.raw_generator, result.bundle.get_layer("discriminator"))
+    raw_bundle = gan_bundle(spec, result.raw_generator, result.bundle.get_layer("discriminator"))
     raw = evaluate(wrap(spec, card["dataset"], raw_bundle, card), x_test, y_test, classifier, n_generated=10_000)
     keep = ("frechet_distance", "min_class_share", "label_accuracy", "confident_share")
     return {"raw_generator_metrics": {k: raw[k] for k in keep if k in raw}}
@@ -146,11 +146,11 @@ def train_one(
     model = wrap(spec, data.name, result.bundle, card)
     classifier = _judge(data.name, root) if spec.kind.judged else None
     metrics = evaluate(model, x_test, y_test, classifier, n_generated=10_000)
-    if spec.name == "linear_ae":
+    if "pca" in spec.tags:
         metrics["pca"] = linear_subspace_angles(model, x)
     x_s, y_s = load_sample(data.name, root)
     sample_metrics = evaluate(model, x_s, y_s, classifier, n_generated=len(x_s))
-    ablation = _ablation(spec, result, card, x_test, y_test, classifier) if classifier else {}
+    ablation = ablation_metrics(spec, result, card, x_test, y_test, classifier) if classifier else {}
     _report_replacement(data.name, spec.name, root, metrics)
     extra = {"ablation": ablation} if ablation else {}
     save_checkpoint(

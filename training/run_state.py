@@ -29,7 +29,7 @@ def run_dir_for(dataset: str, name: str, root: Path | None = None) -> Path:
 
 
 class RunState:
-    """Save and restore a trainer's state in ``folder`` (``models.gan.GAN``, or any with ``state_variables()``)."""
+    """Save and restore a trainer's state in ``folder`` (``models.nets.gan.GAN``, or any with ``state_variables()``)."""
 
     def __init__(self, folder: Path, spec: ModelSpec, epochs: int, steps: int | None):
         self.folder, self.spec = Path(folder), spec

@@ -14,8 +14,8 @@ import io
 import numpy as np
 
 from models.checkpoints import atomic_write, checkpoint_paths
+from models.data.samples import load_sample
 from models.registry import IMAGE_DATASETS, specs_for
-from training.samples import load_sample
 
 
 def tsne(codes: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.tsne", description=__doc__)
     p.add_argument("models", nargs="*", help="autoencoders (default: every one on the Reconstruction page)")
     args = p.parse_args(argv)
-    from models.inference import load_model, to_model_input
+    from models.runtime.inference import load_model, to_model_input
 
     for dataset in IMAGE_DATASETS:
         x, _ = load_sample(dataset)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from models.checkpoints import CheckpointError
-from models.evaluation import evaluate, evaluate_points, linear_subspace_angles
-from models.inference import load_model, to_model_input
+from models.data.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+from models.eval.evaluation import evaluate, evaluate_points, linear_subspace_angles
 from models.registry import TOY_DATASET
-from models.toy import TOY_POINTS, TOY_SEED, generate_3d_data
+from models.runtime.inference import load_model, to_model_input
 
 TOLERANCE = 1e-4
 
@@ -50,8 +50,8 @@ def reevaluate(dataset: str, name: str, data=None, sample=None) -> tuple[dict, d
 
 
 def verify(plan: list[tuple[str, str]], data_dir: str | None, sample_only: bool) -> int:
+    from models.data.samples import load_sample
     from training.datasets import load_dataset
-    from training.samples import load_sample
 
     failures, cache = 0, {}
     for name, dataset in plan:

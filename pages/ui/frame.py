@@ -20,6 +20,7 @@ from pages.ui import state
 from pages.ui.document import set_document_language
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style, prepare_tables
+from pages.ui.live import left_the_page
 from pages.ui.loaders import model_store
 from pages.ui.runtime_tuning import one_blas_thread_per_product, send_replies_at_once
 
@@ -31,6 +32,7 @@ PAGES = [
     ("pages/views/latent_space.py", "ls", ":material/scatter_plot:"),
     ("pages/views/beta_vae.py", "bv", ":material/tune:"),
     ("pages/views/gan.py", "gan", ":material/auto_awesome:"),
+    ("pages/views/learn.py", "learn", ":material/model_training:"),
 ]
 URL_PATHS = {
     "home": "",
@@ -39,6 +41,7 @@ URL_PATHS = {
     "ls": "Latent_space",
     "bv": "Beta_VAE",
     "gan": "GAN",
+    "learn": "Learn",
 }
 
 
@@ -85,6 +88,8 @@ def run() -> None:
     apply_style()
     try:
         page.run()
+        if page.url_path != URL_PATHS["learn"]:
+            left_the_page()  # a live-training run ends when its session goes to another page
     finally:
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.

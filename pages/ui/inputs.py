@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from models import imaging
-from models.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
+from models.data import imaging
+from models.data.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import require_sample
 

@@ -2,7 +2,7 @@
 images follow the mouse.
 
 The decoders run in the browser (``latent_play.js``, a Custom Components v2 component): Python sends each
-decoder's layers and weights once per session (``models/export.py``, read from the loaded checkpoint), the
+decoder's layers and weights once per session (``models/runtime/export.py``, read from the loaded checkpoint), the
 browser decodes and paints on every pointer move, and only the final latent comes back, on release — so a
 drag costs the server nothing. If the browser cannot run it (a JS error, an exotic layer), the caller gets
 ``None`` and draws its server-side sliders instead.
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from models.export import UnsupportedLayer, decoder_spec, to_payload
+from models.runtime.export import UnsupportedLayer, decoder_spec, to_payload
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import t
 
 if TYPE_CHECKING:
-    from models.inference import LoadedModel
+    from models.runtime.inference import LoadedModel
 
 _JS = (Path(__file__).with_name("latent_play.js")).read_text()
 _CSS = """
@@ -228,7 +228,7 @@ def latent_scrub(
     key: str, model: LoadedModel, a: np.ndarray, b: np.ndarray, t: float, caption: str, scale: int = 8
 ) -> float | None:
     """A slider that walks the generator from noise ``a`` to ``b`` (spherical interpolation, as
-    ``models.analysis.slerp``) live in the browser; returns the released position in [0, 1], or None if the
+    ``models.generation.slerp``) live in the browser; returns the released position in [0, 1], or None if the
     generator cannot run there (the conditional GAN's label input)."""
     decoders = _decoders(key, [(decoder_payload(model), caption)])
     if decoders is None:

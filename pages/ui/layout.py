@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from models.inference import LoadedModel
+    from models.runtime.inference import LoadedModel
 
 # Pictures are sent at their own resolution and enlarged here: pixelated, and never wider than their column.
 # A row of pictures (``pictures.show_row``: one element, several pictures) stays one row while each picture

@@ -3,7 +3,7 @@
 ``ModelStore`` (one per process, via ``st.cache_resource``) loads checkpoints on two worker threads and
 keeps each as a future: a page *asks* for all the models it needs before drawing anything, so they load
 while the page draws its text and inputs, and then *waits* for each one where it draws it. Models run on
-the NumPy runtime (``models/graph.py``): a load takes milliseconds and the app never imports TensorFlow. Once the page has drawn, ``after_page`` queues the rest of the dataset's models, so the
+the NumPy runtime (``models/runtime/graph.py``): a load takes milliseconds and the app never imports TensorFlow. Once the page has drawn, ``after_page`` queues the rest of the dataset's models, so the
 next page a class opens is ready. A failed load is forgotten (not cached), so a
 checkpoint rebuilt while the app runs is picked up on the next rerun. The workers call no Streamlit API.
 """
@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from models.checkpoints import CheckpointError, read_card
+from models.checkpoints import CheckpointError, read_card, read_pretraining_curve, read_tsne_map
+from models.data.samples import load_sample, sample_path
 from models.registry import REGISTRY, TOY_DATASET
 from pages.ui.runtime_tuning import freeze_long_lived_objects
-from training.samples import load_sample, sample_path
 
 if TYPE_CHECKING:
-    from models.inference import LoadedModel
+    from models.runtime.inference import LoadedModel
 
 
 def _load(dataset: str, name: str) -> LoadedModel:
-    from models.inference import load_model
+    from models.runtime.inference import load_model
 
-    model = load_model(dataset, name, runtime="numpy")  # no TensorFlow in the app (models/inference.py)
+    model = load_model(dataset, name, runtime="numpy")  # no TensorFlow in the app (models/runtime/inference.py)
     freeze_long_lived_objects()
     return model
 
@@ -115,3 +115,13 @@ def get_sample(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
 
 def sample_location(dataset: str) -> str:
     return str(sample_path(dataset))
+
+
+def tsne_map(model: LoadedModel) -> np.ndarray | None:
+    """The stored t-SNE map of ``model``'s codings of the sample, if it was computed from these weights."""
+    return read_tsne_map(model.dataset, model.spec.name, model.card.get("weights_sha256"))
+
+
+def pretraining_curve(dataset: str) -> dict | None:
+    """The stored few-label accuracy curve (``python -m training.pretraining``), or None."""
+    return read_pretraining_curve(dataset)

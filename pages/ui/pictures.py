@@ -17,7 +17,7 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from models import imaging
+from models.data import imaging
 from pages.ui.i18n import t
 from pages.ui.state import lecture_mode
 
@@ -39,6 +39,12 @@ def show_image(image: np.ndarray, caption: str | None = None, factor: int | None
     shows to a screen reader (every picture has one, from the catalogue)."""
     picture = display(image)
     st.image(_inline_png(picture), caption=caption, width=picture.shape[1] * (factor or scale()), alt=alt)
+
+
+def show_picture(picture: np.ndarray, caption: str | None = None, width: int | None = None, *, alt: str) -> None:
+    """A colour picture (a map, a heat-map) shown as drawn: no contrast stretch, its own pixel size unless
+    ``width``."""
+    st.image(_inline_png(picture), caption=caption, width=width or picture.shape[1], alt=alt)
 
 
 def show_row(images: list[np.ndarray], captions: list[str], *, alts: list[str]) -> None:
@@ -78,8 +84,8 @@ def download_grid(images: np.ndarray, cols: int, file_name: str, key: str) -> No
 def _inline_png(picture: np.ndarray) -> str:
     """The picture as a ``data:`` URL, which ``st.image`` passes to the browser as it is (module docstring).
     Encoded once per distinct picture and process: a class shown the same input costs one encode. A small
-    LRU of our own, since an ``st.cache_data`` hit (hashing and unpickling, ~90 µs) costs more than the
-    encode itself (~60 µs); a digest lookup here costs ~3 µs, and a rerun shows up to nine pictures."""
+    LRU of our own, since an ``st.cache_data`` hit (hashing and unpickling) costs more than the encode itself
+    (docs/DECISIONS.md); a digest lookup here costs almost nothing, and a rerun shows up to nine pictures."""
     key = (picture.shape, hashlib.blake2b(np.ascontiguousarray(picture), digest_size=16).digest())
     with _URLS_LOCK:
         if (url := _URLS.get(key)) is not None:

@@ -8,7 +8,7 @@ defaults); see BENCHMARKS.md.
    the loaded models. ``gc.freeze()`` after the models are loaded moves those long-lived objects out of the
    collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
    (Streamlit also resets Keras after each run when Keras is imported; the app runs its models without
-   Keras, ``models/graph.py``, so there is nothing to reset.)
+   Keras, ``models/runtime/graph.py``, so there is nothing to reset.)
 2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
    OpenBLAS's default of one worker per core, ten sessions' products at once fought over two cores: the
    100-student load test gave p50 3.3 s per move, 2.3 s with one BLAS thread per product (the sessions'

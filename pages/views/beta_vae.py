@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis
+from models.analysis import latents
 from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
@@ -33,7 +33,7 @@ def kl_bars() -> None:
 def _kl_bar(col, name: str, model) -> None:
     metrics = model.card.get("metrics", {})
     kl = np.asarray(metrics.get("kl_per_dim", []))
-    order = analysis.kl_order(model)
+    order = latents.kl_order(model)
     fig = go.Figure(
         go.Bar(
             x=[f"z{d}" for d in order],
@@ -73,11 +73,11 @@ def _server_sliders(models_: dict, image: np.ndarray, caption: str) -> None:
         show_image(image, caption=t("common.input", caption=caption), alt=t("alt.input", caption=caption))
     moved_text = ", ".join(f"#{k + 1} {v:+.2f}" for k, v in enumerate(offsets) if v) or "0"
     for col, (name, model) in zip(out_cols[1:], models_.items()):
-        order = analysis.kl_order(model)
+        order = latents.kl_order(model)
         moved = {int(order[k]): v for k, v in enumerate(offsets) if v}
         with col:
             show_image(
-                analysis.perturb(model, image, moved),
+                latents.perturb(model, image, moved),
                 caption=f"β = {_beta(name):g}",
                 alt=t("alt.perturbed", beta=f"{_beta(name):g}", input=caption, moved=moved_text),
             )
@@ -86,7 +86,7 @@ def _server_sliders(models_: dict, image: np.ndarray, caption: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _codes(dataset: str, names: tuple[str, ...], image: np.ndarray, weights: tuple) -> list[np.ndarray]:
     """Each encoder's code (posterior mean) of the input: where the live sliders start from."""
-    return [analysis.latent_means(get_model(dataset, n, quiet=True), image[None])[0] for n in names]
+    return [latents.latent_means(get_model(dataset, n, quiet=True), image[None])[0] for n in names]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -98,8 +98,8 @@ def _released_row(
     row = [image / 255.0]
     for name in names:
         model = get_model(dataset, name, quiet=True)
-        order = analysis.kl_order(model)
-        row.append(analysis.perturb(model, image, {int(order[k]): v for k, v in enumerate(offsets) if v}))
+        order = latents.kl_order(model)
+        row.append(latents.perturb(model, image, {int(order[k]): v for k, v in enumerate(offsets) if v}))
     return np.stack(row)
 
 
@@ -112,7 +112,7 @@ def perturbation(image: np.ndarray, caption: str) -> None:
         [models[n] for n in names],
         [f"#{k + 1}" for k in range(latent)],
         _codes(dataset, tuple(names), image, weights_of(*models.values())),
-        [analysis.kl_order(models[n]) for n in names],
+        [latents.kl_order(models[n]) for n in names],
         latent,
         [f"β = {_beta(n):g}" for n in names],
         contrast=lecture_mode(),
@@ -143,10 +143,10 @@ def traversals(image: np.ndarray) -> None:
     values = np.linspace(-3, 3, steps, dtype=np.float32)
     cols = st.columns(len(models))
     for col, (name, model) in zip(cols, models.items()):
-        dims = analysis.kl_order(model)[:rows]
+        dims = latents.kl_order(model)[:rows]
         with col:
             show_grid(
-                analysis.traversal(model, image, dims, values),
+                latents.traversal(model, image, dims, values),
                 steps,
                 t("bv.traversal_caption", beta=_beta(name), dims=", z".join(map(str, dims))),
                 f"traversal_{dataset}_beta{_beta(name):g}.png",

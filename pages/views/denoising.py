@@ -4,8 +4,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis
-from models.noise import NOISE_TYPES
+from models.analysis import denoising
+from models.data.noise import NOISE_TYPES
 from models.registry import specs_for
 from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
@@ -28,7 +28,7 @@ def _denoised(
     dataset: str, names: tuple[str, ...], image: np.ndarray, kind: str, level: float, seed: int, weights: tuple
 ) -> dict[str, tuple[np.ndarray, float, float]]:
     """The noisy input, each denoiser's output and the median filter's, with PSNR and SSIM: once per setting."""
-    return analysis.denoise_row({n: get_model(dataset, n, quiet=True) for n in names}, image, kind, level, seed)
+    return denoising.denoise_row({n: get_model(dataset, n, quiet=True) for n in names}, image, kind, level, seed)
 
 
 @st.fragment
@@ -72,11 +72,11 @@ def denoise_one():
 
 
 @st.cache_data(show_spinner=False)
-def _curve(dataset: str, kind: str, names: tuple[str, ...]) -> tuple[np.ndarray, dict]:
+def _curve(dataset: str, kind: str, names: tuple[str, ...], weights: tuple) -> tuple[np.ndarray, dict]:
     x, _ = require_sample(dataset)
     lo, hi, _ = NOISE_RANGES[kind]
     levels = np.round(np.linspace(max(lo, 0.05), hi, 10), 3)
-    return levels, analysis.psnr_curve(models_or_warn(dataset, list(names)), x[::5], kind, levels)
+    return levels, denoising.psnr_curve(models_or_warn(dataset, list(names)), x[::5], kind, levels)
 
 
 @st.fragment
@@ -87,7 +87,7 @@ def curve():
     if not models:
         return
     with st.spinner(t("dn.curve_spinner")):
-        levels, curves = _curve(dataset, kind, tuple(models))
+        levels, curves = _curve(dataset, kind, tuple(models), weights_of(*models.values()))
     fig = go.Figure()
     for label, values in curves.items():
         dash = "dot" if label == "noisy" else None

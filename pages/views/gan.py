@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis
+from models.analysis import generation
 from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
@@ -38,8 +38,8 @@ def _samples(
     """A grid of samples and the share of them the classifier is sure of (None without a classifier), once
     per setting: when a class tries the seed the lecturer named, the server computes it once, not per student."""
     model, classifier = get_model(dataset, name, quiet=True), get_model(dataset, "classifier", quiet=True)
-    images = analysis.gan_grid(model, n, seed, truncation, label).astype(np.float32)
-    return images, None if classifier is None else analysis.gan_confidence(classifier, images)
+    images = generation.gan_grid(model, n, seed, truncation, label).astype(np.float32)
+    return images, None if classifier is None else generation.gan_confidence(classifier, images)
 
 
 @st.fragment
@@ -86,12 +86,12 @@ def interpolation():
     else:
         st.caption(t("gan.scrub_help"))
         show_image(
-            analysis.walk_point(model, za, zb, released, label),
+            generation.walk_point(model, za, zb, released, label),
             t("gan.scrub_released", t=released),
             4,
             alt=t("alt.gan_walk_point", model=model_title(choice), t=released, a=a, b=b),
         )
-    frames = analysis.seed_interpolation(model, a, b, steps, label)
+    frames = generation.seed_interpolation(model, a, b, steps, label)
     walk = t("alt.gan_walk", steps=steps, model=model_title(choice), a=a, b=b)
     show_grid(frames, steps, t("gan.walk_caption"), f"{choice}_walk_{a}_{b}.png", "gan-walk", alt=walk)
     gif_download(frames, f"{choice}_walk_{a}_{b}.gif", "gan-gif", alt=walk)
@@ -102,7 +102,7 @@ def every_class() -> None:
     st.header(t("gan.every_class_title"))
     seed = int(st.number_input(t("gan.noise_seed"), 0, 100_000, 7, key="gan-class-seed"))
     show_grid(
-        analysis.all_classes(model, seed, None),
+        generation.all_classes(model, seed, None),
         10,
         " · ".join(names),
         f"cgan_all_classes_{seed}.png",
@@ -119,8 +119,8 @@ def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights: tuple)
     x, y = get_sample(dataset)  # checked by the caller (require_sample), outside the cache
     labels = np.arange(batch) % 10 if model.conditional else None
     fake = model.generate(model.noise(batch, seed), labels)
-    d_fake, d_real = analysis.discriminator_scores(model, fake, x[:batch], y[:batch], labels)
-    return d_fake, d_real, None if classifier is None else analysis.class_shares(classifier, fake)
+    d_fake, d_real = generation.discriminator_scores(model, fake, x[:batch], y[:batch], labels)
+    return d_fake, d_real, None if classifier is None else generation.class_shares(classifier, fake)
 
 
 @st.fragment
@@ -147,7 +147,7 @@ def diagnostics():
 @st.cache_data(show_spinner=False, max_entries=8)
 def _timeline(dataset: str, name: str, weights: tuple):
     """The per-epoch frames, read once per checkpoint (the epoch slider only picks one)."""
-    return analysis.training_timeline(get_model(dataset, name, quiet=True))
+    return generation.training_timeline(get_model(dataset, name, quiet=True))
 
 
 @st.fragment
@@ -170,7 +170,7 @@ def timeline():
     gif_download(frames, f"{choice}_training.gif", "gan-train-gif", alt=t("alt.gan_epochs", model=model_title(choice)))
 
 
-CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/cyclegan.py)
+CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/nets/cyclegan.py)
 
 
 @st.fragment
@@ -196,7 +196,7 @@ def cyclegan() -> None:
     if picked is None:
         return
     image, caption = picked
-    trip = analysis.cycle_round_trip(translator, image, to)
+    trip = generation.cycle_round_trip(translator, image, to)
     back_to = "regular" if to == "bold" else "bold"
     with right:
         cols = st.columns(3)
@@ -220,7 +220,7 @@ def cyclegan() -> None:
                     unchanged=metrics["unchanged_l1"],
                 )
             )
-    curves = analysis.cyclegan_curves(translator.card)
+    curves = generation.cyclegan_curves(translator.card)
     if curves:
         epochs = float(translator.card.get("epochs", 1))
         fig = go.Figure()

@@ -21,10 +21,8 @@ def _dataset_of(spec) -> str:
 
 
 def _metrics_text(spec, metrics: dict) -> str:
-    if spec.name == "linear_ae_3d":
-        return t("home.pca_angle", angle=metrics.get("max_angle_deg", float("nan")))
     return " · ".join(
-        f"{t('metric.' + key)} {fmt.format(metrics[key])}" for key, fmt in spec.kind.key_metrics if key in metrics
+        f"{t('metric.' + key)} {fmt.format(metrics[key])}" for key, fmt in spec.headline_metrics if key in metrics
     )
 
 

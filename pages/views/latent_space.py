@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis
+from models.analysis import latents
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
@@ -22,7 +22,7 @@ vae = get_model(dataset, "vae_conv_2d")
 
 @st.cache_data(show_spinner=False)
 def _codes(dataset: str, name: str, weights: tuple) -> np.ndarray:
-    return analysis.latent_means(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+    return latents.latent_means(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
 
 
 def _vae_codes() -> np.ndarray:
@@ -32,7 +32,7 @@ def _vae_codes() -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _decoded(dataset: str, name: str, z: tuple[float, float], weights: tuple) -> np.ndarray:
     """One point's decode, once per point: a class trying the point the lecturer named costs one decode."""
-    return analysis.decode_point(get_model(dataset, name, quiet=True), np.array(z, np.float32))
+    return latents.decode_point(get_model(dataset, name, quiet=True), np.array(z, np.float32))
 
 
 def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figure:
@@ -150,7 +150,7 @@ def reparameterization_trick() -> None:
             st.session_state["rp-seed"] = st.session_state.get("rp-seed", 0) + 1
     if picked is None:
         return
-    rp = analysis.reparameterize(vae, picked[0], k, st.session_state.get("rp-seed", 0))
+    rp = latents.reparameterize(vae, picked[0], k, st.session_state.get("rp-seed", 0))
     with right:
         fig = _map_figure(_vae_codes(), LIM, False)
         fig.update_traces(marker={"size": 4, "opacity": 0.25})
@@ -196,9 +196,9 @@ def reparameterization_trick() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _manifold(dataset: str, span: float, n: int) -> np.ndarray:
+def _manifold(dataset: str, span: float, n: int, weights: tuple) -> np.ndarray:
     """Decoding n² points is the page's heaviest call (BENCHMARKS.md): each setting is decoded once."""
-    return analysis.manifold(get_model(dataset, "vae_conv_2d", quiet=True), -span, span, n)
+    return latents.manifold(get_model(dataset, "vae_conv_2d", quiet=True), -span, span, n)
 
 
 @st.fragment
@@ -210,7 +210,7 @@ def manifold():
     span = c1.slider(t("ls.range"), 0.5, 4.0, 2.0, 0.25, key="ls-range")
     n = c2.slider(t("ls.resolution"), 5, 25, 15, key="ls-res")
     show_grid(
-        _manifold(dataset, span, n),
+        _manifold(dataset, span, n, weights_of(vae)),
         n,
         t("ls.manifold_caption", span=span),
         f"manifold_{dataset}_{n}x{n}.png",
@@ -233,7 +233,7 @@ def interpolation():
     steps = st.slider(t("ls.steps"), 3, 16, 10, key="ls-steps")
     if a is None or b is None:
         return
-    frames = analysis.interpolate(vae, a[0], b[0], steps)
+    frames = latents.interpolate(vae, a[0], b[0], steps)
     line = t("alt.interpolation", steps=steps, a=a[1], b=b[1])
     show_grid(frames, steps, t("ls.interp_caption"), f"interpolation_{dataset}.png", "ls-interp", alt=line)
     gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif", alt=line)
@@ -246,7 +246,7 @@ def prior():
     st.header(t("ls.prior_title"))
     seed = st.number_input(t("ls.seed"), 0, 100_000, 0, key="ls-prior-seed")
     show_grid(
-        analysis.prior_samples(vae, 32, int(seed)),
+        latents.prior_samples(vae, 32, int(seed)),
         16,
         None,
         f"prior_samples_{dataset}.png",
@@ -267,7 +267,7 @@ def plain_map() -> None:
     with c2:
         st.caption(t("ls.plain_help"))
         show_grid(
-            analysis.decode_random_codes(plain, codes, 16, seed=0),
+            latents.decode_random_codes(plain, codes, 16, seed=0),
             8,
             t("ls.plain_caption"),
             f"ae_random_{dataset}.png",

@@ -4,13 +4,15 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models import analysis, imaging
-from models.inference import LoadedModel
+from models.analysis import generation, reconstruction
+from models.data import imaging
 from models.registry import TOY_DATASET, specs_for
+from models.runtime.inference import LoadedModel
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
+from pages.ui.loaders import pretraining_curve, tsne_map
 from pages.ui.pictures import download_grid, show_image, show_row
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
@@ -23,11 +25,11 @@ def _reconstructions(
 ) -> tuple[dict[str, tuple[np.ndarray, float]], tuple[np.ndarray, np.ndarray] | None]:
     """Every autoencoder's reconstruction of ``image`` and the classifier's (class, confidence) for the input
     and each reconstruction (None without a classifier): once per image, however many students pick it."""
-    results = analysis.reconstruct_all({n: get_model(dataset, n, quiet=True) for n in names}, image)
+    results = reconstruction.reconstruct_all({n: get_model(dataset, n, quiet=True) for n in names}, image)
     classifier = get_model(dataset, "classifier", quiet=True)
     if classifier is None:
         return results, None
-    return results, analysis.label_images(classifier, np.stack([image / 255.0] + [r for r, _ in results.values()]))
+    return results, generation.label_images(classifier, np.stack([image / 255.0] + [r for r, _ in results.values()]))
 
 
 @st.fragment
@@ -69,7 +71,7 @@ def shapes() -> None:
         return
     which = st.selectbox(t("rec.network"), list(models), format_func=labeler("models.", ".title"), key="rec-shape")
     st.caption(t("rec.shapes_help"))
-    layers = analysis.layer_table(models[which])
+    layers = reconstruction.layer_table(models[which])
     table(
         layers,
         hide_index=True,
@@ -80,10 +82,10 @@ def shapes() -> None:
 
 def pca() -> None:
     st.header(t("rec.pca_title"))
-    toy = get_model(TOY_DATASET, "linear_ae_3d")
+    toy = next((get_model(TOY_DATASET, s.name) for s in specs_for(TOY_DATASET, "pca")), None)
     if toy is not None:
         _pca_demo(toy)
-    linear = get_model(dataset, "linear_ae", quiet=True)
+    linear = next((get_model(dataset, s.name, quiet=True) for s in specs_for(dataset, "pca")), None)
     if linear is not None and "pca" in linear.card.get("metrics", {}):
         angles = linear.card["metrics"]["pca"]["principal_angles_deg"]
         st.caption(t("rec.pca_images", k=len(angles), lo=min(angles), hi=max(angles), mean=float(np.mean(angles))))
@@ -91,7 +93,7 @@ def pca() -> None:
 
 def _pca_demo(toy: LoadedModel) -> None:
     """The 3-D toy: its points and the AE's plane (rotatable on request), and AE codings beside PCA's."""
-    demo = analysis.pca_demo(toy)
+    demo = reconstruction.pca_demo(toy)
     c1, c2 = st.columns([3, 2])
     with c1:
         rotate = st.toggle(t("rec.pca_rotate"), value=False, key="rec-pca-3d", help=t("rec.pca_rotate_help"))
@@ -116,7 +118,7 @@ def _pca_demo(toy: LoadedModel) -> None:
             )
         else:
             azimuth = st.slider(t("rec.pca_azimuth"), 0, 180, 30, 15, key="rec-pca-azimuth")
-            points, corners = analysis.oblique_view(demo, azimuth)
+            points, corners = reconstruction.oblique_view(demo, azimuth)
             fig.add_scatter(
                 x=corners[:, 0],
                 y=corners[:, 1],
@@ -160,13 +162,13 @@ def _pca_demo(toy: LoadedModel) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _codings_2d(dataset: str, name: str) -> np.ndarray:
-    return analysis.codings_2d(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+def _codings_2d(dataset: str, name: str, weights: tuple) -> np.ndarray:
+    return reconstruction.codings_2d(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _sparsity(dataset: str, name: str) -> dict:
-    return analysis.sparsity(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
+def _sparsity(dataset: str, name: str, weights: tuple) -> dict:
+    return reconstruction.sparsity(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
 
 
 @st.fragment
@@ -194,11 +196,11 @@ def codings_map():
         format_func=labeler("rec.projection_"),
         required=True,
     )
-    xy = analysis.tsne_map(models[which]) if method == "tsne" else None
+    xy = tsne_map(models[which]) if method == "tsne" else None
     if method == "tsne" and xy is None:
         st.info(t("rec.tsne_missing", command=f"python -m training.tsne {which}"))
     if xy is None:
-        xy = _codings_2d(dataset, which)
+        xy = _codings_2d(dataset, which, weights_of(models[which]))
     fig = go.Figure()
     for c in range(10):
         m = y == c
@@ -240,7 +242,7 @@ def sparsity() -> None:
     st.caption(t("rec.sparse_help"))
     cols = st.columns(len(sparse))
     for col, (name, model) in zip(cols, sparse.items()):
-        stats = _sparsity(dataset, name)
+        stats = _sparsity(dataset, name, weights_of(model))
         fig = go.Figure()
         fig.add_histogram(x=stats["activations"], nbinsx=50, name=t("rec.sparse_all"), histnorm="probability")
         fig.add_histogram(x=stats["unit_means"], nbinsx=50, name=t("rec.sparse_unit_mean"), histnorm="probability")
@@ -260,7 +262,7 @@ def upsampling_vs_transpose():
     st.header(t("rec.ups_title"))
     st.caption(t("rec.ups_help"))
     value = st.slider(t("rec.ups_value"), -2.0, 2.0, 0.0, 0.25, key="rec-ups-value")
-    result = analysis.upsampling_comparison(pair, value)
+    result = reconstruction.upsampling_comparison(pair, value)
     for col, name in zip(st.columns(2), pair):
         with col:
             st.markdown(f"**{model_title(name)}**")
@@ -284,7 +286,7 @@ PRETRAINING_LINES = (
 def pretraining() -> None:
     st.header(t("rec.pre_title"))
     st.caption(t("rec.pre_help"))
-    result = analysis.pretraining_curve(dataset)
+    result = pretraining_curve(dataset)
     if result is None:
         st.info(t("rec.pre_missing", command="python -m training.pretraining"))
         return

@@ -23,17 +23,8 @@ from typing import Any
 import numpy as np
 
 # Images per forward pass: the convolutions' gathered windows then stay small enough for the CPU's cache
-# (the classifier on 500 images: 0.80 s in one pass, 0.34 s in chunks of 32, measured here).
+# (measured: docs/DECISIONS.md).
 CHUNK = 32
-
-
-# Every layer class ``Layer.__call__`` runs; a file with any other is refused when it is read.
-SUPPORTED = {
-    "InputLayer", "Functional", "Dense", "DenseTranspose", "Conv2D", "Conv2DTranspose", "BatchNormalization",
-    "LeakyReLU", "ReLU", "Activation", "Flatten", "Reshape", "RepeatVector", "UpSampling2D", "MaxPooling2D",
-    "Embedding", "Concatenate", "Add", "LSTM", "MinibatchStdDev", "Dropout", "ActivityRegularization",
-    "KLSparsity", "GaussianNoise",
-}  # fmt: skip
 
 
 class UnsupportedGraph(ValueError):
@@ -47,29 +38,36 @@ def _snake(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _activation(name: Any):
-    if isinstance(name, dict):
-        name = name.get("config", {}).get("name", name.get("class_name"))
-    name = name or "linear"
-    if name == "linear":
-        return lambda x: x
-    if name == "relu":
-        return lambda x: np.maximum(x, 0)
-    if name == "sigmoid":
-        return lambda x: 1 / (1 + np.exp(-np.maximum(x, -80)))  # e^80 still fits float32: no overflow
-    if name == "tanh":
-        return np.tanh
-    if name == "selu":
-        alpha, scale = 1.6732632423543772, 1.0507009873554805
-        return lambda x: scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-    if name == "softmax":
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
-        def softmax(x):
-            e = np.exp(x - x.max(axis=-1, keepdims=True))
-            return e / e.sum(axis=-1, keepdims=True)
 
-        return softmax
-    raise UnsupportedGraph(f"activation {name!r}")
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-np.maximum(x, -80))),  # e^80 still fits float32: no overflow
+    "tanh": np.tanh,
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "softmax": _softmax,
+}
+
+
+def activation_name(value: Any) -> str:
+    """The activation a layer config names, however Keras wrote it (a string, a serialised object, None):
+    the one reader of activations for this runtime and the browser export."""
+    if isinstance(value, dict):
+        value = value.get("config", {}).get("name", value.get("class_name"))
+    return value or "linear"
+
+
+def _activation(value: Any):
+    name = activation_name(value)
+    if name not in ACTIVATIONS:
+        raise UnsupportedGraph(f"activation {name!r}")
+    return ACTIVATIONS[name]
 
 
 def _same_padding(size: int, k: int, s: int, dilation: int = 1) -> tuple[int, int]:
@@ -191,85 +189,148 @@ class Layer:
         return list(self.weights)
 
     def __call__(self, args: list) -> Any:
-        cfg, w, kind = self.config, self.weights, self.class_name
         if self.network is not None:
             return self.network(args if len(args) > 1 else args[0])
-        x = args[0] if len(args) == 1 else args
-        if kind in ("Dropout", "ActivityRegularization", "KLSparsity", "GaussianNoise"):
-            return x
-        if kind == "Dense":
-            y = _dot(x, w[0])
-            return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
-        if kind == "DenseTranspose":
-            return _activation(cfg.get("activation"))(_dot(x, w[0].T) + w[1])
-        if kind in ("Conv2D", "Conv2DTranspose"):
-            if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("groups", 1) != 1:
-                raise UnsupportedGraph(f"{kind} {self.name}: data_format/groups")
-            stride = int(cfg["strides"][0])
-            if tuple(cfg["strides"]) != (stride, stride) or cfg["padding"] not in ("same", "valid"):
-                raise UnsupportedGraph(f"{kind} {self.name}: strides {cfg['strides']}, padding {cfg['padding']}")
-            if kind == "Conv2D":
-                y = _conv2d(x, w[0], stride, cfg["padding"], int(cfg.get("dilation_rate", [1])[0]))
-            else:
-                if cfg.get("output_padding") is not None or tuple(cfg.get("dilation_rate", (1, 1))) != (1, 1):
-                    raise UnsupportedGraph(f"{kind} {self.name}: output_padding/dilation")
-                y = _conv2d_transpose(x, w[0], stride, cfg["padding"])
-            return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
-        if kind == "BatchNormalization":
-            it = iter(w)
-            gamma = next(it) if cfg.get("scale", True) else 1.0
-            beta = next(it) if cfg.get("center", True) else 0.0
-            mean, var = next(it), next(it)
-            scale = gamma / np.sqrt(var + cfg["epsilon"])
-            y = x * scale
-            y += beta - mean * scale
-            return y
-        if kind == "LeakyReLU":
-            slope = np.float32(cfg.get("negative_slope", 0.3))
-            # max(x, a·x) is the same function for 0 ≤ a < 1, in one pass instead of three
-            return np.maximum(x, slope * x) if 0 <= slope < 1 else np.where(x >= 0, x, slope * x)
-        if kind == "ReLU":
-            slope, threshold, cap = cfg.get("negative_slope", 0.0), cfg.get("threshold", 0.0), cfg.get("max_value")
-            if slope == 0 and threshold == 0 and cap is None:
-                return np.maximum(x, np.float32(0))  # the plain ReLU: one pass
-            y = np.where(x >= threshold, x, np.float32(slope) * (x - threshold))
-            return np.minimum(y, np.float32(cap)) if cap is not None else y
-        if kind == "Activation":
-            return _activation(cfg["activation"])(x)
-        if kind == "Flatten":
-            return x.reshape(len(x), -1)
-        if kind == "Reshape":
-            return x.reshape(len(x), *cfg["target_shape"])
-        if kind == "RepeatVector":
-            return np.repeat(x[:, None, :], int(cfg["n"]), axis=1)
-        if kind == "UpSampling2D":
-            if cfg.get("interpolation", "nearest") != "nearest":
-                raise UnsupportedGraph(f"UpSampling2D {self.name}: {cfg['interpolation']}")
-            fy, fx = cfg["size"]
-            return x.repeat(fy, axis=1).repeat(fx, axis=2)
-        if kind == "MaxPooling2D":
-            p, s = int(cfg["pool_size"][0]), int(cfg["strides"][0])
-            if p != s or cfg["padding"] != "valid":
-                raise UnsupportedGraph(f"MaxPooling2D {self.name}: pool {p}, strides {s}")
-            n, h, w_, c = x.shape
-            x = x[:, : h // p * p, : w_ // p * p]
-            return x.reshape(n, h // p, p, w_ // p, p, c).max(axis=(2, 4))
-        if kind == "Embedding":
-            return w[0][np.asarray(x).astype(np.int64)]
-        if kind == "Concatenate":
-            return np.concatenate(x, axis=cfg.get("axis", -1))
-        if kind == "Add":
-            return sum(x[1:], x[0])
-        if kind == "LSTM":
-            if cfg.get("go_backwards") or cfg.get("return_state") or cfg.get("stateful"):
-                raise UnsupportedGraph(f"LSTM {self.name}: go_backwards/return_state/stateful")
-            act, rec_act = _activation(cfg["activation"]), _activation(cfg["recurrent_activation"])
-            bias = w[2] if cfg.get("use_bias", True) else 0.0
-            return _lstm(x, w[0], w[1], bias, int(cfg["units"]), bool(cfg["return_sequences"]), act, rec_act)
-        if kind == "MinibatchStdDev":  # models.layers.MinibatchStdDev: the batch's mean standard deviation
-            std = np.sqrt(x.var(axis=0) + np.float32(1e-8)).mean()
-            return np.concatenate([x, np.full((*x.shape[:-1], 1), std, x.dtype)], axis=-1)
-        raise UnsupportedGraph(f"layer {kind} ({self.name})")
+        return OPS[self.class_name](self, args[0] if len(args) == 1 else args)
+
+
+# ---------------------------------------------------------------- one function per Keras layer class
+
+
+def _identity(layer: Layer, x):  # training-only layers (noise, dropout, activity penalties): identity at inference
+    return x
+
+
+def _dense(layer: Layer, x):
+    cfg, w = layer.config, layer.weights
+    y = _dot(x, w[0])
+    return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
+
+
+def _dense_transpose(layer: Layer, x):  # models.nets.layers.DenseTranspose: the tied layer's kernel, transposed
+    return _activation(layer.config.get("activation"))(_dot(x, layer.weights[0].T) + layer.weights[1])
+
+
+def _conv_stride(layer: Layer) -> int:
+    cfg, kind = layer.config, layer.class_name
+    if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("groups", 1) != 1:
+        raise UnsupportedGraph(f"{kind} {layer.name}: data_format/groups")
+    stride = int(cfg["strides"][0])
+    if tuple(cfg["strides"]) != (stride, stride) or cfg["padding"] not in ("same", "valid"):
+        raise UnsupportedGraph(f"{kind} {layer.name}: strides {cfg['strides']}, padding {cfg['padding']}")
+    return stride
+
+
+def _biased(layer: Layer, y):
+    cfg, w = layer.config, layer.weights
+    return _activation(cfg.get("activation"))(y + w[1] if cfg.get("use_bias", True) else y)
+
+
+def _conv(layer: Layer, x):
+    cfg = layer.config
+    stride = _conv_stride(layer)
+    return _biased(layer, _conv2d(x, layer.weights[0], stride, cfg["padding"], int(cfg.get("dilation_rate", [1])[0])))
+
+
+def _conv_transpose(layer: Layer, x):
+    cfg = layer.config
+    stride = _conv_stride(layer)
+    if cfg.get("output_padding") is not None or tuple(cfg.get("dilation_rate", (1, 1))) != (1, 1):
+        raise UnsupportedGraph(f"Conv2DTranspose {layer.name}: output_padding/dilation")
+    return _biased(layer, _conv2d_transpose(x, layer.weights[0], stride, cfg["padding"]))
+
+
+def batch_norm_affine(layer) -> tuple[np.ndarray, np.ndarray]:
+    """Inference-mode batch normalisation as one (scale, shift) per channel, of a Keras layer or a ``Layer``."""
+    cfg, it = layer.get_config(), iter(np.asarray(w, np.float32) for w in layer.get_weights())
+    gamma = next(it) if cfg.get("scale", True) else np.float32(1.0)
+    beta = next(it) if cfg.get("center", True) else np.float32(0.0)
+    mean, var = next(it), next(it)
+    scale = gamma / np.sqrt(var + cfg["epsilon"])
+    return scale, beta - mean * scale
+
+
+def _batch_norm(layer: Layer, x):
+    scale, shift = batch_norm_affine(layer)
+    y = x * scale
+    y += shift
+    return y
+
+
+def _leaky_relu(layer: Layer, x):
+    slope = np.float32(layer.config.get("negative_slope", 0.3))
+    # max(x, a·x) is the same function for 0 ≤ a < 1, in one pass instead of three
+    return np.maximum(x, slope * x) if 0 <= slope < 1 else np.where(x >= 0, x, slope * x)
+
+
+def _relu(layer: Layer, x):
+    cfg = layer.config
+    slope, threshold, cap = cfg.get("negative_slope", 0.0), cfg.get("threshold", 0.0), cfg.get("max_value")
+    if slope == 0 and threshold == 0 and cap is None:
+        return np.maximum(x, np.float32(0))  # the plain ReLU: one pass
+    y = np.where(x >= threshold, x, np.float32(slope) * (x - threshold))
+    return np.minimum(y, np.float32(cap)) if cap is not None else y
+
+
+def _upsampling(layer: Layer, x):
+    cfg = layer.config
+    if cfg.get("interpolation", "nearest") != "nearest":
+        raise UnsupportedGraph(f"UpSampling2D {layer.name}: {cfg['interpolation']}")
+    fy, fx = cfg["size"]
+    return x.repeat(fy, axis=1).repeat(fx, axis=2)
+
+
+def _max_pooling(layer: Layer, x):
+    cfg = layer.config
+    p, s = int(cfg["pool_size"][0]), int(cfg["strides"][0])
+    if p != s or cfg["padding"] != "valid":
+        raise UnsupportedGraph(f"MaxPooling2D {layer.name}: pool {p}, strides {s}")
+    n, h, w, c = x.shape
+    x = x[:, : h // p * p, : w // p * p]
+    return x.reshape(n, h // p, p, w // p, p, c).max(axis=(2, 4))
+
+
+def _lstm_layer(layer: Layer, x):
+    cfg, w = layer.config, layer.weights
+    if cfg.get("go_backwards") or cfg.get("return_state") or cfg.get("stateful"):
+        raise UnsupportedGraph(f"LSTM {layer.name}: go_backwards/return_state/stateful")
+    act, rec_act = _activation(cfg["activation"]), _activation(cfg["recurrent_activation"])
+    bias = w[2] if cfg.get("use_bias", True) else 0.0
+    return _lstm(x, w[0], w[1], bias, int(cfg["units"]), bool(cfg["return_sequences"]), act, rec_act)
+
+
+def _minibatch_std(layer: Layer, x):  # models.nets.layers.MinibatchStdDev: the batch's mean standard deviation
+    std = np.sqrt(x.var(axis=0) + np.float32(1e-8)).mean()
+    return np.concatenate([x, np.full((*x.shape[:-1], 1), std, x.dtype)], axis=-1)
+
+
+# Every layer class this runtime runs (its keys are the supported set: a file with any other is refused when
+# it is read). "InputLayer" and "Functional" are read, not run.
+OPS = {
+    "Dense": _dense,
+    "DenseTranspose": _dense_transpose,
+    "Conv2D": _conv,
+    "Conv2DTranspose": _conv_transpose,
+    "BatchNormalization": _batch_norm,
+    "LeakyReLU": _leaky_relu,
+    "ReLU": _relu,
+    "Activation": lambda layer, x: _activation(layer.config["activation"])(x),
+    "Flatten": lambda layer, x: x.reshape(len(x), -1),
+    "Reshape": lambda layer, x: x.reshape(len(x), *layer.config["target_shape"]),
+    "RepeatVector": lambda layer, x: np.repeat(x[:, None, :], int(layer.config["n"]), axis=1),
+    "UpSampling2D": _upsampling,
+    "MaxPooling2D": _max_pooling,
+    "Embedding": lambda layer, x: layer.weights[0][np.asarray(x).astype(np.int64)],
+    "Concatenate": lambda layer, x: np.concatenate(x, axis=layer.config.get("axis", -1)),
+    "Add": lambda layer, x: sum(x[1:], x[0]),
+    "LSTM": _lstm_layer,
+    "MinibatchStdDev": _minibatch_std,
+    "Dropout": _identity,
+    "ActivityRegularization": _identity,
+    "KLSparsity": _identity,
+    "GaussianNoise": _identity,
+}
+READ_ONLY = {"InputLayer", "Functional"}
 
 
 def _ref(tensor: dict) -> tuple[str, int, int]:
@@ -298,7 +359,7 @@ class Network:
         self.name = config["name"]
         self.layers: list[Layer] = []
         for entry in config["layers"]:
-            if entry["class_name"] not in SUPPORTED:
+            if entry["class_name"] not in OPS and entry["class_name"] not in READ_ONLY:
                 raise UnsupportedGraph(f"layer {entry['class_name']} ({entry['name']})")
             for key in ("activation", "recurrent_activation"):
                 if key in entry["config"]:

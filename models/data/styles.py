@@ -1,7 +1,7 @@
 """The CycleGAN's two handwriting styles and the names of its logged losses, in plain NumPy.
 
 Why a module of its own: the trainer, the card's evaluation and the app all need the styles (``embolden``)
-and the loss names, and the app must not import TensorFlow to get them (``models/cyclegan.py`` builds the
+and the loss names, and the app must not import TensorFlow to get them (``models/nets/cyclegan.py`` builds the
 networks with Keras).
 """
 

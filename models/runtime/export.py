@@ -1,6 +1,6 @@
 """A decoder's architecture and weights as plain data, for the in-browser forward pass (the latent pad).
 
-``decoder_spec`` reads a loaded decoder (a Keras model or the app's ``models.graph.Network``) layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
+``decoder_spec`` reads a loaded decoder (a Keras model or the app's ``models.runtime.graph.Network``) layer by layer (Dense, Reshape, Conv2D, Conv2DTranspose,
 UpSampling2D, activations) into a JSON-able description plus one float32 blob of its weights, in the
 order the JavaScript reads them (``pages/ui/latent_play.js``). The weights come from the committed
 checkpoint as it was loaded, so the browser never runs a second, drifting copy; the browser tests hold its
@@ -13,6 +13,8 @@ import hashlib
 
 import numpy as np
 
+from models.runtime.graph import activation_name, batch_norm_affine
+
 ACTIVATIONS = {"linear", "relu", "sigmoid", "tanh", "leaky_relu"}
 
 
@@ -21,13 +23,12 @@ class UnsupportedLayer(ValueError):
 
 
 def _kind(layer) -> str:
-    """The Keras class name, of a Keras layer or of a ``models.graph.Layer``."""
+    """The Keras class name, of a Keras layer or of a ``models.runtime.graph.Layer``."""
     return getattr(layer, "class_name", None) or type(layer).__name__
 
 
 def _activation(layer) -> str:
-    name = layer.get_config().get("activation") or "linear"
-    name = name if isinstance(name, str) else name.get("config", {}).get("name", str(name))
+    name = activation_name(layer.get_config().get("activation"))  # the runtime's reader: one parser of configs
     if name not in ACTIVATIONS:
         raise UnsupportedLayer(f"activation {name!r} of layer {layer.name}")
     return name
@@ -79,11 +80,9 @@ def decoder_spec(decoder) -> tuple[list[dict], np.ndarray]:
             shape = (h * f, w * f, c)
             layers_out.append({"type": "upsampling2d", "factor": f, "in_shape": [h, w, c]})
         elif kind == "BatchNormalization":  # inference mode: one scale and shift per channel
-            cfg = layer.get_config()
-            gamma, beta, mean, var = (np.asarray(w, np.float32) for w in layer.get_weights())
-            scale = gamma / np.sqrt(var + cfg["epsilon"])
+            scale, shift = batch_norm_affine(layer)
             layers_out.append({"type": "affine", "channels": int(scale.size)})
-            blobs += [scale, beta - mean * scale]
+            blobs += [scale, shift]
         elif kind in ("ReLU", "Activation", "LeakyReLU"):
             if kind == "LeakyReLU" and abs(float(layer.get_config()["negative_slope"]) - 0.2) > 1e-9:
                 raise UnsupportedLayer(f"LeakyReLU {layer.name} with a slope other than 0.2")

@@ -6,8 +6,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from models.autoencoders import IMAGE_SHAPE
-from models.layers import Sampling
+from models.nets.autoencoders import IMAGE_SHAPE
+from models.nets.layers import Sampling
 
 
 def gaussian_kl(z_mean, z_log_var):
@@ -65,7 +65,9 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.encoder, self.decoder, self.beta = encoder, decoder, float(beta)
+        self.encoder, self.decoder = encoder, decoder
+        # A variable, not a constant of the traced step: live training changes β while it trains.
+        self.beta = keras.Variable(float(beta), trainable=False, dtype="float32", name="beta")
         self.sampling = Sampling(seed=seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl")}
 

@@ -2,7 +2,7 @@
 
 Wraps a loaded checkpoint bundle in a small object per family, on one of two runtimes:
 
-- ``"numpy"`` (the app): the ``.keras`` file run by ``models.graph`` without importing TensorFlow, so a
+- ``"numpy"`` (the app): the ``.keras`` file run by ``models.runtime.graph`` without importing TensorFlow, so a
   page's first render does not wait ~4 s for the import and ~1 s per model for loading and tracing;
 - ``"keras"`` (training, cards, ``--verify``): the Keras bundle, each network one ``tf.function`` with a
   free batch dimension (~1 ms per call, traced once whatever the batch size), so card metrics are
@@ -14,17 +14,15 @@ hold no per-call state, so one instance is safe to share between Streamlit sessi
 
 from __future__ import annotations
 
-import functools
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models import graph
 from models.checkpoints import CheckpointError, load_checkpoint
-from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec
+from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec, resolve
+from models.runtime import graph
 
 RUNTIMES = ("keras", "numpy")
 
@@ -41,45 +39,20 @@ def realness_logit(output):
     return output[0] if isinstance(output, (list, tuple)) else output
 
 
-_COMPILED: dict[int, tuple[Any, Any]] = {}
-_COMPILED_LOCK = threading.Lock()
-
-
-def _forward(model, single: bool, *tensors):
-    return model(tensors[0] if single else list(tensors), training=False)
-
-
-def _compiled(model):
-    """The network as one ``tf.function`` whose batch dimension is ``None``: traced once (by ``warm_up``, on
-    load), then fast for any batch size. (``predict_on_batch`` traces again for each new batch size until it
-    relaxes its shapes, which cost up to a second per model on a page's first render; eager calls instead of
-    tracing made a cold Reconstruction page slower still.) Kept for the life of the process, as the models are."""
-    import tensorflow as tf  # late: the app's NumPy runtime never imports it
-
-    with _COMPILED_LOCK:
-        entry = _COMPILED.get(id(model))
-        if entry is None or entry[0] is not model:
-            signature = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
-            # A partial per model: TensorFlow counts traces per code object, and would report one shared
-            # function "retracing" for every network of the zoo.
-            forward = functools.partial(_forward, model, len(signature) == 1)
-            entry = (model, tf.function(forward, input_signature=signature, autograph=False))
-            _COMPILED[id(model)] = entry
-        return entry[1]
-
-
 def _call(model, inputs) -> Any:
     arrays = inputs if isinstance(inputs, list) else [inputs]
     arrays = [np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, model.inputs)]
     if isinstance(model, graph.Network):
         out = model(arrays if len(arrays) > 1 else arrays[0])
     else:
-        out = _compiled(model)(*arrays)
+        from models.nets.keras_runtime import compiled  # training and cards only: the app runs graph
+
+        out = compiled(model)(*arrays)
     return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
 
 def _run(model, inputs, batch: int = 2048) -> Any:
-    """One call per chunk (for Keras: the compiled ``_compiled``), so a 10,000-image evaluation does not
+    """One call per chunk (for Keras: ``models.nets.keras_runtime.compiled``), so a 10,000-image evaluation does not
     allocate at once."""
     first = inputs[0] if isinstance(inputs, list) else inputs
     if len(first) <= batch:
@@ -95,24 +68,17 @@ def _run(model, inputs, batch: int = 2048) -> Any:
 
 @dataclass
 class LoadedModel:
-    """One model family's interface: every family answers the same calls (``encode`` returns one array,
-    ``warm_up``, ``evaluate``), so no caller asks which family it holds. What the app needs to know of a
-    family without TensorFlow is ``models.registry.FAMILIES``."""
+    """What every family's wrapper holds and answers (``warm_up``), so no caller asks which family it holds.
+    The rest of a family (how it trains, how it is scored) is its record in ``models.registry.FAMILIES``."""
 
     spec: ModelSpec
     dataset: str
     card: dict
-    bundle: Any = field(repr=False)  # keras.Model or models.graph.Network
+    bundle: Any = field(repr=False)  # keras.Model or models.runtime.graph.Network
 
     def warm_up(self) -> None:
         """Trace each network's compiled function once (on load, on a dummy input), so the first slider move
         is already fast."""
-
-    def evaluate(
-        self, x: np.ndarray, y: np.ndarray, classifier: Classifier | None = None, n_generated: int | None = None
-    ) -> dict:
-        """Card metrics on images ``x`` (uint8) with labels ``y`` (see ``models/evaluation.py``)."""
-        raise NotImplementedError
 
 
 @dataclass
@@ -127,11 +93,6 @@ class Autoencoder(LoadedModel):
 
     def warm_up(self) -> None:
         self.reconstruct(np.zeros((1, *self.bundle.inputs[0].shape[1:]), np.float32))
-
-    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
-        from models.evaluation import evaluate_autoencoder
-
-        return evaluate_autoencoder(self, x)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.decoder, np.asarray(z, np.float32)))
@@ -158,11 +119,6 @@ class VariationalAE(Autoencoder):
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """Decode the posterior mean (the deterministic reconstruction shown in the app)."""
         return self.decode(self.encode(x))
-
-    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
-        from models.evaluation import evaluate_vae
-
-        return evaluate_vae(self, x)
 
 
 @dataclass
@@ -204,13 +160,6 @@ class GenerativeAdversarial(LoadedModel):
     def warm_up(self) -> None:
         self.discriminate(self.generate(self.noise(1, 0)))
 
-    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
-        from models.evaluation import evaluate_gan
-
-        if classifier is None:
-            raise ValueError("scoring a GAN needs the dataset's classifier; train it first")
-        return evaluate_gan(self, x, y, classifier, n_generated or len(x))
-
 
 @dataclass
 class Classifier(LoadedModel):
@@ -218,9 +167,9 @@ class Classifier(LoadedModel):
         if isinstance(self.bundle, graph.Network):
             self.feature_model = self.bundle.truncated(CLASSIFIER_FEATURES)
         else:
-            import keras
+            from models.nets.keras_runtime import truncated
 
-            self.feature_model = keras.Model(self.bundle.inputs, self.bundle.get_layer(CLASSIFIER_FEATURES).output)
+            self.feature_model = truncated(self.bundle, CLASSIFIER_FEATURES)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(_run(self.bundle, to_model_input(x)))
@@ -231,9 +180,6 @@ class Classifier(LoadedModel):
     def warm_up(self) -> None:
         self.features(np.zeros((1, 28, 28), np.uint8))
         self.probabilities(np.zeros((1, 28, 28), np.uint8))
-
-    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
-        return {"accuracy": float(round(float((self.probabilities(x).argmax(axis=1) == y).mean()), 7))}
 
 
 @dataclass
@@ -256,25 +202,10 @@ class Translator(LoadedModel):
         for to in self.generators:
             self.translate(np.zeros((1, 28, 28, 1), np.float32), to)
 
-    def evaluate(self, x, y, classifier=None, n_generated=None) -> dict:
-        from models.evaluation import evaluate_cyclegan
-
-        if classifier is None:
-            raise ValueError("scoring the CycleGAN needs the dataset's classifier; train it first")
-        return evaluate_cyclegan(self, x, y, classifier)
-
-
-_WRAPPERS = {
-    "autoencoder": Autoencoder,
-    "vae": VariationalAE,
-    "gan": GenerativeAdversarial,
-    "classifier": Classifier,
-    "cyclegan": Translator,
-}
-
 
 def wrap(spec: ModelSpec, dataset: str, bundle: Any, card: dict) -> LoadedModel:
-    return _WRAPPERS[spec.family](spec=spec, dataset=dataset, card=card, bundle=bundle)
+    """``bundle`` in its family's wrapper (``models.registry.FAMILIES``)."""
+    return resolve(spec.kind.wrapper)(spec=spec, dataset=dataset, card=card, bundle=bundle)
 
 
 def load_model(dataset: str, name: str, root: Path | None = None, runtime: str = "keras") -> LoadedModel:
@@ -292,7 +223,7 @@ def load_model(dataset: str, name: str, root: Path | None = None, runtime: str =
         model.warm_up()  # one call of every network: anything the NumPy runtime cannot run shows up here
     except graph.UnsupportedGraph as err:
         raise CheckpointError(
-            f"{name} ({dataset}) uses something the app's NumPy runtime (models/graph.py) cannot run: {err}. "
+            f"{name} ({dataset}) uses something the app's NumPy runtime (models/runtime/graph.py) cannot run: {err}. "
             f"Rebuild it with: {spec.checkpoint_command(dataset)}"
         ) from None
     return model

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import metrics
-from models.inference import (
+from models.data.noise import corrupt
+from models.data.styles import embolden
+from models.eval import metrics
+from models.registry import resolve
+from models.runtime.inference import (
     Autoencoder,
     Classifier,
     GenerativeAdversarial,
@@ -18,8 +21,6 @@ from models.inference import (
     VariationalAE,
     to_model_input,
 )
-from models.noise import corrupt
-from models.styles import embolden
 
 EVAL_SEED = 0
 
@@ -28,7 +29,7 @@ def _r(value: float) -> float:
     return float(round(float(value), 7))
 
 
-def evaluate_autoencoder(model: Autoencoder, x: np.ndarray) -> dict:
+def evaluate_autoencoder(model: Autoencoder, x: np.ndarray, y=None, classifier=None, n_generated=None) -> dict:
     x = to_model_input(x)
     noise = model.spec.recipe.noise
     if noise is None:
@@ -52,7 +53,7 @@ def evaluate_autoencoder(model: Autoencoder, x: np.ndarray) -> dict:
     return result
 
 
-def evaluate_vae(model: VariationalAE, x: np.ndarray) -> dict:
+def evaluate_vae(model: VariationalAE, x: np.ndarray, y=None, classifier=None, n_generated=None) -> dict:
     """−ELBO with one fixed-seed posterior sample per image, in nats, plus KL per dimension."""
     x = to_model_input(x)
     z_mean, z_log_var = model.posterior(x)
@@ -74,8 +75,12 @@ def evaluate_vae(model: VariationalAE, x: np.ndarray) -> dict:
     }
 
 
-def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, classifier: Classifier, n: int) -> dict:
+def evaluate_gan(
+    model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, classifier: Classifier | None, n_generated=None
+) -> dict:
     """Fréchet distance to ``x`` in the classifier's feature space, class coverage and confidence."""
+    classifier = _judge(classifier, "a GAN")
+    n = n_generated or len(x)
     labels = np.arange(n) % 10 if model.conditional else None
     fake = model.generate(model.noise(n, EVAL_SEED), labels)
     probs = classifier.probabilities(fake)
@@ -100,10 +105,13 @@ def evaluate_gan(model: GenerativeAdversarial, x: np.ndarray, y: np.ndarray, cla
     return result
 
 
-def evaluate_cyclegan(model: Translator, x: np.ndarray, y: np.ndarray, classifier: Classifier) -> dict:
+def evaluate_cyclegan(
+    model: Translator, x: np.ndarray, y: np.ndarray, classifier: Classifier | None, n_generated=None
+) -> dict:
     """Test images in both styles (here the pairs are known, unlike in training): the round trips' L1
     (cycle error), each translation's L1 to the true image of the other style, and how often the
     classifier still reads the digit's label after translation ("the content is kept")."""
+    classifier = _judge(classifier, "the CycleGAN")
     regular = to_model_input(x)
     bold = embolden(regular)
     to_bold, back_regular = model.round_trip(regular, "bold")
@@ -125,6 +133,16 @@ def evaluate_cyclegan(model: Translator, x: np.ndarray, y: np.ndarray, classifie
         "class_kept_to_regular": _r(kept[1]),
         "images": len(x),
     }
+
+
+def evaluate_classifier(model: Classifier, x: np.ndarray, y: np.ndarray, classifier=None, n_generated=None) -> dict:
+    return {"accuracy": _r((model.probabilities(x).argmax(axis=1) == y).mean())}
+
+
+def _judge(classifier: Classifier | None, what: str) -> Classifier:
+    if classifier is None:
+        raise ValueError(f"scoring {what} needs the dataset's classifier; train it first")
+    return classifier
 
 
 def linear_subspace_angles(model: Autoencoder, data: np.ndarray) -> dict:
@@ -160,5 +178,5 @@ def evaluate(
     classifier: Classifier | None = None,
     n_generated: int | None = None,
 ) -> dict:
-    """Card metrics for any family on images ``x`` (uint8) with labels ``y``."""
-    return model.evaluate(x, y, classifier, n_generated)
+    """Card metrics for any family on images ``x`` (uint8) with labels ``y``: its record's evaluator."""
+    return resolve(model.spec.kind.evaluator)(model, x, y, classifier, n_generated)

@@ -1,28 +1,19 @@
 """DCGAN and class-conditional GAN: builders and the composite model that trains them.
 
-Levers the trainer offers (issue #10), each cheap on a CPU; the registry's recipes say which model uses
-which, and why:
-- an exponential moving average of the generator's weights (Yazıcı et al. 2019): when on, the EMA
-  generator is what the checkpoint ships and its card also scores the raw one, so the gain is measured
-  (``ablation`` in the card: a large gain for the cGAN, about none in Fréchet distance for the DCGAN);
+Levers the trainer offers, each cheap on a CPU (which model uses which, and what each was measured to buy:
+docs/DECISIONS.md):
+- an exponential moving average of the generator's weights (Yazıcı et al. 2019): when on, the EMA generator
+  is what the checkpoint ships and its card also scores the raw one (``ablation``);
 - the non-saturating loss with one-sided label smoothing (real target 0.9, Salimans et al. 2016);
-- a minibatch-standard-deviation channel in the DCGAN's discriminator (``models.layers.MinibatchStdDev``,
-  Karras et al. 2018): seeing each batch's variety, it punishes a generator that drops classes — with it
-  (and 20 epochs) the Fashion DCGAN draws every class again;
+- a minibatch-standard-deviation channel in the DCGAN's discriminator (``models.nets.layers.MinibatchStdDev``,
+  Karras et al. 2018): seeing each batch's variety, it punishes a generator that drops classes;
 - a class head on the DCGAN's discriminator, trained on real labels, whose reading of the fakes the
   unconditional generator is trained to make confident and balanced over the batch (the CatGAN terms,
-  ``GAN.class_balance``): it targets the broken strokes "nobody would name" and the dropped classes, at the
-  cost of one Dense layer;
-- generators twice as wide as their discriminators (``g_width``: a 7×7×128 start instead of 7×7×64),
-  the step's cost rising by about a third;
-- training resumable epoch by epoch (``training/run_state.py``), so runs can be longer and extended;
+  ``GAN.class_balance``);
+- generators twice as wide as their discriminators (``g_width``);
+- training resumable epoch by epoch (``training/run_state.py``);
 - the conditional GAN's discriminator has an *auxiliary classifier* head (AC-GAN, Odena et al. 2017): the
-  generator is also trained to make that head read the class it was asked for, which is what makes the
-  drawn class match the asked one. (A projection discriminator, Miyato & Koyama 2018, conditions the
-  real/fake score instead; it was tried here with spectral normalisation, a 2× wider generator and two
-  learning rates, and after 10 epochs the DCGAN built that way scored worse — Fréchet 51.8 vs 34.4 with the
-  earlier classifier — so the cheaper, proven architecture was kept and the label signal comes from the
-  auxiliary head.)
+  generator is also trained to make that head read the class it was asked for.
 
 Each network has its own optimiser; ``train_step`` differentiates only with respect to the network
 being updated, so no ``trainable = False`` re-compile trick is needed.
@@ -34,8 +25,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from models.autoencoders import IMAGE_SHAPE
-from models.layers import MinibatchStdDev
+from models.nets.autoencoders import IMAGE_SHAPE
+from models.nets.layers import MinibatchStdDev
 
 NUM_CLASSES = 10
 
@@ -69,7 +60,7 @@ def dcgan(
     """DCGAN sized for a CPU: transposed-conv generator, strided-conv discriminator (logit output).
 
     ``g_width`` widens the generator alone (its convolutions cost little here); ``minibatch_std`` lets the
-    discriminator see each batch's variety (``models.layers.MinibatchStdDev``); ``class_head`` adds class
+    discriminator see each batch's variety (``models.nets.layers.MinibatchStdDev``); ``class_head`` adds class
     logits on the discriminator's shared features (outputs ``[logit, class_logits]``), trained on real
     labels, which the generator's class-balance terms read (``GAN``'s ``class_balance``).
     """
@@ -108,6 +99,29 @@ def conditional_gan(
     class_logits = layers.Dense(NUM_CLASSES, name="class_logits")(image_features)
     discriminator = keras.Model([image, d_label], [logit, class_logits], name="discriminator")
     return generator, discriminator
+
+
+def dense_gan(noise_dim: int = 30) -> tuple[keras.Model, keras.Model]:
+    """HOML ch. 17's first GAN: a dense SELU generator 30-100-150-784 and discriminator 784-150-100-1 (logit).
+    Small enough to train live in front of a class."""
+    z = keras.Input((noise_dim,), name="z")
+    h = layers.Dense(150, activation="selu")(layers.Dense(100, activation="selu")(z))
+    generator = keras.Model(
+        z, layers.Reshape(IMAGE_SHAPE)(layers.Dense(784, activation="sigmoid")(h)), name="generator"
+    )
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    h = layers.Dense(100, activation="selu")(layers.Dense(150, activation="selu")(layers.Flatten()(image)))
+    return generator, keras.Model(image, layers.Dense(1)(h), name="discriminator")
+
+
+def points_gan(noise_dim: int = 2, width: int = 64) -> tuple[keras.Model, keras.Model]:
+    """GAN Lab's networks: noise → two ReLU layers → a 2-D point, and a 2-D point → two ReLU layers → a logit."""
+    z = keras.Input((noise_dim,), name="z")
+    h = layers.Dense(width, activation="relu")(layers.Dense(width, activation="relu")(z))
+    generator = keras.Model(z, layers.Dense(2)(h), name="generator")
+    point = keras.Input((2,), name="point")
+    h = layers.Dense(width, activation="relu")(layers.Dense(width, activation="relu")(point))
+    return generator, keras.Model(point, layers.Dense(1)(h), name="discriminator")
 
 
 class GAN(keras.Model):

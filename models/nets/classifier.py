@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from models.autoencoders import IMAGE_SHAPE
+from models.nets.autoencoders import IMAGE_SHAPE
 from models.registry import CLASSIFIER_FEATURES
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from models.layers import DenseTranspose, KLSparsity
+from models.nets.layers import DenseTranspose, KLSparsity
 
 IMAGE_SHAPE = (28, 28, 1)
 

@@ -20,8 +20,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from models.autoencoders import IMAGE_SHAPE
-from models.styles import LOSSES
+from models.data.styles import LOSSES
+from models.nets.autoencoders import IMAGE_SHAPE
 
 CYCLE_WEIGHT = 10.0
 # Why small and fading: the identity loss asks G(bold) = bold, but making a bold digit bolder is exactly G's

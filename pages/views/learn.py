@@ -1,0 +1,256 @@
+"""Watch it learn: train a 2-D autoencoder or VAE, a GAN on 2-D points or a small GAN on images, live.
+
+The page only draws: the training runs in a worker process (``training/live``), and a fragment redraws the
+latest snapshot a few times a second without rerunning the page."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from models.data import imaging
+from pages.ui.colours import CLASS_COLOURS
+from pages.ui.i18n import class_names, labeler, t
+from pages.ui.layout import draw_sections, page_header
+from pages.ui.live import live_supervisor, session_key
+from pages.ui.pictures import show_image, show_picture
+from pages.ui.state import lecture_mode
+from training.live.protocol import LIMIT, POINT_SETS, Settings, Snapshot
+
+REFRESH_S = 0.3  # the fragment's redraw period: ≥ 3 updates a second while a model trains
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCHES = (16, 32, 64, 128, 256, 512)
+BETAS = (0.0, 0.1, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0)
+MAP_LIMIT = 4.0  # the VAE's map: fixed axes, so its collapse toward the prior shows
+REAL, FAKE, SAYS_FAKE, SAYS_REAL = "#2ca02c", "#9467bd", "#1f77b4", "#ff7f0e"
+
+dataset = page_header("learn")
+supervisor = live_supervisor()
+session = session_key()
+supervisor.visit(session)  # a spare trainer starts loading TensorFlow now, not when Train is pressed
+
+
+def _lr(label: str, key: str, default: float) -> float:
+    return st.select_slider(label, LEARNING_RATES, value=default, key=key, format_func=lambda v: f"{v:g}")
+
+
+def _common(prefix: str, c_batch, c_seed) -> tuple[int, int]:
+    batch = c_batch.select_slider(t("learn.batch_size"), BATCHES, value=128, key=f"{prefix}-batch")
+    seed = c_seed.number_input(t("learn.seed"), 0, 10_000, 42, key=f"{prefix}-seed")
+    return int(batch), int(seed)
+
+
+def _buttons(settings: Settings, prefix: str) -> None:
+    """Train / Pause / Step / Reset, acting on this session's worker (or its place in the queue)."""
+    c_train, c_pause, c_step, c_reset = st.columns(4)
+    if c_train.button(t("learn.train"), key=f"{prefix}-train", type="primary", icon=":material/play_arrow:"):
+        _start(settings, ("train",))
+    if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:"):
+        supervisor.send(session, "pause")
+    if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:"):
+        _start(settings, ("step", 1))
+    if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:"):
+        if not supervisor.send(session, "build", settings):
+            supervisor.release(session)
+    supervisor.configure(session, settings)  # learning rates, β, batch size: applied while it trains
+
+
+def _start(settings: Settings, command: tuple) -> None:
+    lease = supervisor.lease(session)
+    worker = lease.worker if lease else None
+    if worker is None:
+        supervisor.request(session, settings, command)  # granted now, or queued
+        return
+    if not worker.alive:
+        supervisor.restart(session, settings, command)
+        return
+    latest = worker.latest
+    stale = lease.settings is None or not lease.settings.same_run(settings)
+    if stale or latest is None or latest.lesson != settings.lesson or latest.state in ("diverged", "capped"):
+        supervisor.send(session, "build", settings)
+    supervisor.send(session, *command)
+
+
+def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
+    """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's."""
+    lease = supervisor.lease(session)
+    if lease is None:
+        spare = supervisor.spare()
+        st.markdown(
+            t({"ready": "learn.status_ready", "warming": "learn.status_warming"}.get(spare, "learn.status_none"))
+        )
+        return None
+    if lease.worker is None:
+        st.info(t("learn.queue", slots=supervisor.slots, position=supervisor.position(session) or 1))
+        return None
+    worker = lease.worker
+    if worker.error is not None:
+        key, detail = worker.error
+        st.error(t(f"learn.error.{key}", detail=detail))
+        st.button(t("learn.restart"), key=f"learn-restart-{lessons[0]}", on_click=supervisor.restart,
+                  args=(session, settings), icon=":material/refresh:")  # fmt: skip
+        return None
+    snap = worker.latest
+    if snap is None:
+        st.markdown(t("learn.status_warming" if not worker.ready else "learn.status_ready"))
+        return None
+    if snap.lesson not in lessons:
+        st.markdown(t("learn.status_other_lesson"))
+        return None
+    state = t(f"learn.state_{snap.state}")
+    st.markdown(
+        t("learn.progress", state=state, step=snap.step, epoch=snap.epoch, rate=snap.steps_per_s, elapsed=snap.elapsed)
+    )
+    if snap.state == "diverged":
+        st.error(t("learn.diverged"))
+    elif snap.state == "capped":
+        st.warning(t("learn.capped", cap=settings.cap_s))
+    st.caption(t("learn.trained_on", note=t(f"learn.note.{snap.note}")))
+    return snap
+
+
+def _losses(snap: Snapshot, key: str) -> None:
+    fig = go.Figure()
+    for i, (name, values) in enumerate(snap.curves.items()):
+        axis = "y2" if name == "kl" else "y"
+        fig.add_trace(go.Scatter(x=snap.curve_steps, y=values, mode="lines", name=t(f"learn.loss.{name}"), yaxis=axis))
+    fig.update_layout(
+        title=t("learn.loss_title"),
+        height=300 if not lecture_mode() else 420,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=t("learn.step_axis"),
+        legend={"orientation": "h", "y": -0.25},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+    )
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def _size() -> int:
+    return 480 if lecture_mode() else 320
+
+
+def _legend(dataset: str) -> None:
+    items = "".join(
+        f'<li style="display:flex;align-items:center;gap:.3rem"><span aria-hidden="true" style="display:inline-block;'
+        f'width:.8rem;height:.8rem;background:{colour};border-radius:2px"></span>{name}</li>'
+        for colour, name in zip(CLASS_COLOURS, class_names(dataset))
+    )
+    st.markdown(
+        f'<p style="margin:0">{t("learn.legend")}</p><ul class="learn-legend" style="display:flex;flex-wrap:wrap;'
+        f'gap:.2rem .9rem;list-style:none;margin:0;padding:0">{items}</ul>',
+        unsafe_allow_html=True,
+    )
+
+
+_RGB = np.array([imaging.hex_rgb(c) for c in CLASS_COLOURS], np.uint8)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _latent_view(settings: Settings) -> None:
+    supervisor.visit(session)
+    snap = _status(("ae", "vae"), settings)
+    if snap is None:
+        return
+    a = snap.arrays
+    limits = (-MAP_LIMIT, MAP_LIMIT, -MAP_LIMIT, MAP_LIMIT) if snap.lesson == "vae" else imaging.fit_limits(a["codes"])
+    picture = imaging.scatter_rgb(a["codes"], _RGB[a["labels"] % 10], limits, _size())
+    left, right = st.columns(2)
+    with left:
+        names = ", ".join(class_names(dataset))
+        show_picture(
+            picture,
+            t(f"learn.map_caption_{snap.lesson}"),
+            alt=t("alt.learn_map", step=snap.step, classes=names),
+        )
+        _legend(dataset)
+    with right:
+        grid = imaging.grid(np.concatenate([a["originals"], a["reconstructions"]]), cols=8)
+        show_image(grid, t("learn.recon_caption"), factor=3 if not lecture_mode() else 4,
+                   alt=t("alt.learn_recon", step=snap.step))  # fmt: skip
+        _losses(snap, "learn-latent-losses")
+
+
+@st.fragment(run_every=REFRESH_S)
+def _points_view(settings: Settings) -> None:
+    supervisor.visit(session)
+    snap = _status(("points",), settings)
+    if snap is None:
+        return
+    a, size = snap.arrays, _size()
+    limits = (-LIMIT, LIMIT, -LIMIT, LIMIT)
+    picture = imaging.heat_rgb(a["heat"], size, SAYS_FAKE, SAYS_REAL)
+    picture = imaging.scatter_rgb(
+        a["real"], np.tile(imaging.hex_rgb(REAL), (len(a["real"]), 1)), limits, size, 1, picture
+    )
+    picture = imaging.scatter_rgb(
+        a["fake"], np.tile(imaging.hex_rgb(FAKE), (len(a["fake"]), 1)), limits, size, 1, picture
+    )
+    left, right = st.columns(2)
+    with left:
+        show_picture(picture, t("learn.points_caption"), alt=t("alt.learn_points", step=snap.step))
+    with right:
+        _losses(snap, "learn-points-losses")
+
+
+@st.fragment(run_every=REFRESH_S)
+def _images_view(settings: Settings) -> None:
+    supervisor.visit(session)
+    snap = _status(("images",), settings)
+    if snap is None:
+        return
+    left, right = st.columns(2)
+    with left:
+        show_image(imaging.grid(snap.arrays["samples"], cols=4), t("learn.samples_caption"),
+                   factor=3 if not lecture_mode() else 5, alt=t("alt.learn_samples", step=snap.step))  # fmt: skip
+    with right:
+        _losses(snap, "learn-images-losses")
+
+
+def latent() -> None:
+    st.caption(t("learn.help_latent"))
+    c_model, c_lr, c_beta, c_batch, c_seed = st.columns([1.3, 1, 1, 1, 0.8])
+    lesson = c_model.segmented_control(
+        t("learn.model"), ("ae", "vae"), default="ae", key="learn-model", format_func=labeler("learn.model_"),
+        required=True,
+    )  # fmt: skip
+    with c_lr:
+        lr = _lr(t("learn.learning_rate"), "learn-lr", 1e-3)
+    beta = c_beta.select_slider(t("learn.beta"), BETAS, value=1.0, key="learn-beta", disabled=lesson != "vae")
+    batch, seed = _common("learn", c_batch, c_seed)
+    settings = Settings(lesson, dataset, learning_rate=lr, batch_size=batch, seed=seed, beta=float(beta))
+    _buttons(settings, "learn-latent")
+    _latent_view(settings)
+
+
+def points() -> None:
+    st.caption(t("learn.help_points"))
+    c_set, c_d, c_g, c_batch, c_seed = st.columns([1.3, 1, 1, 1, 0.8])
+    kind = c_set.segmented_control(
+        t("learn.points"), POINT_SETS, default="ring", key="learn-points", format_func=labeler("learn.points_"),
+        required=True,
+    )  # fmt: skip
+    with c_d:
+        d_lr = _lr(t("learn.d_learning_rate"), "learn-points-dlr", 1e-3)
+    with c_g:
+        g_lr = _lr(t("learn.g_learning_rate"), "learn-points-glr", 1e-3)
+    batch, seed = _common("learn-points", c_batch, c_seed)
+    settings = Settings("points", dataset, kind, d_lr, g_lr, batch, seed)
+    _buttons(settings, "learn-points")
+    _points_view(settings)
+
+
+def images() -> None:
+    st.caption(t("learn.help_images"))
+    c_d, c_g, c_batch, c_seed = st.columns(4)
+    with c_d:
+        d_lr = _lr(t("learn.d_learning_rate"), "learn-images-dlr", 1e-3)
+    with c_g:
+        g_lr = _lr(t("learn.g_learning_rate"), "learn-images-glr", 1e-3)
+    batch, seed = _common("learn-images", c_batch, c_seed)
+    settings = Settings("images", dataset, learning_rate=d_lr, g_learning_rate=g_lr, batch_size=batch, seed=seed)
+    _buttons(settings, "learn-images")
+    _images_view(settings)
+
+
+draw_sections("learn", {"latent": latent, "points": points, "images": images})

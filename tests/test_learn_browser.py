@@ -1,0 +1,58 @@
+"""Watch it learn in a real browser: Train paints updates, Pause stops them, Train resumes, and leaving the page
+leaves no worker process behind."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.harness import chromium_available, live_workers, streamlit_server
+from tests.test_app import shown
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI requires it",
+)
+MAP = 'img[alt^="Map of the 2-D codes"]'
+
+
+def _map_sources(page, seconds: float) -> list[str]:
+    """The map picture's successive sources over ``seconds`` (a new source is a new painted update)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        maps = page.locator(MAP)
+        if maps.count():
+            src = maps.first.get_attribute("src") or ""
+            if not seen or src != seen[-1]:
+                seen.append(src)
+        time.sleep(0.05)
+    return seen
+
+
+def test_train_pause_resume_and_leave(browser):
+    with streamlit_server(log_name="learn-server.log") as (url, server):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/Learn")
+        page.wait_for_selector("h1", timeout=90_000)
+        page.get_by_text(shown("learn.status_ready").replace("**", "")).wait_for(
+            timeout=90_000
+        )  # the spare has imported Keras
+        assert len(live_workers(server.pid)) == 1
+        page.get_by_role("button", name="Train", exact=True).click()
+        updates = _map_sources(page, 15.0)
+        assert len(updates) >= 10, len(updates)
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_text("Paused", exact=True).wait_for(timeout=10_000)
+        time.sleep(1.0)
+        assert len(_map_sources(page, 2.0)) == 1  # no update while paused
+        page.get_by_role("button", name="Train", exact=True).click()
+        assert len(_map_sources(page, 4.0)) >= 3  # resumed
+        page.get_by_role("link", name="Home").first.click()
+        deadline = time.monotonic() + 5.0  # the issue: a worker is stopped and freed within 5 s
+        while live_workers(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert live_workers(server.pid) == []
+        page.close()

@@ -1,0 +1,265 @@
+"""Live training (#24): the supervisor's queue and leases, the worker protocol against real worker processes,
+and a live epoch held to the offline one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from multiprocessing import Pipe
+
+import numpy as np
+import pytest
+
+from training.live.protocol import Settings
+from training.live.supervisor import Supervisor
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+# ---------------------------------------------------------------- the queue, with stand-in workers
+
+
+class FakeWorker:
+    """Records commands instead of training: the supervisor's bookkeeping without TensorFlow."""
+
+    made: list[FakeWorker] = []
+
+    def __init__(self):
+        self.sent, self.ready, self.error, self.latest, self.running = [], True, None, None, True
+        self.pid = 10_000 + len(FakeWorker.made)
+        FakeWorker.made.append(self)
+
+    @property
+    def alive(self) -> bool:
+        return self.running and self.error is None
+
+    def send(self, *command) -> bool:
+        self.sent.append(command)
+        return self.alive
+
+    def retire(self) -> None:
+        self.running = False
+
+    stop = retire
+
+
+@pytest.fixture
+def fake_supervisor():
+    FakeWorker.made = []
+    supervisors = []
+
+    def make(**kwargs) -> Supervisor:
+        supervisors.append(Supervisor(worker_factory=FakeWorker, **kwargs))
+        return supervisors[-1]
+
+    yield make
+    for supervisor in supervisors:
+        supervisor.close()
+
+
+def test_queue_is_first_come_first_served(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60)
+    for session in "abc":
+        sup.visit(session)
+    assert len(FakeWorker.made) == 1  # one spare, warming up for whoever presses Train first
+    a = sup.request("a", Settings("ae"))
+    assert a.worker is FakeWorker.made[0] and a.worker.sent == [("build", Settings("ae")), ("train",)]
+    sup.request("b", Settings("vae"))
+    sup.request("c", Settings("points"), ("step", 1))
+    assert (sup.position("a"), sup.position("b"), sup.position("c")) == (None, 1, 2)
+    sup.release("a")
+    b = sup.lease("b")
+    assert b.worker is FakeWorker.made[0] and b.worker.sent[-3:] == [("drop",), ("build", Settings("vae")), ("train",)]
+    assert sup.position("c") == 1 and len(FakeWorker.made) == 1
+
+
+def test_a_hundred_visitors_start_one_process_and_never_more_than_the_slots(fake_supervisor):
+    sup = fake_supervisor(slots=2, idle_s=60)
+    for i in range(100):
+        sup.visit(f"s{i}")
+    assert len(FakeWorker.made) == 1
+    for i in range(5):
+        sup.request(f"s{i}", Settings("ae"))
+    assert len(FakeWorker.made) == 2 and len(sup.workers()) == 2
+    assert [sup.position(f"s{i}") for i in range(5)] == [None, None, 1, 2, 3]
+
+
+def test_a_session_that_leaves_frees_its_worker(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=0.4, tick_s=0.05)
+    sup.request("a", Settings("ae"))
+    worker = sup.lease("a").worker
+    wait_until(lambda: sup.lease("a") is None, 2.0, "the silent session's lease to end")
+    assert not worker.running and sup.workers() == []  # nobody has the page open: nothing kept warm
+
+
+def test_going_to_another_page_ends_the_run_at_once(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60)
+    worker = sup.request("a", Settings("ae")).worker
+    sup.leave("a")
+    assert sup.lease("a") is None and not worker.running and sup.workers() == []
+
+
+def test_a_background_tab_still_connected_keeps_its_run(fake_supervisor):
+    """Browsers slow a hidden tab's timers, so its refreshes stop; the app still sees it connected."""
+    connected = {"a": True}
+    sup = fake_supervisor(slots=1, idle_s=0.3, tick_s=0.05, still_open=lambda s: connected.get(s, False))
+    sup.request("a", Settings("ae"))
+    time.sleep(0.8)
+    assert sup.lease("a") is not None and sup.lease("a").worker.running
+    connected["a"] = False  # the tab is closed
+    wait_until(lambda: sup.lease("a") is None, 2.0, "the closed tab's lease to end")
+
+
+def test_a_paused_run_gives_way_to_someone_waiting(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60, paused_s=0.3, tick_s=0.05)
+    sup.request("a", Settings("ae"))
+    sup.send("a", "pause")
+    sup.request("b", Settings("ae"))
+    assert sup.position("b") == 1
+    wait_until(lambda: sup.lease("b") is not None and sup.lease("b").worker is not None, 2.0, "b's turn")
+    assert sup.lease("a") is None
+
+
+def test_a_crashed_worker_is_replaced_on_restart(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60)
+    lease = sup.request("a", Settings("ae"))
+    lease.worker.error = ("crashed", "exit code -9")
+    lease = sup.restart("a", Settings("ae"))
+    assert lease.worker is FakeWorker.made[1] and lease.worker.alive and len(sup.workers()) == 1
+
+
+def test_settings_a_run_takes_while_training_are_sent_the_others_wait(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60)
+    worker = sup.request("a", Settings("vae")).worker
+    sup.configure("a", Settings("vae", beta=4.0, learning_rate=3e-3))
+    assert worker.sent[-1] == ("set", {"learning_rate": 3e-3, "beta": 4.0})
+    sup.configure("a", Settings("vae", beta=4.0, learning_rate=3e-3, seed=1))  # a new run: only on Train/Reset
+    assert worker.sent[-1] == ("set", {"learning_rate": 3e-3, "beta": 4.0})
+
+
+# ---------------------------------------------------------------- real worker processes
+
+
+def _latest(sup: Supervisor, session: str):
+    lease = sup.lease(session)
+    return lease.worker.latest if lease and lease.worker else None
+
+
+def test_worker_protocol_start_snapshot_pause_step_set_crash():
+    sup = Supervisor(slots=1, idle_s=120)
+    try:
+        sup.visit("a")
+        sup.request("a", Settings("ae"))
+        snap = wait_until(
+            lambda: (s := _latest(sup, "a")) and s.state == "training" and s.step > 20 and s, 120, "training"
+        )
+        assert snap.arrays["codes"].shape == (1000, 2) and snap.arrays["reconstructions"].shape == (8, 28, 28)
+        assert snap.curves["loss"] and all(np.isfinite(snap.curves["loss"]))
+        sup.send("a", "pause")
+        wait_until(lambda: _latest(sup, "a").state == "paused", 10, "the pause")
+        held = _latest(sup, "a").step
+        time.sleep(1.0)
+        assert _latest(sup, "a").step == held
+        sup.send("a", "step", 1)
+        wait_until(lambda: _latest(sup, "a").step == held + 1 and _latest(sup, "a").state == "paused", 10, "a step")
+        sup.configure("a", Settings("ae", batch_size=64, learning_rate=3e-3))  # a new batch size: fit restarts
+        sup.send("a", "train")
+        wait_until(lambda: _latest(sup, "a").step > held + 30, 60, "training to resume at batch 64")
+        worker = sup.lease("a").worker
+        os.kill(worker.pid, signal.SIGKILL)
+        wait_until(lambda: worker.error is not None, 10, "the crash to be noticed")
+        assert worker.error[0] == "crashed"
+        sup.restart("a", Settings("ae"))
+        wait_until(lambda: (s := _latest(sup, "a")) and s.state == "training" and s.step > 5, 120, "the restart")
+        assert len(sup.workers()) == 1
+    finally:
+        sup.close()
+
+
+def test_worker_stops_a_diverging_run_and_a_run_past_its_cap():
+    sup = Supervisor(slots=1, idle_s=120)
+    try:
+        sup.request("a", Settings("vae", learning_rate=10.0))  # the page's highest learning rate
+        wait_until(lambda: (s := _latest(sup, "a")) and s.state == "diverged", 120, "divergence")
+        sup.send("a", "build", Settings("ae", cap_s=2.0))
+        sup.send("a", "train")
+        snap = wait_until(lambda: (s := _latest(sup, "a")) and s.state == "capped" and s, 60, "the time cap")
+        assert snap.elapsed >= 2.0
+        step = snap.step
+        sup.send("a", "train")  # a stopped run stays stopped until Reset
+        time.sleep(1.0)
+        assert _latest(sup, "a").step == step
+    finally:
+        sup.close()
+
+
+def test_worker_without_tensorflow_says_so(tmp_path, monkeypatch):
+    fake = tmp_path / "keras"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('No module named keras (test)')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    sup = Supervisor(slots=1, idle_s=120)
+    try:
+        lease = sup.request("a", Settings("ae"))
+        wait_until(lambda: lease.worker.error is not None, 60, "the error")
+        assert lease.worker.error[0] == "tensorflow_missing" and "keras" in lease.worker.error[1]
+    finally:
+        sup.close()
+
+
+def test_a_live_epoch_of_the_2d_vae_scores_as_the_offline_epoch():
+    """One epoch through the worker's ``Run`` (fit with its steering callback) against ``python -m training``'s
+    ``fit`` for one epoch of the same recipe: test −ELBO within 5%. On the committed sample, so CI can run it."""
+    import keras
+
+    from models.data.samples import load_sample
+    from models.eval.evaluation import evaluate_vae
+    from models.registry import get_spec
+    from models.runtime.inference import to_model_input, wrap
+    from training.live.worker import Run
+    from training.recipes import fit
+
+    x, y = load_sample("mnist")
+    train, test = x[::2], x[1::2]
+
+    def elbo(encoder, decoder) -> float:
+        image = keras.Input((28, 28, 1))
+        bundle = keras.Model(image, decoder(encoder(image)[0]))
+        return evaluate_vae(wrap(spec, "mnist", bundle, {}), test)["neg_elbo"]
+
+    spec = get_spec("vae_conv_2d")
+    offline = fit(spec, to_model_input(train), None, epochs=1, verbose=0).bundle
+    offline_elbo = elbo(offline.get_layer("encoder"), offline.get_layer("decoder"))
+
+    from training.live import lessons
+
+    app_end, worker_in = Pipe()
+    worker_out, app_in = Pipe()
+    original = lessons.training_images
+    lessons.training_images = lambda dataset: ((to_model_input(train), y[::2]), "sample_data")
+    try:
+        run = Run(worker_in, worker_out, Settings("vae"))
+    finally:
+        lessons.training_images = original
+    steps = run.lesson.steps_per_epoch(128)
+
+    def end_when_paused():
+        wait_until(lambda: run.state == "paused", 120, "the epoch")
+        app_end.send(("quit",))
+
+    run.handle(("step", steps))
+    threading.Thread(target=end_when_paused, daemon=True).start()
+    assert run.fit() == ("quit",)
+    assert run.step == steps
+    live_elbo = elbo(run.lesson.encoder, run.lesson.decoder)
+    assert abs(live_elbo - offline_elbo) <= 0.05 * offline_elbo, (live_elbo, offline_elbo)

@@ -1,0 +1,68 @@
+"""What the app and a live-training worker send each other: plain data, no TensorFlow on either side's import.
+
+Commands (app → worker) are tuples: ``("build", Settings)``, ``("train",)``, ``("pause",)``, ``("step", n)``,
+``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …})``, ``("drop",)`` (forget
+the run: its session left), ``("quit",)``.
+Messages (worker → app): ``("ready", pid)`` once Keras is imported, ``("snapshot", Snapshot)``,
+``("error", key, detail)`` with ``key`` a catalogue key under ``learn.error``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LESSONS = ("ae", "vae", "points", "images")
+POINT_SETS = ("ring", "grid")
+STATES = ("idle", "training", "paused", "diverged", "capped")
+MAP_IMAGES = 1000  # test codes drawn on the latent map (the committed sample)
+RECONSTRUCTED = 8  # fixed test images reconstructed in every snapshot
+SAMPLES = 16  # fixed-noise images of the image GAN
+GRID = 41  # the discriminator's heat-map: GRID × GRID points over [-LIMIT, LIMIT]²
+LIMIT = 3.0
+CAP_S = float(os.environ.get("LATENT_LAB_LIVE_CAP_S", 300))  # training seconds one run may use
+LIVE_SETTINGS = ("learning_rate", "g_learning_rate", "beta", "batch_size")  # a run takes these while it trains
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings; changing ``lesson``, ``dataset``, ``points`` or ``seed`` starts a new run, the others
+    apply while it trains."""
+
+    lesson: str = "ae"
+    dataset: str = "mnist"  # the image lessons' dataset
+    points: str = "ring"  # the 2-D GAN's real distribution
+    learning_rate: float = 1e-3  # AE/VAE; the discriminator's for GANs
+    g_learning_rate: float = 1e-3  # GANs: the generator's
+    batch_size: int = 128
+    seed: int = 42
+    beta: float = 1.0  # VAE: weight of the KL term
+    cap_s: float = CAP_S  # training seconds the run may use (the server's setting)
+
+    def same_run(self, other: Settings) -> bool:
+        return (self.lesson, self.dataset, self.points, self.seed) == (
+            other.lesson,
+            other.dataset,
+            other.points,
+            other.seed,
+        )
+
+
+@dataclass
+class Snapshot:
+    """The state of a run, as the page draws it. ``curves`` hold one point per snapshot: the mean of each loss
+    over the steps since the previous one, at step ``curve_steps[i]``."""
+
+    lesson: str
+    state: str
+    step: int = 0
+    epoch: float = 0.0
+    elapsed: float = 0.0  # seconds spent training (pauses excluded)
+    steps_per_s: float = 0.0
+    curve_steps: list[int] = field(default_factory=list)
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    note: str = ""  # a catalogue key under learn.note, e.g. the data it trains on
+    seq: int = 0  # counts snapshots: the page redraws only when it changed

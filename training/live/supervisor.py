@@ -1,0 +1,328 @@
+"""The app's side of live training: at most ``slots`` worker processes per server, handed to sessions in the
+order they asked, and taken back when a session leaves. No TensorFlow here: workers import it, in their own
+process, so a session's training neither blocks the script thread nor survives the session.
+
+- A **spare** worker is started when someone opens the page (``visit``), so Train does not wait for the
+  TensorFlow import; spares and leased workers together never exceed ``slots``, however many sessions open the
+  page, and once nobody has the page open no worker is left.
+- ``request`` leases a worker to a session, or queues it; ``position`` says where in the queue it waits.
+- A session that goes to another page (``leave``) or whose tab is gone — its page's refreshes stopped for
+  ``idle_s`` and the app says it is no longer connected (``still_open``) — loses its worker, which is reset
+  and handed to the next in the queue (or kept as the spare). A paused run gives its worker up after
+  ``paused_s`` when someone is waiting.
+- A worker that exits (crash, kill, out of memory) is noticed by its reader thread; the session sees
+  ``crashed`` and may ``restart``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from training.live.protocol import LIVE_SETTINGS, Settings, Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_slots() -> int:
+    """Trainings at once: half the cores (each worker uses about two), at least one;
+    ``LATENT_LAB_LIVE_SLOTS`` overrides."""
+    configured = os.environ.get("LATENT_LAB_LIVE_SLOTS")
+    return max(1, int(configured) if configured else (os.cpu_count() or 2) // 2)
+
+
+class Worker:
+    """One worker process and the thread that reads what it sends."""
+
+    def __init__(self):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "training.live.worker", str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._out = Connection(to_child_w, readable=False)
+        self._in = Connection(from_child_r, writable=False)
+        self._lock = threading.Lock()
+        self.ready = False
+        self.error: tuple[str, str] | None = None  # (catalogue key, detail)
+        self.latest: Snapshot | None = None
+        self.started = time.monotonic()
+        self._reader = threading.Thread(target=self._read, name=f"live-worker-{self.pid}", daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None and self.error is None
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message = self._in.recv()
+                if message[0] == "ready":
+                    self.ready = True
+                elif message[0] == "snapshot":
+                    self.latest = message[1]
+                elif message[0] == "error":
+                    self.error = (message[1], message[2])
+        except (EOFError, OSError):
+            pass
+        code = self.process.wait()
+        if self.error is None:
+            self.error = ("crashed", f"exit code {code}")
+
+    def send(self, *command) -> bool:
+        """Send a command; False if the worker is gone (its error says why)."""
+        with self._lock:
+            try:
+                self._out.send(command)
+                return True
+            except (OSError, ValueError):
+                return False
+
+    def retire(self) -> None:
+        """``stop`` on a thread of its own: callers hold the supervisor's lock and must not wait."""
+        threading.Thread(target=self.stop, name=f"live-stop-{self.pid}", daemon=True).start()
+
+    def stop(self, grace_s: float = 2.0) -> None:
+        """Ask it to quit, then kill it if it has not within ``grace_s``."""
+        self.send("quit")
+        try:
+            self.process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for conn in (self._out, self._in):
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+@dataclass
+class Lease:
+    """A session's hold on a worker, or its place in the queue (``worker`` None)."""
+
+    session: str
+    worker: Worker | None = None
+    settings: Settings | None = None
+    seen: float = field(default_factory=time.monotonic)
+    asked: float = field(default_factory=time.monotonic)
+    paused_since: float | None = None
+    start: tuple = ("train",)  # sent to the worker once granted, after the run is built
+
+
+class Supervisor:
+    """Process-wide (one per Streamlit server): the workers, the leases and the queue."""
+
+    def __init__(
+        self,
+        slots: int | None = None,
+        idle_s: float = 3.0,
+        paused_s: float = 5.0,
+        tick_s: float = 0.5,
+        worker_factory: Callable[[], Worker] = Worker,
+        still_open: Callable[[str], bool] = lambda session: False,
+    ):
+        self.slots, self.idle_s, self.paused_s = slots or default_slots(), idle_s, paused_s
+        self._new_worker = worker_factory
+        self._still_open = still_open  # the app's word on a session whose refreshes stopped (a background tab)
+        self._lock = threading.RLock()
+        self._visitors: dict[str, float] = {}  # sessions with the page open: when each was last seen
+        self._spares: list[Worker] = []
+        self._leases: dict[str, Lease] = {}  # granted
+        self._queue: list[Lease] = []  # waiting, in the order they asked
+        self._closed = False
+        self._reaper = threading.Thread(target=self._reap_forever, args=(tick_s,), name="live-reaper", daemon=True)
+        self._reaper.start()
+
+    # ---------------------------------------------------------------- what the page calls
+
+    def visit(self, session: str) -> None:
+        """The session has the page open: keep its lease alive and make sure a spare is warming up."""
+        with self._lock:
+            now = time.monotonic()
+            self._visitors[session] = now
+            lease = self._find(session)
+            if lease is not None:
+                lease.seen = now
+            self._top_up()
+
+    def request(self, session: str, settings: Settings, start: tuple = ("train",)) -> Lease:
+        """Lease a worker for ``settings`` (or queue for one); ``start`` is sent as soon as it has one (Train:
+        ``("train",)``, Step: ``("step", 1)``)."""
+        with self._lock:
+            lease = self._find(session) or Lease(session)
+            lease.settings, lease.seen, lease.start = settings, time.monotonic(), start
+            self._visitors[session] = lease.seen
+            if lease.worker is None and lease not in self._queue:
+                lease.asked = time.monotonic()
+                self._queue.append(lease)
+            self._hand_out()
+            return lease
+
+    def lease(self, session: str) -> Lease | None:
+        with self._lock:
+            return self._find(session)
+
+    def position(self, session: str) -> int | None:
+        """1 for the next in line; None if not waiting."""
+        with self._lock:
+            for i, lease in enumerate(self._queue):
+                if lease.session == session:
+                    return i + 1
+            return None
+
+    def send(self, session: str, *command) -> bool:
+        with self._lock:
+            lease = self._leases.get(session)
+            worker = lease.worker if lease else None
+            if worker is None:
+                return False
+            if command[0] == "pause":
+                lease.paused_since = time.monotonic()
+            elif command[0] in ("train", "step", "build"):
+                lease.paused_since = None
+            if command[0] == "build":
+                lease.settings = command[1]
+        return worker.send(*command)
+
+    def configure(self, session: str, settings: Settings) -> None:
+        """Settings changed on the page: those a run takes while it trains (learning rates, β, batch size) go to
+        the worker now; the others (lesson, data, seed) wait for Train or Reset to start a new run."""
+        with self._lock:
+            lease = self._leases.get(session)
+            if lease is None or lease.worker is None or lease.settings is None or not lease.settings.same_run(settings):
+                return
+            old, lease.settings = lease.settings, settings
+            changed = {k: getattr(settings, k) for k in LIVE_SETTINGS if getattr(settings, k) != getattr(old, k)}
+            if changed:
+                lease.worker.send("set", changed)
+
+    def spare(self) -> str | None:
+        """ "ready" or "warming" when an unleased worker is up or starting, else None."""
+        with self._lock:
+            alive = [w for w in self._spares if w.alive]
+            if not alive:
+                return None
+            return "ready" if any(w.ready for w in alive) else "warming"
+
+    def leave(self, session: str) -> None:
+        """The session went to another page: its run ends and it no longer keeps a spare warm."""
+        with self._lock:
+            self._visitors.pop(session, None)
+            self.release(session)
+            if not self._visitors and not self._leases:
+                self._retire_spares()
+
+    def _retire_spares(self) -> None:
+        spares, self._spares = self._spares, []
+        for worker in spares:
+            worker.retire()
+
+    def release(self, session: str) -> None:
+        """The session is done (or gone): its worker goes to the next in line, or back to the spares."""
+        with self._lock:
+            self._queue = [q for q in self._queue if q.session != session]
+            lease = self._leases.pop(session, None)
+            if lease is None or lease.worker is None:
+                return
+            worker, lease.worker = lease.worker, None
+            if worker.alive and (self._queue or set(self._visitors) - {session}):
+                worker.send("drop")  # someone else may train next: keep it warm
+                worker.latest = None
+                self._spares.append(worker)
+            else:
+                worker.retire()
+            self._hand_out()
+
+    def restart(self, session: str, settings: Settings, start: tuple = ("train",)) -> Lease:
+        """After a crash: drop the dead worker and ask again (a fresh process if a slot is free)."""
+        self.release(session)
+        return self.request(session, settings, start)
+
+    def workers(self) -> list[Worker]:
+        with self._lock:
+            return [*self._spares, *(lease.worker for lease in self._leases.values() if lease.worker)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = self.workers()
+            self._spares, self._leases, self._queue = [], {}, []
+        for worker in workers:
+            worker.stop()
+
+    # ---------------------------------------------------------------- bookkeeping
+
+    def _find(self, session: str) -> Lease | None:
+        return self._leases.get(session) or next((q for q in self._queue if q.session == session), None)
+
+    def _count(self) -> int:
+        return len(self._spares) + sum(1 for lease in self._leases.values() if lease.worker is not None)
+
+    def _top_up(self) -> None:
+        """One spare warming up, if a slot is free and nobody is waiting for it."""
+        self._spares = [w for w in self._spares if w.alive or self._drop(w)]
+        if not self._closed and self._visitors and not self._spares and not self._queue and self._count() < self.slots:
+            self._spares.append(self._new_worker())
+
+    @staticmethod
+    def _drop(worker: Worker) -> bool:
+        worker.retire()
+        return False
+
+    def _hand_out(self) -> None:
+        """Give spares (or new workers, while slots are free) to the queue, first come first served."""
+        self._spares = [w for w in self._spares if w.alive or self._drop(w)]
+        while self._queue and not self._closed:
+            if self._spares:
+                worker = self._spares.pop(0)
+            elif self._count() < self.slots:
+                worker = self._new_worker()
+            else:
+                break
+            lease = self._queue.pop(0)
+            lease.worker, lease.paused_since = worker, None
+            self._leases[lease.session] = lease
+            if lease.settings is not None:
+                worker.send("build", lease.settings)
+                worker.send(*lease.start)
+        self._top_up()
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._visitors = {
+                s: seen for s, seen in self._visitors.items() if now - seen <= self.idle_s or self._still_open(s)
+            }
+            for lease in [*self._leases.values(), *self._queue]:
+                gone = now - lease.seen > self.idle_s and lease.session not in self._visitors
+                parked = lease.paused_since is not None and now - lease.paused_since > self.paused_s
+                if gone or (parked and self._queue):
+                    self.release(lease.session)
+            if not self._visitors and self._spares:  # nobody has the page open: no process kept warm
+                self._retire_spares()
+
+    def _reap_forever(self, tick_s: float) -> None:
+        while not self._closed:
+            time.sleep(tick_s)
+            try:
+                self._reap()
+            except Exception:  # never let the reaper die: a stuck lease would hold a slot forever
+                pass

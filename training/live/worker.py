@@ -1,0 +1,248 @@
+"""A live-training worker: a process of its own (``python -m training.live.worker IN_FD OUT_FD``) that imports
+Keras once, then trains one lesson at a time for whichever session holds it, as the page commands.
+
+Training is ``trainer.fit`` on the recipe's dataset, as offline; a callback after every batch reads commands,
+sends a snapshot at most every ``SNAPSHOT_S`` seconds, and holds the loop while paused. The process ends
+when told to, or when its pipe closes (the app went away)."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import replace
+from multiprocessing.connection import Connection
+
+SNAPSHOT_S = 0.25
+EPOCHS = 1_000_000  # fit's epoch count: runs end by pause, reset, the time cap or divergence, never by this
+
+
+class Interrupt(Exception):
+    """A command that ends the current ``fit`` call (a new run, a new batch size, quit)."""
+
+    def __init__(self, command: tuple):
+        self.command = command
+
+
+class Run:
+    """One lesson's run: its counters, curves and the callback that steers ``fit``."""
+
+    def __init__(self, conn_in: Connection, conn_out: Connection, settings):
+        from training.live.lessons import build
+
+        self.conn_in, self.conn_out, self.settings = conn_in, conn_out, settings
+        self.lesson, self.note = build(settings)
+        self.state, self.step, self.elapsed, self.seq = "idle", 0, 0.0, 0
+        self.allowed: int | None = None  # steps left before pausing again (the Step button); None: run freely
+        self.curve_steps: list[int] = []
+        self.curves: dict[str, list[float]] = {name: [] for name in self.lesson.losses}
+        self._sums = {name: 0.0 for name in self.lesson.losses}
+        self._window = 0
+        self._rate = (time.perf_counter(), 0)
+        self.steps_per_s = 0.0
+        self._fit_batch = settings.batch_size
+        self._epoch_totals: dict[str, float] = {}
+        self._last = self._sent = time.perf_counter()
+
+    # ---------------------------------------------------------------- what the page sees
+
+    def send(self) -> None:
+        from training.live.protocol import Snapshot
+
+        self.seq += 1
+        epoch = self.step / self.lesson.steps_per_epoch(self.settings.batch_size)
+        snapshot = Snapshot(
+            self.settings.lesson,
+            self.state,
+            self.step,
+            epoch,
+            self.elapsed,
+            self.steps_per_s,
+            list(self.curve_steps),
+            {k: list(v) for k, v in self.curves.items()},
+            self.lesson.arrays(),
+            self.note,
+            self.seq,
+        )
+        self.conn_out.send(("snapshot", snapshot))
+
+    def _close_window(self) -> None:
+        """One curve point: the mean of each loss over the steps since the last point."""
+        if self._window:
+            self.curve_steps.append(self.step)
+            for name in self.curves:
+                self.curves[name].append(self._sums[name] / self._window)
+                self._sums[name] = 0.0
+            self._window = 0
+        now, steps = time.perf_counter(), self.step
+        start, before = self._rate
+        if now > start and steps > before:
+            self.steps_per_s = (steps - before) / (now - start)
+        self._rate = (now, steps)
+
+    # ---------------------------------------------------------------- commands
+
+    def handle(self, command: tuple) -> None:
+        """Apply one command; raises ``Interrupt`` for those that end the current ``fit``."""
+        kind = command[0]
+        if kind == "pause":
+            self.state, self.allowed = "paused", None
+        elif kind == "train":
+            if self.state in ("idle", "paused"):
+                self.state, self.allowed = "training", None
+        elif kind == "step":
+            if self.state in ("idle", "paused"):
+                self.state, self.allowed = "training", int(command[1])
+        elif kind == "set":
+            values = dict(command[1])
+            batch = values.pop("batch_size", self.settings.batch_size)
+            self.settings = replace(self.settings, **values, batch_size=batch)
+            self.lesson.apply(values)
+            if batch != self._fit_batch:
+                raise Interrupt(("refit",))
+        else:  # build, quit
+            raise Interrupt(command)
+
+    def _poll(self) -> None:
+        while self.conn_in.poll():
+            self.handle(self.conn_in.recv())
+
+    def wait_while_paused(self) -> None:
+        """Block (sending a snapshot so the page shows the pause) until a command resumes the run."""
+        self.send()
+        while self.state != "training":
+            self.handle(self.conn_in.recv())
+        self._rate = (time.perf_counter(), self.step)
+
+    # ---------------------------------------------------------------- training
+
+    def after_batch(self, batch: int, logs: dict) -> None:
+        self.step += 1
+        now = time.perf_counter()
+        self.elapsed += now - self._last
+        self._last = now
+        for name in self.curves:
+            value = float(logs.get(name, math.nan))
+            total = value * (batch + 1)  # Keras logs the epoch's running mean: recover this step's value
+            self._sums[name] += total - self._epoch_totals.get(name, 0.0)
+            self._epoch_totals[name] = total
+        self._window += 1
+        losses = [float(logs.get(name, 0.0)) for name in self.curves]
+        if not all(math.isfinite(v) for v in losses):
+            self.state = "diverged"
+        elif self.elapsed >= self.settings.cap_s:
+            self.state = "capped"
+        if self.allowed is not None:
+            self.allowed -= 1
+            if self.allowed <= 0:
+                self.state, self.allowed = "paused", None
+        if now - self._sent >= SNAPSHOT_S or self.state != "training":
+            self._close_window()
+            self._sent = now
+            if self.state == "training":
+                self.send()
+        self._poll()
+        if self.state == "paused":
+            self._close_window()
+            self.wait_while_paused()
+            self._last = time.perf_counter()
+        if self.state in ("diverged", "capped"):
+            raise Interrupt(("stopped",))
+
+    def fit(self) -> tuple:
+        """Train until a command ends it; returns that command (``("stopped",)`` after divergence or the cap)."""
+        import keras
+
+        run = self
+
+        class Steer(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                run._epoch_totals = {}
+
+            def on_train_batch_end(self, batch, logs=None):
+                run.after_batch(batch, logs or {})
+
+        self._fit_batch = self.settings.batch_size
+        self._last = self._sent = time.perf_counter()
+        self._epoch_totals: dict[str, float] = {}
+        steps = self.lesson.steps_per_epoch(self._fit_batch)
+        try:
+            self.lesson.trainer.fit(
+                self.lesson.dataset(self._fit_batch).repeat(),
+                epochs=EPOCHS,
+                steps_per_epoch=steps,
+                callbacks=[Steer()],
+                verbose=0,
+            )
+        except Interrupt as stop:
+            return stop.command
+        return ("stopped",)
+
+
+def serve(conn_in: Connection, conn_out: Connection) -> None:
+    """The worker's life: wait for a run, train it as told, start the next."""
+    run: Run | None = None
+    pending: tuple | None = None
+    while True:
+        command, pending = pending or conn_in.recv(), None
+        if command[0] == "quit":
+            return
+        if command[0] == "build":
+            run = Run(conn_in, conn_out, command[1])
+            run.send()
+            continue
+        if command[0] == "drop":  # the session left: forget its run, wait for the next
+            run = None
+            continue
+        if run is None:
+            continue
+        if command[0] != "refit":
+            try:
+                run.handle(command)
+            except Interrupt as stop:
+                pending = stop.command
+                continue
+        if run.state != "training":
+            run.send()
+            continue
+        ended = run.fit()
+        if ended[0] == "stopped":
+            run.send()  # the final state: diverged or capped
+        elif ended[0] == "refit":
+            pending = ("refit",) if run.state == "training" else None
+        else:
+            pending = ended  # build or quit
+
+
+def main(argv: list[str]) -> int:
+    conn_in, conn_out = Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False)
+    try:
+        os.nice(5)  # the app's reruns come first on a shared machine
+    except OSError:
+        pass
+    try:
+        import keras  # noqa: F401  (the slow import, done before the page asks for anything)
+        import tensorflow  # noqa: F401
+    except ImportError as err:
+        conn_out.send(("error", "tensorflow_missing", str(err)))
+        return 1
+    conn_out.send(("ready", os.getpid()))
+    try:
+        serve(conn_in, conn_out)
+    except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+        return 0  # the app went away
+    except Exception as err:  # a bug or a broken lesson: the page shows it with a Restart button
+        import traceback
+
+        traceback.print_exc()
+        try:
+            conn_out.send(("error", "crashed", f"{type(err).__name__}: {err}"))
+        except OSError:
+            pass
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
