@@ -51,10 +51,15 @@ def wait_healthy(url: str, timeout: float = 90.0) -> float:
 
 @contextlib.contextmanager
 def streamlit_server(
-    env: dict | None = None, log_name: str = "server.log", options: list[str] | None = None, script: str = "app.py"
+    env: dict | None = None,
+    log_name: str = "server.log",
+    options: list[str] | None = None,
+    script: str = "app.py",
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``streamlit run <script> [options]`` on 127.0.0.1:<free port>; stop it (and its children) afterwards."""
-    port = free_port()
+    """Run ``streamlit run <script> [options]`` on 127.0.0.1:<port> (default: a free one); stop it (and its
+    children) afterwards."""
+    port = port or free_port()
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")
     proc = subprocess.Popen(

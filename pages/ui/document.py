@@ -14,4 +14,12 @@ _COMPONENT = st.components.v2.component("latent_lab.document_language", js=_JS)
 
 
 def set_document_language(lang: str) -> None:
+    """Streamlit's page starts as ``lang="en"``: an English session that never chose another language needs
+    no component (whose frontend code would otherwise load before a cold page's first picture)."""
+    if lang == "en" and not st.session_state.get(_SET):
+        return
+    st.session_state[_SET] = True
     _COMPONENT(key="document-language", data=lang.encode())
+
+
+_SET = "document-language-set"

@@ -93,11 +93,16 @@ def run() -> None:
     finally:
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.
-        model_store().after_page(state.current_dataset())
+        model_store().after_page(state.current_dataset(), BACKGROUND_DELAY_S)
         _prepare_tables_in_background()
 
 
 @functools.cache
 def _prepare_tables_in_background() -> None:
-    """Once per process."""
-    threading.Thread(target=prepare_tables, name="prepare-tables", daemon=True).start()
+    """Once per process, once the browser has had time to paint the first page (pandas takes ~0.8 s of a core)."""
+    timer = threading.Timer(BACKGROUND_DELAY_S, prepare_tables)
+    timer.daemon = True
+    timer.start()
+
+
+BACKGROUND_DELAY_S = 1.5  # work for other pages waits this long after a page has drawn (docs/DECISIONS.md)

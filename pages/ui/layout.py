@@ -44,7 +44,8 @@ _FADED = ", ".join(
 )
 _NORMAL_CONTRAST = f"{_FADED} {{ color: #4a4e5a !important; opacity: 1 !important; }}"  # 8:1
 _LECTURE_CONTRAST = f"""{_FADED}, [data-testid="stMarkdownContainer"] p, .stApp label, .stApp button p {{
-        color: #1c1c1c !important; opacity: 1 !important; }}"""
+        color: #1c1c1c !important; opacity: 1 !important; }}
+    .stApp button[kind="primary"] p {{ color: #ffffff !important; }}"""  # white on the theme's violet: 8:1
 # Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
 _LECTURE_CSS = f"""<style>
     html {{ font-size: 20px; }}
@@ -76,7 +77,7 @@ def table(rows: Any, **kwargs) -> None:
 
 
 def apply_style() -> None:
-    st.markdown(_LECTURE_CSS if lecture_mode() else _NORMAL_CSS, unsafe_allow_html=True)
+    st.html(_LECTURE_CSS if lecture_mode() else _NORMAL_CSS)
 
 
 def explain(text: str) -> None:

@@ -41,6 +41,7 @@ class ModelStore:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="latent-lab-load")
         self._futures: dict[tuple[str, str], Future] = {}
         self._lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
 
     def request(self, dataset: str, names: list[str]) -> None:
         """Start loading ``names`` (those not loaded or loading already)."""
@@ -50,9 +51,20 @@ class ModelStore:
                 if key not in self._futures:
                     self._futures[key] = self._pool.submit(_load, dataset, name)
 
-    def after_page(self, dataset: str) -> None:
+    def after_page(self, dataset: str, delay_s: float = 0.0) -> None:
         """Once a page has drawn: queue the rest of ``dataset``'s models (and the 3-D toy), so the next page a
-        class opens is ready. Not before: loading them while a page draws slows its first render."""
+        class opens is ready. Not before, and on a cold start not at once (``delay_s``): loading them while the
+        browser paints the page's first picture took the cores it needed."""
+        if delay_s <= 0:
+            self._queue_rest(dataset)
+            return
+        timer = threading.Timer(delay_s, self._queue_rest, (dataset,))
+        timer.daemon = True
+        with self._lock:
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        timer.start()
+
+    def _queue_rest(self, dataset: str) -> None:
         self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])
         self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
 
@@ -69,7 +81,9 @@ class ModelStore:
             raise
 
     def wait_idle(self, timeout: float = 600.0) -> None:
-        """Block until every queued load has finished (tests use it)."""
+        """Block until every scheduled and queued load has finished (tests use it)."""
+        for timer in list(self._timers):
+            timer.join(timeout)
         for future in list(self._futures.values()):
             try:
                 future.result(timeout=timeout)

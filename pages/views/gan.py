@@ -9,37 +9,54 @@ from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
-from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
-from pages.ui.loaders import get_sample
+from pages.ui.layout import draw_sections, get_model, page_header, require_sample, weights_of
+from pages.ui.loaders import get_sample, model_status
 from pages.ui.pictures import gif_download, show_grid, show_image
 
 # The first tab's models; the CycleGAN (last tab) loads with the rest of the dataset once the page has drawn.
 dataset = page_header("gan", lambda ds: [s.name for s in specs_for(ds, "gan")] + ["classifier"])
-models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "gan")])
-if not models:
+# The choice lists the GANs whose cards are there; only the chosen one is waited for (the first picture does not
+# wait for the other GAN). A missing or broken one gets its warning and rebuild command from get_model.
+gans = [s.name for s in specs_for(dataset, "gan")]
+present = [n for n in gans if model_status(dataset, n)[0]]
+for missing in (n for n in gans if n not in present):
+    get_model(dataset, missing)
+if not present:
     st.stop()
 names = class_names(dataset)
 choice = st.segmented_control(
     t("gan.model"),
-    list(models),
+    present,
     format_func=labeler("models.", ".title"),
-    default=list(models)[0],
+    default=present[0],
     key="gan-model",
     required=True,
 )
-model = models[choice]
-classifier = get_model(dataset, "classifier", quiet=True)
+model = get_model(dataset, choice)
+if model is None:
+    st.stop()
+
+
+def _classifier():
+    """The dataset's classifier, asked for only where a section uses it (the grid does not wait for it)."""
+    return get_model(dataset, "classifier", quiet=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _samples(
     dataset: str, name: str, n: int, seed: int, truncation: float | None, label: int | None, weights: tuple
-) -> tuple[np.ndarray, float | None]:
-    """A grid of samples and the share of them the classifier is sure of (None without a classifier), once
-    per setting: when a class tries the seed the lecturer named, the server computes it once, not per student."""
-    model, classifier = get_model(dataset, name, quiet=True), get_model(dataset, "classifier", quiet=True)
-    images = generation.gan_grid(model, n, seed, truncation, label).astype(np.float32)
-    return images, None if classifier is None else generation.gan_confidence(classifier, images)
+) -> np.ndarray:
+    """A grid of samples, once per setting: when a class tries the seed the lecturer named, the server computes
+    it once, not per student."""
+    return generation.gan_grid(get_model(dataset, name, quiet=True), n, seed, truncation, label).astype(np.float32)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _confidence(images: np.ndarray, dataset: str, weights: tuple) -> float | None:
+    """The share of ``images`` the classifier is sure of (None without one); asked after the grid is drawn, so
+    the pictures do not wait for the classifier."""
+    classifier = get_model(dataset, "classifier", quiet=True)
+    return None if classifier is None else generation.gan_confidence(classifier, images)
 
 
 @st.fragment
@@ -52,7 +69,7 @@ def samples():
     if model.conditional:
         label = c4.selectbox(t("gan.class"), range(10), format_func=lambda i: f"{i}: {names[i]}", key="gan-label")
     truncation = truncation if truncation < 3.0 else None
-    images, share = _samples(dataset, choice, n, seed, truncation, label, weights_of(model, classifier))
+    images = _samples(dataset, choice, n, seed, truncation, label, weights_of(model))
     grid_col, score_col = st.columns([4, 1])
     with grid_col:
         what = t("alt.gan_class", name=names[label]) if label is not None else ""
@@ -64,6 +81,7 @@ def samples():
             "gan-grid",
             alt=t("alt.gan_grid", n=n, model=model_title(choice), seed=seed, what=what),
         )
+    share = _confidence(images, dataset, weights_of(_classifier()))
     if share is not None:
         score_col.metric(t("gan.confident_metric"), f"{share:.0%}")
         score_col.caption(t("gan.confident_help", n=n))
@@ -129,7 +147,7 @@ def diagnostics():
     require_sample(dataset)
     batch = int(st.select_slider(t("gan.batch"), [100, 250, 500, 1000], 500, key="gan-diag-n"))
     seed = int(st.number_input(t("gan.batch_seed"), 0, 100_000, 0, key="gan-diag-seed"))
-    d_fake, d_real, shares = _diagnostics(dataset, choice, batch, seed, weights_of(model, classifier))
+    d_fake, d_real, shares = _diagnostics(dataset, choice, batch, seed, weights_of(model, _classifier()))
     c1, c2 = st.columns(2)
     fig = go.Figure()
     fig.add_histogram(x=d_real, name=t("gan.real_images"), opacity=0.65, nbinsx=30)

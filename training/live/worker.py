@@ -167,6 +167,7 @@ class Run:
         self._last = self._sent = time.perf_counter()
         self._epoch_totals: dict[str, float] = {}
         steps = self.lesson.steps_per_epoch(self._fit_batch)
+        self.send()  # "training" at once: the first batch also traces the step (seconds, on a busy machine)
         try:
             self.lesson.trainer.fit(
                 self.lesson.dataset(self._fit_batch).repeat(),
