@@ -219,7 +219,7 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
 def main(argv: list[str]) -> int:
     conn_in, conn_out = Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False)
     try:
-        os.nice(5)  # the app's reruns come first on a shared machine
+        os.nice(10)  # the app's reruns (and a browser on the same machine) come first
     except OSError:
         pass
     try:
