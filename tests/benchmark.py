@@ -639,8 +639,9 @@ def main(argv: list[str] | None = None) -> int:
         md += [
             "## Cold start (real server, Chromium)",
             "",
-            f"`streamlit run app.py` launched {args.launches} times per page; a Chromium tab, open beforehand as a "
-            "lecturer's browser is, loads the page as soon as the server answers. Seconds from launch to the first "
+            f"`streamlit run app.py` launched {args.launches} times per page, on the same address each time; a tab of "
+            "a Chromium that has visited the app before (its cache warm, as a lecturer's is), open beforehand, loads "
+            "the page as soon as the server answers. Seconds from launch to the first "
             "picture painted (home: its title), as the browser records it (Element Timing; for a canvas decoded in "
             "the browser, its first frame), and as the test driver sees it afterwards (Playwright polling through "
             "the DevTools protocol, after the picture has loaded); and to the page fully rendered "

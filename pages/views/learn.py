@@ -73,7 +73,9 @@ def _start(settings: Settings, command: tuple) -> None:
 
 
 def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
-    """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's."""
+    """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's. Every call is
+    also the session's heartbeat: the page is still open."""
+    supervisor.visit(session)
     lease = supervisor.lease(session)
     if lease is None:
         spare = supervisor.spare()
@@ -148,7 +150,6 @@ _RGB = np.array([imaging.hex_rgb(c) for c in CLASS_COLOURS], np.uint8)
 
 @st.fragment(run_every=REFRESH_S)
 def _latent_view(settings: Settings) -> None:
-    supervisor.visit(session)
     snap = _status(("ae", "vae"), settings)
     if snap is None:
         return
@@ -173,19 +174,15 @@ def _latent_view(settings: Settings) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def _points_view(settings: Settings) -> None:
-    supervisor.visit(session)
     snap = _status(("points",), settings)
     if snap is None:
         return
     a, size = snap.arrays, _size()
     limits = (-LIMIT, LIMIT, -LIMIT, LIMIT)
     picture = imaging.heat_rgb(a["heat"], size, SAYS_FAKE, SAYS_REAL)
-    picture = imaging.scatter_rgb(
-        a["real"], np.tile(imaging.hex_rgb(REAL), (len(a["real"]), 1)), limits, size, 1, picture
-    )
-    picture = imaging.scatter_rgb(
-        a["fake"], np.tile(imaging.hex_rgb(FAKE), (len(a["fake"]), 1)), limits, size, 1, picture
-    )
+    for points, colour in ((a["real"], REAL), (a["fake"], FAKE)):
+        dots = np.tile(imaging.hex_rgb(colour), (len(points), 1))
+        picture = imaging.scatter_rgb(points, dots, limits, size, 1, picture)
     left, right = st.columns(2)
     with left:
         show_picture(picture, t("learn.points_caption"), alt=t("alt.learn_points", step=snap.step))
@@ -195,7 +192,6 @@ def _points_view(settings: Settings) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def _images_view(settings: Settings) -> None:
-    supervisor.visit(session)
     snap = _status(("images",), settings)
     if snap is None:
         return
