@@ -1,4 +1,6 @@
-"""All the math of Latent Lab. ``import models`` is enough to load any checkpoint with Keras: the custom layers
+"""All the math of Latent Lab, in rooms that state the rule "the app never imports TensorFlow": ``nets/`` is the
+only Keras code; ``runtime/``, ``eval/``, ``analysis/`` and ``data/`` are NumPy, and the app imports only those
+(``tests/test_layout.py``). ``import models`` is enough to load any checkpoint with Keras: the custom layers
 (``models/nets/layers.py``) are registered as soon as Keras is imported, before or after this package.
 
 Why not simply import ``models.nets.layers`` here: that imports Keras and TensorFlow, which the app never needs

@@ -1,6 +1,8 @@
-"""The one list of every model in Latent Lab: what it builds, on which datasets, and how it trains.
+"""The one list of every model in Latent Lab: what it builds, on which datasets, and how it trains; one record per
+family (``FAMILIES``) naming the code that serves, trains and scores it; and the networks trained only live
+(``LIVE_SPECS``, ``LESSONS``: the Watch it learn page).
 
-Pages, the training CLI, tests and benchmarks all read ``REGISTRY``; nothing else names models.
+Pages, the training CLI, tests and benchmarks all read these; nothing else names models or families.
 """
 
 from __future__ import annotations
