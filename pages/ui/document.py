@@ -11,6 +11,7 @@ _JS = (
     "export default function (component) { document.documentElement.lang = new TextDecoder().decode(component.data); }"
 )
 _COMPONENT = st.components.v2.component("latent_lab.document_language", js=_JS)
+_SET = "document-language-set"  # this session has mounted the component once: keep it in step from then on
 
 
 def set_document_language(lang: str) -> None:
@@ -20,6 +21,3 @@ def set_document_language(lang: str) -> None:
         return
     st.session_state[_SET] = True
     _COMPONENT(key="document-language", data=lang.encode())
-
-
-_SET = "document-language-set"

@@ -28,7 +28,6 @@ REAL, FAKE, SAYS_FAKE, SAYS_REAL = "#2ca02c", "#9467bd", "#1f77b4", "#ff7f0e"
 dataset = page_header("learn")
 supervisor = live_supervisor()
 session = session_key()
-supervisor.visit(session)  # a spare trainer starts loading TensorFlow now, not when Train is pressed
 
 
 def _lr(label: str, key: str, default: float) -> float:
@@ -74,7 +73,8 @@ def _start(settings: Settings, command: tuple) -> None:
 
 def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
     """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's. Every call is
-    also the session's heartbeat: the page is still open."""
+    also the session's heartbeat, the first one as the page opens: a spare trainer starts loading TensorFlow
+    then, not when Train is pressed."""
     supervisor.visit(session)
     lease = supervisor.lease(session)
     if lease is None:
@@ -114,7 +114,7 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
 
 def _losses(snap: Snapshot, key: str) -> None:
     fig = go.Figure()
-    for i, (name, values) in enumerate(snap.curves.items()):
+    for name, values in snap.curves.items():
         axis = "y2" if name == "kl" else "y"
         fig.add_trace(go.Scatter(x=snap.curve_steps, y=values, mode="lines", name=t(f"learn.loss.{name}"), yaxis=axis))
     fig.update_layout(

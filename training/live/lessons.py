@@ -11,6 +11,7 @@ import numpy as np
 
 from models.data.samples import load_sample
 from models.registry import ModelSpec, lesson_spec
+from models.runtime.inference import to_model_input
 from training.live.protocol import GRID, LIMIT, MAP_IMAGES, RECONSTRUCTED, SAMPLES, Settings
 from training.recipes import autoencoder_trainer, gan_trainer, make_dataset, vae_trainer
 
@@ -50,7 +51,7 @@ class Lesson:
 
     def __init__(self, settings: Settings, train: tuple[np.ndarray, np.ndarray]):
         keras.utils.set_random_seed(settings.seed)
-        self.settings, self.spec = settings, _spec(settings)
+        self.spec = _spec(settings)
         self.x, self.y = train
 
     def dataset(self, batch_size: int):
@@ -70,10 +71,6 @@ class Lesson:
         raise NotImplementedError
 
 
-def _to_input(x: np.ndarray) -> np.ndarray:
-    return (x.astype(np.float32) / 255.0).reshape(-1, 28, 28, 1)
-
-
 class LatentLesson(Lesson):
     """The 2-D autoencoder (``ae``) or VAE (``vae``): the map of the sample's codes and 8 reconstructions."""
 
@@ -87,7 +84,7 @@ class LatentLesson(Lesson):
         else:
             self.trainer, self.encoder, self.decoder = autoencoder_trainer(self.spec)
         x_map, self.labels = sample[0][:MAP_IMAGES], sample[1][:MAP_IMAGES]
-        self.map_x = _to_input(x_map)
+        self.map_x = to_model_input(x_map)
         picks = [int(np.flatnonzero(self.labels == c)[0]) for c in range(RECONSTRUCTED)]
         self.originals = self.map_x[picks]
 
@@ -159,10 +156,10 @@ def training_images(dataset: str) -> tuple[tuple[np.ndarray, np.ndarray], str]:
 
     try:
         data = load_dataset(dataset, download=False)
-        return (_to_input(data.train[0]), data.train[1]), "full_data"
+        return (to_model_input(data.train[0]), data.train[1]), "full_data"
     except DatasetError:
         x, y = load_sample(dataset)
-        return (_to_input(x), y), "sample_data"
+        return (to_model_input(x), y), "sample_data"
 
 
 def build(settings: Settings) -> tuple[Lesson, str]:

@@ -58,7 +58,6 @@ class Worker:
         self.ready = False
         self.error: tuple[str, str] | None = None  # (catalogue key, detail)
         self.latest: Snapshot | None = None
-        self.started = time.monotonic()
         self._reader = threading.Thread(target=self._read, name=f"live-worker-{self.pid}", daemon=True)
         self._reader.start()
 
@@ -122,7 +121,6 @@ class Lease:
     worker: Worker | None = None
     settings: Settings | None = None
     seen: float = field(default_factory=time.monotonic)
-    asked: float = field(default_factory=time.monotonic)
     paused_since: float | None = None
     start: tuple = ("train",)  # sent to the worker once granted, after the run is built
 
@@ -171,7 +169,6 @@ class Supervisor:
             lease.settings, lease.seen, lease.start = settings, time.monotonic(), start
             self._visitors[session] = lease.seen
             if lease.worker is None and lease not in self._queue:
-                lease.asked = time.monotonic()
                 self._queue.append(lease)
             self._hand_out()
             return lease

@@ -122,14 +122,15 @@ class Run:
         now = time.perf_counter()
         self.elapsed += now - self._last
         self._last = now
+        finite = True
         for name in self.curves:
             value = float(logs.get(name, math.nan))
+            finite = finite and math.isfinite(value)
             total = value * (batch + 1)  # Keras logs the epoch's running mean: recover this step's value
             self._sums[name] += total - self._epoch_totals.get(name, 0.0)
             self._epoch_totals[name] = total
         self._window += 1
-        losses = [float(logs.get(name, 0.0)) for name in self.curves]
-        if not all(math.isfinite(v) for v in losses):
+        if not finite:
             self.state = "diverged"
         elif self.elapsed >= self.settings.cap_s:
             self.state = "capped"
@@ -165,7 +166,7 @@ class Run:
 
         self._fit_batch = self.settings.batch_size
         self._last = self._sent = time.perf_counter()
-        self._epoch_totals: dict[str, float] = {}
+        self._epoch_totals = {}
         steps = self.lesson.steps_per_epoch(self._fit_batch)
         self.send()  # "training" at once: the first batch also traces the step (seconds, on a busy machine)
         try:
