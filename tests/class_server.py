@@ -45,6 +45,12 @@ class ClassServer:
         """SIGKILL one replica (its whole process group), as a crash or the OOM killer would."""
         os.killpg(self.replica_pids()[index], signal.SIGKILL)
 
+    @staticmethod
+    def busiest(cookies: list[str]) -> int:
+        """The replica that most of these balancer cookies (``r0``, ``r1``, …) name: where a fault hurts."""
+        named = [int(c.lstrip("r")) for c in cookies if c.lstrip("r").isdigit()]
+        return max(set(named), key=named.count) if named else 0
+
     def wait_restarted(self, index: int, restarts: int = 1, timeout: float = 90) -> dict:
         return wait_for(
             lambda: (s := self.status())["replicas"][index]["restarts"] >= restarts and s,
@@ -98,12 +104,14 @@ def serving(sessions: int = 100, interactions: int = 20, think_s: float = 0.5, l
     with deployed(2) as server:
         back: dict[str, float] = {}
 
-        def kill_and_time_the_return() -> None:
-            """Kill replica 0, then time until the launcher's new replica answers its health check."""
+        def kill_and_time_the_return(cookies: list[str]) -> None:
+            """Kill the replica serving most running sessions, then time until the launcher's new one answers."""
+            index = server.busiest(cookies)
             killed = time.perf_counter()
-            server.kill_replica(0)
-            status = server.wait_restarted(0)
-            wait_for(lambda: healthy(f"http://127.0.0.1:{status['replicas'][0]['port']}"), 90, "restarted replica")
+            server.kill_replica(index)
+            status = server.wait_restarted(index)
+            port = status["replicas"][index]["port"]
+            wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 90, "restarted replica")
             back["s"] = time.perf_counter() - killed
 
         fault = run_load_test(

@@ -113,6 +113,7 @@ async def _session(
             for url, _ in opened.images:
                 await session.fetch(url)
             report["open_s"].append(time.perf_counter() - start)
+            report["in_flight"][seed] = next(iter(session.cookies.values()), "")
             shown = {url for url, _ in opened.images}
             done = 0
             for i in range(first, first + interactions):
@@ -140,6 +141,8 @@ async def _session(
     except Exception as err:
         report["errors"].append(f"{scenario.page} session: {type(err).__name__}: {str(err)[:160]}")
         report["lost_sessions"] += 1
+    finally:
+        report["in_flight"].pop(seed, None)
 
 
 def _memory(pids: list[int]) -> list[float]:
@@ -158,12 +161,13 @@ def _watch_memory(pids: Callable[[], list[int]], stop: threading.Event, peak: di
                 peak[pid] = max(peak.get(pid, 0.0), rss_mb(pid))
 
 
-async def _at_halfway(expected: int, report: dict, midway: Callable[[], None]) -> None:
-    """Call ``midway`` (in a thread) once half of the expected moves have landed: the fault injection."""
+async def _at_halfway(expected: int, report: dict, midway: Callable[[list[str]], None]) -> None:
+    """Call ``midway`` (in a thread) once half of the expected moves have landed: the fault injection. It gets
+    the balancer cookies of the sessions still running, so it can hit a replica that is serving someone."""
     while len(report["latency_s"]) < expected / 2:
         await asyncio.sleep(0.05)
     report["midway_at_move"] = len(report["latency_s"])
-    await asyncio.to_thread(midway)
+    await asyncio.to_thread(midway, list(report["in_flight"].values()))
 
 
 async def _drive(
@@ -173,7 +177,7 @@ async def _drive(
     think_s: float,
     report: dict,
     own_values: bool = False,
-    midway: Callable[[], None] | None = None,
+    midway: Callable[[list[str]], None] | None = None,
 ) -> None:
     if midway is not None:
         watcher = asyncio.create_task(_at_halfway(sessions * interactions, report, midway))
@@ -284,13 +288,14 @@ def run_load_test(
     think_s: float = 0.5,
     own_values: bool = False,
     url: str | None = None,
-    midway: Callable[[], None] | None = None,
+    midway: Callable[[list[str]], None] | None = None,
     pids: Callable[[], list[int]] | None = None,
 ) -> dict:
     """Drive the classroom against ``url`` (a running server or balancer), or against a server started and
     stopped here; return the figures. ``midway`` runs once half of the moves have landed (a fault to inject);
     ``pids`` lists the server processes whose memory is watched (default: the server started here)."""
     report: dict = {"open_s": [], "latency_s": [], "by_page": {}, "errors": [], "reconnects": 0, "lost_sessions": 0}
+    report["in_flight"] = {}  # session → its balancer cookie, while it runs
     with contextlib.ExitStack() as stack:
         if url is None:
             url, proc = stack.enter_context(streamlit_server(log_name="load-server.log"))

@@ -84,20 +84,21 @@ def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path
     with deployed(2, tmp_path) as server:
         pids = server.replica_pids()
         assert len(pids) == 2 and server.status()["url"] == server.url
-        killed = []
+        killed: list[int] = []
 
-        def kill_first() -> None:
-            server.kill_replica(0)
-            killed.append(True)
+        def kill_busiest(cookies: list[str]) -> None:
+            assert cookies, "no session was running at halfway"
+            killed.append(server.busiest(cookies))
+            server.kill_replica(killed[0])
 
-        result = run_load_test(6, 6, 0.2, url=server.url, midway=kill_first, pids=lambda: pids)
+        result = run_load_test(6, 6, 0.2, url=server.url, midway=kill_busiest, pids=lambda: pids)
         assert killed, "the replica was never killed"
         assert result["errors"] == 0, result["error_samples"]
         assert result["lost_sessions"] == 0
         assert result["completed"] == result["expected"] == 36
         assert result["reconnects"] >= 1  # some sessions were on the killed replica and came back
-        new_pid = server.wait_restarted(0)["replicas"][0]["pid"]
-        assert new_pid != pids[0] and _alive(new_pid)
+        new_pid = server.wait_restarted(killed[0])["replicas"][killed[0]]["pid"]
+        assert new_pid != pids[killed[0]] and _alive(new_pid)
 
         async def view_survives_its_replica() -> str:
             async with StreamlitSession(server.url) as session:
