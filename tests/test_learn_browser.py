@@ -1,9 +1,10 @@
-"""Watch it learn in a real browser: Train paints updates, Pause stops them, Train resumes, and leaving the page
-leaves no worker process behind."""
+"""Watch it learn in a real browser: Train paints updates, Pause stops them and gives the worker back within 5 s,
+Train resumes where it stopped, and leaving the page leaves no worker process behind."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -32,6 +33,12 @@ def _map_sources(page, seconds: float) -> list[str]:
     return seen
 
 
+def _step(page) -> int:
+    """The step the progress line shows ("**Paused** · step 1,234 · …")."""
+    text = page.get_by_text(re.compile(r"· step [0-9,]+ ·")).first.inner_text()
+    return int(re.search(r"step ([0-9,]+)", text).group(1).replace(",", ""))
+
+
 def test_train_pause_resume_and_leave(browser):
     with streamlit_server(log_name="learn-server.log") as (url, server):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -45,11 +52,17 @@ def test_train_pause_resume_and_leave(browser):
         updates = _map_sources(page, 15.0)
         assert len(updates) >= 10, len(updates)
         page.get_by_role("button", name="Pause", exact=True).click()
+        paused_at = time.monotonic()
         page.get_by_text("Paused", exact=True).wait_for(timeout=10_000)
         time.sleep(1.0)
-        assert len(_map_sources(page, 2.0)) == 1  # no update while paused
+        assert len(_map_sources(page, 1.5)) == 1  # no update while paused
+        parked = page.get_by_text(shown("learn.parked").replace("**", ""))
+        parked.wait_for(timeout=max(100, int((paused_at + 5.0 - time.monotonic()) * 1000)))
+        assert time.monotonic() - paused_at <= 5.5  # the worker went back to the pool within 5 s (and a redraw)
+        held = _step(page)
         page.get_by_role("button", name="Train", exact=True).click()
-        assert len(_map_sources(page, 4.0)) >= 3  # resumed
+        assert len(_map_sources(page, 4.0)) >= 3  # resumed …
+        assert _step(page) > held  # … from where it stopped, not from step 0
         page.get_by_role("link", name="Home").first.click()
         deadline = time.monotonic() + 5.0  # the issue: a worker is stopped and freed within 5 s
         while live_workers(server.pid) and time.monotonic() < deadline:

@@ -12,7 +12,7 @@ from multiprocessing import Pipe
 import numpy as np
 import pytest
 
-from training.live.protocol import Settings
+from training.live.protocol import Settings, Snapshot
 from training.live.supervisor import Supervisor
 
 
@@ -120,14 +120,42 @@ def test_a_background_tab_still_connected_keeps_its_run(fake_supervisor):
     wait_until(lambda: sup.lease("a") is None, 2.0, "the closed tab's lease to end")
 
 
-def test_a_paused_run_gives_way_to_someone_waiting(fake_supervisor):
-    sup = fake_supervisor(slots=1, idle_s=60, paused_s=0.3, tick_s=0.05)
-    sup.request("a", Settings("ae"))
+def test_a_paused_run_is_parked_its_worker_freed_within_5_s_and_train_restores_it(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60, tick_s=0.1)  # the default paused_s
+    sup.visit("a")
+    worker = sup.request("a", Settings("ae")).worker
+    worker.latest = Snapshot("ae", "training", step=40)
     sup.send("a", "pause")
-    sup.request("b", Settings("ae"))
-    assert sup.position("b") == 1
-    wait_until(lambda: sup.lease("b") is not None and sup.lease("b").worker is not None, 2.0, "b's turn")
-    assert sup.lease("a") is None
+    worker.latest = Snapshot("ae", "paused", step=41)  # the worker's answer
+    paused = time.monotonic()
+    wait_until(lambda: sup.lease("a").worker is None, 5.0, "the paused run to give its worker back")
+    assert time.monotonic() - paused <= 5.0
+    park = worker.sent[-1]
+    assert park[0] == "park" and sup.lease("a").last.step == 41 and sup.position("a") is None
+    assert sup.workers() == [worker] and worker.running  # back in the pool: the next Train takes it at once
+    sup.request("b", Settings("vae"))  # someone else trains meanwhile …
+    assert sup.lease("b").worker is worker and worker.sent[-2:] == [("build", Settings("vae")), ("train",)]
+    sup.request("a", Settings("ae", learning_rate=3e-3))  # … so Train waits its turn, showing where it stopped
+    assert sup.position("a") == 1 and sup.lease("a").last.step == 41
+    sup.release("b")
+    assert sup.lease("a").worker is worker
+    assert worker.sent[-3:] == [("build", Settings("ae", learning_rate=3e-3)), ("restore", park[1]), ("train",)]
+
+
+def test_a_parked_run_of_another_seed_starts_afresh_and_leaving_deletes_its_file(fake_supervisor, tmp_path):
+    sup = fake_supervisor(slots=1, idle_s=60, paused_s=0.2, tick_s=0.05)
+    worker = sup.request("a", Settings("ae")).worker
+    worker.latest = Snapshot("ae", "paused", step=3)
+    sup.send("a", "pause")
+    wait_until(lambda: sup.lease("a").worker is None, 2.0, "parking")
+    sup.request("a", Settings("ae", seed=7))
+    assert ("restore",) not in [c[:1] for c in worker.sent[-2:]] and sup.lease("a").last is None
+    worker.latest = Snapshot("ae", "paused", step=1)
+    sup.send("a", "pause")
+    path = wait_until(lambda: sup.lease("a").worker is None and sup.lease("a").parked.path, 2.0, "parking again")
+    path.write_bytes(b"state")  # as the worker would
+    sup.leave("a")
+    assert not path.exists() and sup.lease("a") is None
 
 
 def test_a_crashed_worker_is_replaced_on_restart(fake_supervisor):
@@ -156,7 +184,7 @@ def _latest(sup: Supervisor, session: str):
 
 
 def test_worker_protocol_start_snapshot_pause_step_set_crash():
-    sup = Supervisor(slots=1, idle_s=120)
+    sup = Supervisor(slots=1, idle_s=120, paused_s=600)
     try:
         sup.visit("a")
         sup.request("a", Settings("ae"))
@@ -186,8 +214,37 @@ def test_worker_protocol_start_snapshot_pause_step_set_crash():
         sup.close()
 
 
+@pytest.mark.parametrize("lesson", ["vae", "points"])
+def test_a_parked_run_continues_in_another_worker_where_it_stopped(lesson):
+    """Park a paused run, kill the worker that wrote it, and Train: a new process restores the same weights
+    (its first snapshot draws what the paused one drew), the counters and curves, and trains on."""
+    sup = Supervisor(slots=1, idle_s=120, paused_s=0.5, tick_s=0.1)
+    try:
+        sup.visit("a")
+        sup.request("a", Settings(lesson, learning_rate=3e-3))
+        wait_until(lambda: (s := _latest(sup, "a")) and s.step > 10, 120, "training")
+        sup.send("a", "pause")
+        first = sup.lease("a").worker
+        wait_until(lambda: sup.lease("a").worker is None, 10, "parking")
+        path, paused = sup.lease("a").parked.path, sup.lease("a").last
+        wait_until(path.exists, 10, "the parked state's file")
+        first.stop()  # the next Train gets a fresh process: the state travels only through the file
+        sup.paused_s = 600  # keep the restored run on its worker while we look at it
+        sup.request("a", Settings(lesson, learning_rate=3e-3), ("pause",))  # restore only: nothing trains
+        assert sup.lease("a").worker is not first
+        snap = wait_until(lambda: (s := _latest(sup, "a")) and s.state == "paused" and s, 120, "the restored run")
+        assert (snap.state, snap.step, snap.curve_steps) == ("paused", paused.step, paused.curve_steps)
+        assert snap.elapsed == pytest.approx(paused.elapsed) and not path.exists()
+        for name, array in paused.arrays.items():
+            np.testing.assert_allclose(snap.arrays[name], array, atol=1e-6, err_msg=name)  # the same weights
+        sup.send("a", "step", 1)
+        wait_until(lambda: _latest(sup, "a").step == paused.step + 1, 60, "a step after the restore")
+    finally:
+        sup.close()
+
+
 def test_worker_stops_a_diverging_run_and_a_run_past_its_cap():
-    sup = Supervisor(slots=1, idle_s=120)
+    sup = Supervisor(slots=1, idle_s=120, paused_s=600)
     try:
         sup.request("a", Settings("vae", learning_rate=10.0))  # the page's highest learning rate
         wait_until(lambda: (s := _latest(sup, "a")) and s.state == "diverged", 120, "divergence")

@@ -36,7 +36,8 @@ class RunState:
         self.plan = {"model": spec.name, "epochs": epochs, "steps": steps, "recipe_seed": spec.recipe.seed}
 
     @staticmethod
-    def _variables(trainer) -> list:
+    def variables(trainer) -> list:
+        """Every variable a GAN trainer's run depends on, in a fixed order (live training parks runs with it)."""
         if hasattr(trainer, "state_variables"):  # a trainer that lists its own (the CycleGAN)
             return trainer.state_variables()
         networks = [trainer.generator, trainer.discriminator]
@@ -56,7 +57,7 @@ class RunState:
 
     def save(self, trainer, epoch: int, history: dict, frames: list[np.ndarray], seconds: float) -> None:
         """Write the state after ``epoch`` epochs (atomically: an interruption keeps the previous one)."""
-        arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self._variables(trainer))}
+        arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self.variables(trainer))}
         arrays["frames"] = np.stack(frames) if frames else np.zeros((0, 56, 280), np.uint8)
 
         def write_state(tmp: Path) -> None:
@@ -86,7 +87,7 @@ class RunState:
             raise ValueError(
                 f"the run in {self.folder} was planned as {planned}, not {self.plan}; delete that folder to start over"
             )
-        variables = self._variables(trainer)
+        variables = self.variables(trainer)
         with np.load(state_path) as saved:
             if len(saved.files) - 1 != len(variables):
                 raise ValueError(

@@ -83,19 +83,19 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
             t({"ready": "learn.status_ready", "warming": "learn.status_warming"}.get(spare, "learn.status_none"))
         )
         return None
-    if lease.worker is None:
-        st.info(t("learn.queue", slots=supervisor.slots, position=supervisor.position(session) or 1))
-        return None
-    worker = lease.worker
-    if worker.error is not None:
+    worker, position = lease.worker, supervisor.position(session)
+    if position is not None:
+        st.info(t("learn.queue", slots=supervisor.slots, position=position))
+    if worker is not None and worker.error is not None:
         key, detail = worker.error
         st.error(t(f"learn.error.{key}", detail=detail))
         st.button(t("learn.restart"), key=f"learn-restart-{lessons[0]}", on_click=supervisor.restart,
                   args=(session, settings), icon=":material/refresh:")  # fmt: skip
         return None
-    snap = worker.latest
+    snap = (worker.latest if worker is not None else None) or lease.last  # a parked run shows where it stopped
     if snap is None:
-        st.markdown(t("learn.status_warming" if not worker.ready else "learn.status_ready"))
+        if worker is not None:
+            st.markdown(t("learn.status_warming" if not worker.ready else "learn.status_ready"))
         return None
     if snap.lesson not in lessons:
         st.markdown(t("learn.status_other_lesson"))
@@ -108,6 +108,8 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
         st.error(t("learn.diverged"))
     elif snap.state == "capped":
         st.warning(t("learn.capped", cap=settings.cap_s))
+    if worker is None and position is None:
+        st.caption(t("learn.parked"))
     st.caption(t("learn.trained_on", note=t(f"learn.note.{snap.note}")))
     return snap
 

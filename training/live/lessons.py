@@ -14,6 +14,7 @@ from models.registry import ModelSpec, lesson_spec
 from models.runtime.inference import to_model_input
 from training.live.protocol import GRID, LIMIT, MAP_IMAGES, RECONSTRUCTED, SAMPLES, Settings
 from training.recipes import autoencoder_trainer, gan_trainer, make_dataset, vae_trainer
+from training.run_state import RunState
 
 POINTS = 60_000  # real points drawn for the 2-D GAN (one "epoch")
 SHOWN_POINTS = 500
@@ -67,6 +68,11 @@ class Lesson:
         """Change learning rates (and β) while it trains: they are variables of the traced step."""
         raise NotImplementedError
 
+    def variables(self) -> list:
+        """Everything the run's next step depends on (weights, optimiser moments, seed states), in a fixed
+        order: what a parked run saves and another worker restores into the same lesson built afresh."""
+        raise NotImplementedError
+
     def arrays(self) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
@@ -83,6 +89,7 @@ class LatentLesson(Lesson):
             self.losses = ("reconstruction", "kl")
         else:
             self.trainer, self.encoder, self.decoder = autoencoder_trainer(self.spec)
+        self.trainer.optimizer.build(self.trainer.trainable_variables)  # its moments exist before a restore
         x_map, self.labels = sample[0][:MAP_IMAGES], sample[1][:MAP_IMAGES]
         self.map_x = to_model_input(x_map)
         picks = [int(np.flatnonzero(self.labels == c)[0]) for c in range(RECONSTRUCTED)]
@@ -96,6 +103,9 @@ class LatentLesson(Lesson):
             self.trainer.optimizer.learning_rate.assign(values["learning_rate"])
         if "beta" in values and self.variational:
             self.trainer.beta.assign(values["beta"])
+
+    def variables(self) -> list:
+        return [*self.trainer.variables, *self.trainer.optimizer.variables]
 
     def arrays(self) -> dict[str, np.ndarray]:
         codes = self.encoder(self.map_x, training=False)
@@ -126,6 +136,9 @@ class GanLesson(Lesson):
             self.trainer.d_optimizer.learning_rate.assign(values["learning_rate"])
         if "g_learning_rate" in values:
             self.trainer.g_optimizer.learning_rate.assign(values["g_learning_rate"])
+
+    def variables(self) -> list:
+        return RunState.variables(self.trainer)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"samples": np.asarray(self.trainer.generator(self.fixed_z, training=False))[..., 0]}

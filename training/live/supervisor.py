@@ -8,8 +8,10 @@ process, so a session's training neither blocks the script thread nor survives t
 - ``request`` leases a worker to a session, or queues it; ``position`` says where in the queue it waits.
 - A session that goes to another page (``leave``) or whose tab is gone — its page's refreshes stopped for
   ``idle_s`` and the app says it is no longer connected (``still_open``) — loses its worker, which is reset
-  and handed to the next in the queue (or kept as the spare). A paused run gives its worker up after
-  ``paused_s`` when someone is waiting.
+  and handed to the next in the queue (or kept as the spare).
+- A run paused for ``paused_s`` is **parked**: its worker writes the run's state (weights, optimiser moments,
+  curves) to a file and goes back to the pool; the page keeps showing the last snapshot, and Train or Step
+  asks for a worker again (a spare, at once, unless others wait) which restores the file and carries on.
 - A worker that exits (crash, kill, out of memory) is noticed by its reader thread; the session sees
   ``crashed`` and may ``restart``.
 """
@@ -17,8 +19,10 @@ process, so a session's training neither blocks the script thread nor survives t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -123,6 +127,16 @@ class Lease:
     seen: float = field(default_factory=time.monotonic)
     paused_since: float | None = None
     start: tuple = ("train",)  # sent to the worker once granted, after the run is built
+    parked: Parked | None = None  # a paused run whose worker went back to the pool
+    last: Snapshot | None = None  # the parked run's last snapshot: shown until a worker restores it
+
+
+@dataclass
+class Parked:
+    """A parked run: its settings and the file its last worker writes the state to."""
+
+    settings: Settings
+    path: Path
 
 
 class Supervisor:
@@ -132,7 +146,7 @@ class Supervisor:
         self,
         slots: int | None = None,
         idle_s: float = 3.0,
-        paused_s: float = 5.0,
+        paused_s: float = 3.0,
         tick_s: float = 0.5,
         worker_factory: Callable[[], Worker] = Worker,
         still_open: Callable[[str], bool] = lambda session: False,
@@ -145,6 +159,8 @@ class Supervisor:
         self._spares: list[Worker] = []
         self._leases: dict[str, Lease] = {}  # granted
         self._queue: list[Lease] = []  # waiting, in the order they asked
+        self._parked: dict[str, Lease] = {}  # paused runs saved to files, holding no worker
+        self._files = Path(tempfile.mkdtemp(prefix="latent-lab-live-"))
         self._closed = False
         self._reaper = threading.Thread(target=self._reap_forever, args=(tick_s,), name="live-reaper", daemon=True)
         self._reaper.start()
@@ -169,6 +185,7 @@ class Supervisor:
             lease.settings, lease.seen, lease.start = settings, time.monotonic(), start
             self._visitors[session] = lease.seen
             if lease.worker is None and lease not in self._queue:
+                self._parked.pop(session, None)
                 self._queue.append(lease)
             self._hand_out()
             return lease
@@ -191,10 +208,8 @@ class Supervisor:
             worker = lease.worker if lease else None
             if worker is None:
                 return False
-            if command[0] == "pause":
-                lease.paused_since = time.monotonic()
-            elif command[0] in ("train", "step", "build"):
-                lease.paused_since = None
+            # Pause, Step (it pauses again after its steps) and Reset leave the run still: parked after paused_s.
+            lease.paused_since = None if command[0] == "train" else time.monotonic()
             if command[0] == "build":
                 lease.settings = command[1]
         return worker.send(*command)
@@ -235,18 +250,39 @@ class Supervisor:
     def release(self, session: str) -> None:
         """The session is done (or gone): its worker goes to the next in line, or back to the spares."""
         with self._lock:
+            waiting = next((q for q in self._queue if q.session == session), None)
             self._queue = [q for q in self._queue if q.session != session]
+            for lease in (waiting, self._parked.pop(session, None)):
+                if lease is not None and lease.parked is not None:
+                    lease.parked.path.unlink(missing_ok=True)
+                    lease.parked = None
             lease = self._leases.pop(session, None)
             if lease is None or lease.worker is None:
                 return
-            worker, lease.worker = lease.worker, None
-            if worker.alive and (self._queue or set(self._visitors) - {session}):
-                worker.send("drop")  # someone else may train next: keep it warm
-                worker.latest = None
-                self._spares.append(worker)
-            else:
-                worker.retire()
-            self._hand_out()
+            self._give_back(lease, ("drop",), keep=bool(self._queue or set(self._visitors) - {session}))
+
+    def _give_back(self, lease: Lease, command: tuple, keep: bool) -> None:
+        """Take the lease's worker: ``command`` tells it to forget (or park) the run; it then serves the next in
+        line, or waits as the spare when ``keep``, or exits."""
+        worker, lease.worker = lease.worker, None
+        if worker.alive and keep:
+            worker.send(*command)
+            worker.latest = None
+            self._spares.append(worker)
+        else:
+            if command[0] == "park":
+                worker.send(*command)  # saved before it quits: commands are handled in order
+            worker.retire()
+        self._hand_out()
+
+    def _park(self, lease: Lease) -> None:
+        """A paused run gives its worker back; the file its worker writes lets any worker continue it."""
+        self._leases.pop(lease.session, None)
+        path = self._files / f"{lease.session}-{time.monotonic_ns()}.npz"
+        lease.last = lease.worker.latest if lease.worker else None
+        lease.parked, lease.paused_since = Parked(lease.settings, path), None
+        self._parked[lease.session] = lease
+        self._give_back(lease, ("park", str(path)), keep=True)
 
     def restart(self, session: str, settings: Settings, start: tuple = ("train",)) -> Lease:
         """After a crash: drop the dead worker and ask again (a fresh process if a slot is free)."""
@@ -261,14 +297,19 @@ class Supervisor:
         with self._lock:
             self._closed = True
             workers = self.workers()
-            self._spares, self._leases, self._queue = [], {}, []
+            self._spares, self._leases, self._queue, self._parked = [], {}, [], {}
         for worker in workers:
             worker.stop()
+        shutil.rmtree(self._files, ignore_errors=True)
 
     # ---------------------------------------------------------------- bookkeeping
 
     def _find(self, session: str) -> Lease | None:
-        return self._leases.get(session) or next((q for q in self._queue if q.session == session), None)
+        return (
+            self._leases.get(session)
+            or self._parked.get(session)
+            or next((q for q in self._queue if q.session == session), None)
+        )
 
     def _count(self) -> int:
         return len(self._spares) + sum(1 for lease in self._leases.values() if lease.worker is not None)
@@ -295,10 +336,18 @@ class Supervisor:
             else:
                 break
             lease = self._queue.pop(0)
-            lease.worker, lease.paused_since = worker, None
+            lease.worker = worker
+            lease.paused_since = None if lease.start[0] == "train" else time.monotonic()
             self._leases[lease.session] = lease
             if lease.settings is not None:
                 worker.send("build", lease.settings)
+                parked, lease.parked = lease.parked, None
+                if parked is not None and parked.settings.same_run(lease.settings):
+                    worker.send("restore", str(parked.path))  # the worker deletes the file once read
+                else:
+                    lease.last = None
+                    if parked is not None:
+                        parked.path.unlink(missing_ok=True)
                 worker.send(*lease.start)
         self._top_up()
 
@@ -308,11 +357,15 @@ class Supervisor:
             self._visitors = {
                 s: seen for s, seen in self._visitors.items() if now - seen <= self.idle_s or self._still_open(s)
             }
-            for lease in [*self._leases.values(), *self._queue]:
-                gone = now - lease.seen > self.idle_s and lease.session not in self._visitors
-                parked = lease.paused_since is not None and now - lease.paused_since > self.paused_s
-                if gone or (parked and self._queue):
+            for lease in [*self._leases.values(), *self._parked.values(), *self._queue]:
+                if now - lease.seen > self.idle_s and lease.session not in self._visitors:
                     self.release(lease.session)
+                elif lease.worker is not None and lease.worker.alive and lease.worker.latest is not None:
+                    still = lease.worker.latest.state != "training"
+                    if still and lease.paused_since is None:  # stopped by itself: diverged, capped
+                        lease.paused_since = now
+                    elif still and now - lease.paused_since > self.paused_s:
+                        self._park(lease)
             if not self._visitors and self._spares:  # nobody has the page open: no process kept warm
                 self._retire_spares()
 

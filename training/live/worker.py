@@ -2,8 +2,9 @@
 Keras once, then trains one lesson at a time for whichever session holds it, as the page commands.
 
 Training is ``trainer.fit`` on the recipe's dataset, as offline; a callback after every batch reads commands,
-sends a snapshot at most every ``SNAPSHOT_S`` seconds, and holds the loop while paused. The process ends
-when told to, or when its pipe closes (the app went away)."""
+sends a snapshot at most every ``SNAPSHOT_S`` seconds, and holds the loop while paused. A paused run may be
+parked (its state written to a file, so the worker can serve someone else) and restored by any worker. The
+process ends when told to, or when its pipe closes (the app went away)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ import sys
 import time
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
 
 SNAPSHOT_S = 0.25
 EPOCHS = 1_000_000  # fit's epoch count: runs end by pause, reset, the time cap or divergence, never by this
+RESTORE_WAIT_S = 10.0  # a parked run's file may still be being written by the worker that parked it
 
 
 class Interrupt(Exception):
@@ -80,6 +85,54 @@ class Run:
         if now > start and steps > before:
             self.steps_per_s = (steps - before) / (now - start)
         self._rate = (now, steps)
+
+    # ---------------------------------------------------------------- parking
+
+    def park(self, path: str) -> None:
+        """Write everything needed to continue this run (atomically: a reader never sees half a file)."""
+        from training.live.protocol import STATES
+
+        arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self.lesson.variables())}
+        arrays["counters"] = np.array([self.step, self.elapsed, self.seq, STATES.index(self.state)], np.float64)
+        arrays["curve_steps"] = np.asarray(self.curve_steps, np.int64)
+        arrays.update({f"curve_{name}": np.asarray(v, np.float64) for name, v in self.curves.items()})
+        tmp = Path(f"{path}.part")
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+
+    def restore(self, path: str) -> bool:
+        """Continue a parked run of the same lesson: its weights, moments, counters and curves; the page's
+        current learning rates and β win over the saved ones. False (a fresh run) if the file is unusable."""
+        from training.live.protocol import STATES
+
+        file, deadline = Path(path), time.monotonic() + RESTORE_WAIT_S
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        variables = self.lesson.variables()
+        try:
+            with np.load(file, allow_pickle=False) as saved:
+                values = [saved[f"v{i}"] for i in range(len(variables))]
+                if len(saved.files) != len(variables) + 2 + len(self.curves) or any(
+                    tuple(v.shape) != a.shape for v, a in zip(variables, values)
+                ):
+                    raise ValueError("a different model")
+                step, elapsed, seq, state = saved["counters"]
+                curve_steps = saved["curve_steps"].tolist()
+                curves = {name: saved[f"curve_{name}"].tolist() for name in self.curves}
+        except (OSError, ValueError, KeyError) as err:
+            print(f"live worker: cannot restore {path}: {err}", file=sys.stderr)
+            return False
+        finally:
+            file.unlink(missing_ok=True)
+        for variable, value in zip(variables, values):
+            variable.assign(value)
+        self.lesson.apply({k: getattr(self.settings, k) for k in ("learning_rate", "g_learning_rate", "beta")})
+        self.step, self.elapsed, self.seq = int(step), float(elapsed), int(seq)
+        self.state = {"training": "paused"}.get(STATES[int(state)], STATES[int(state)])
+        self.curve_steps, self.curves = curve_steps, curves
+        self._rate = (time.perf_counter(), self.step)
+        return True
 
     # ---------------------------------------------------------------- commands
 
@@ -196,6 +249,16 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             continue
         if command[0] == "drop":  # the session left: forget its run, wait for the next
             run = None
+            continue
+        if command[0] == "park":  # paused long enough: save it for whichever worker continues it, then forget it
+            if run is not None:
+                run.park(command[1])
+            run = None
+            continue
+        if command[0] == "restore":
+            if run is not None:
+                run.restore(command[1])
+                run.send()
             continue
         if run is None:
             continue
