@@ -1,5 +1,6 @@
 """Accessibility in Chromium: axe-core finds no critical or serious violation on any page or section tab, in
-English and Korean, in normal and lecture mode (AAA contrast there); ``<html lang>`` follows the language.
+English and Korean, in normal and lecture mode (AAA contrast there), Watch it learn's sections while a model
+trains included; ``<html lang>`` follows the language.
 
 Without Chromium these are skipped, except in CI, like the other browser tests. Every picture's alternative
 text is also checked without a browser (AppTest), and the pad's keyboard use in ``test_latent_play.py``.
@@ -11,7 +12,7 @@ import os
 
 import pytest
 
-from tests.a11y_audit import View, audit_view, sections, views
+from tests.a11y_audit import LIVE_PAGE, LIVE_PICTURES, View, audit_view, sections, views
 from tests.harness import chromium_available, streamlit_server, wait_idle
 from tests.test_app import open_page
 
@@ -30,7 +31,8 @@ def app_url():
 
 def test_the_audit_covers_every_section_in_both_languages_and_both_modes():
     covered = {(v.page, v.section, v.lang, v.lecture) for v in views()}
-    for page in PAGES:
+    assert set(LIVE_PICTURES) == set(sections(LIVE_PAGE))
+    for page in [*PAGES, LIVE_PAGE]:
         assert sections(page) or page == "home"
         for name in sections(page) or [None]:
             assert {(page, name, lang, mode) for lang, mode in (("en", False), ("ko", True))} <= covered
@@ -49,6 +51,22 @@ def test_no_critical_or_serious_axe_violation(page, app_url, browser):
             row = audit_view(tab, app_url, view)
             if row["critical"] or row["serious"]:
                 failures.append((view, row["details"]))
+        assert not failures, failures
+    finally:
+        context.close()
+
+
+@browser_only
+def test_no_critical_or_serious_axe_violation_while_a_model_trains_live(browser):
+    """Watch it learn, every view, each with a model trained and paused on it (a server of its own: its
+    trainers are not shared with the other pages' audit)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    try:
+        with streamlit_server(log_name="a11y-learn-server.log") as (url, _):
+            rows = [audit_view(tab, url, v) for v in views() if v.page == LIVE_PAGE]
+        assert len(rows) == 2 * len(sections(LIVE_PAGE)) + 2
+        failures = [(row["section"], row["lang"], row["details"]) for row in rows if row["critical"] or row["serious"]]
         assert not failures, failures
     finally:
         context.close()

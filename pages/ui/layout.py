@@ -45,7 +45,8 @@ _FADED = ", ".join(
 _NORMAL_CONTRAST = f"{_FADED} {{ color: #4a4e5a !important; opacity: 1 !important; }}"  # 8:1
 _LECTURE_CONTRAST = f"""{_FADED}, [data-testid="stMarkdownContainer"] p, .stApp label, .stApp button p {{
         color: #1c1c1c !important; opacity: 1 !important; }}
-    .stApp button[kind="primary"] p {{ color: #ffffff !important; }}"""  # white on the theme's violet: 8:1
+    .stApp button[kind="primary"] {{ background-color: #4a2fc8 !important; border-color: #4a2fc8 !important; }}
+    .stApp button[kind="primary"] p {{ color: #ffffff !important; }}"""  # white on a darker violet: 8.3:1 (AAA)
 # Lecture mode scales the whole page (every size in Streamlit is in rem), so titles grow with the text.
 _LECTURE_CSS = f"""<style>
     html {{ font-size: 20px; }}
