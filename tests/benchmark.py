@@ -430,6 +430,7 @@ def live_section(live: dict, visits: dict | None) -> list[str]:
             "offline fit steps/s": f"{r['offline']:.0f}",
             "live steps/s": f"{r['steps_per_s']:.0f}",
             "live ÷ offline": f"{r['ratio']:.2f}",
+            "each pair": " / ".join(f"{x:.2f}" for x in r.get("ratios", [])),
             "worker MB": f"{r['worker_mb']:.0f}",
             "data": r["note"].replace("_", " "),
         }
@@ -441,9 +442,12 @@ def live_section(live: dict, visits: dict | None) -> list[str]:
         "",
         "Each lesson trained 10 s in a worker process (`training/live/worker.py`), steps/s counted from the "
         "snapshots the app receives, against the same trainer under plain `fit` in a fresh process in the same run "
-        "(both after warm-up; goal: live ÷ offline ≥ 0.8). Memory is the worker's resident size after the run.",
+        f"(both after warm-up), {live.get('rounds', 1)} such pairs interleaved; the ratio is of the medians (goal: "
+        "live ÷ offline ≥ 0.8), each pair's beside it. Memory is the worker's resident size after the run.",
         "",
-        table(rows, ["lesson", "offline fit steps/s", "live steps/s", "live ÷ offline", "worker MB", "data"]),
+        table(
+            rows, ["lesson", "offline fit steps/s", "live steps/s", "live ÷ offline", "each pair", "worker MB", "data"]
+        ),
         "",
     ]
     if maps:

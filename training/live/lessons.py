@@ -108,10 +108,11 @@ class LatentLesson(Lesson):
         return [*self.trainer.variables, *self.trainer.optimizer.variables]
 
     def arrays(self) -> dict[str, np.ndarray]:
-        codes = self.encoder(self.map_x, training=False)
+        # predict_on_batch runs a traced function: half the time of an eager call, and snapshots cost training time
+        codes = self.encoder.predict_on_batch(self.map_x)
         codes = np.asarray(codes[0] if self.variational else codes)
-        z = self.encoder(self.originals, training=False)
-        recon = np.asarray(self.decoder(z[0] if self.variational else z, training=False))[..., 0]
+        z = self.encoder.predict_on_batch(self.originals)
+        recon = np.asarray(self.decoder.predict_on_batch(z[0] if self.variational else z))[..., 0]
         return {"codes": codes, "labels": self.labels, "originals": self.originals[..., 0], "reconstructions": recon}
 
 
@@ -141,7 +142,7 @@ class GanLesson(Lesson):
         return RunState.variables(self.trainer)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"samples": np.asarray(self.trainer.generator(self.fixed_z, training=False))[..., 0]}
+        return {"samples": np.asarray(self.trainer.generator.predict_on_batch(self.fixed_z))[..., 0]}
 
 
 class PointsLesson(GanLesson):
@@ -157,8 +158,8 @@ class PointsLesson(GanLesson):
         return SHOWN_POINTS
 
     def arrays(self) -> dict[str, np.ndarray]:
-        fake = np.asarray(self.trainer.generator(self.fixed_z, training=False))
-        logits = np.asarray(self.trainer.discriminator(self.grid, training=False)).reshape(GRID, GRID)
+        fake = np.asarray(self.trainer.generator.predict_on_batch(self.fixed_z))
+        logits = np.asarray(self.trainer.discriminator.predict_on_batch(self.grid)).reshape(GRID, GRID)
         return {"real": self.real, "fake": fake, "heat": 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))}
 
 
