@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import atexit
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from training.live.supervisor import Supervisor
+if TYPE_CHECKING:
+    from training.live.supervisor import Supervisor
 
 PAGE_KEY = "learn-session"  # set once a session has opened Watch it learn
 
@@ -25,6 +27,8 @@ def _connected(session: str) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def live_supervisor() -> Supervisor:
+    from training.live.supervisor import Supervisor  # only Watch it learn needs it: not on other pages' cold start
+
     supervisor = Supervisor(still_open=_connected)
     atexit.register(supervisor.close)  # the workers also exit by themselves when the server's pipes close
     return supervisor
