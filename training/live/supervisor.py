@@ -208,8 +208,8 @@ class Supervisor:
             worker = lease.worker if lease else None
             if worker is None:
                 return False
-            # Pause, Step (it pauses again after its steps) and Reset leave the run still: parked after paused_s.
-            lease.paused_since = None if command[0] == "train" else time.monotonic()
+            if command[0] == "train":
+                lease.paused_since = None  # not parked while the worker has yet to say it trains again
             if command[0] == "build":
                 lease.settings = command[1]
         return worker.send(*command)
@@ -336,8 +336,7 @@ class Supervisor:
             else:
                 break
             lease = self._queue.pop(0)
-            lease.worker = worker
-            lease.paused_since = None if lease.start[0] == "train" else time.monotonic()
+            lease.worker, lease.paused_since = worker, None
             self._leases[lease.session] = lease
             if lease.settings is not None:
                 worker.send("build", lease.settings)
@@ -361,10 +360,12 @@ class Supervisor:
                 if now - lease.seen > self.idle_s and lease.session not in self._visitors:
                     self.release(lease.session)
                 elif lease.worker is not None and lease.worker.alive and lease.worker.latest is not None:
-                    still = lease.worker.latest.state != "training"
-                    if still and lease.paused_since is None:  # stopped by itself: diverged, capped
+                    # Still (paused, stepped, reset, diverged, capped), as the worker last said: parked after paused_s.
+                    if lease.worker.latest.state == "training":
+                        lease.paused_since = None
+                    elif lease.paused_since is None:
                         lease.paused_since = now
-                    elif still and now - lease.paused_since > self.paused_s:
+                    elif now - lease.paused_since > self.paused_s:
                         self._park(lease)
             if not self._visitors and self._spares:  # nobody has the page open: no process kept warm
                 self._retire_spares()

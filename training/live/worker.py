@@ -104,7 +104,7 @@ class Run:
     def restore(self, path: str) -> bool:
         """Continue a parked run of the same lesson: its weights, moments, counters and curves; the page's
         current learning rates and β win over the saved ones. False (a fresh run) if the file is unusable."""
-        from training.live.protocol import STATES
+        from training.live.protocol import LIVE_SETTINGS, STATES
 
         file, deadline = Path(path), time.monotonic() + RESTORE_WAIT_S
         while not file.exists() and time.monotonic() < deadline:
@@ -127,7 +127,7 @@ class Run:
             file.unlink(missing_ok=True)
         for variable, value in zip(variables, values):
             variable.assign(value)
-        self.lesson.apply({k: getattr(self.settings, k) for k in ("learning_rate", "g_learning_rate", "beta")})
+        self.lesson.apply({k: getattr(self.settings, k) for k in LIVE_SETTINGS if k != "batch_size"})
         self.step, self.elapsed, self.seq = int(step), float(elapsed), int(seq)
         self.state = {"training": "paused"}.get(STATES[int(state)], STATES[int(state)])
         self.curve_steps, self.curves = curve_steps, curves
