@@ -223,11 +223,11 @@ def latent() -> None:
 
 def points() -> None:
     st.caption(t("learn.help_points"))
-    c_set, c_d, c_g, c_batch, c_seed = st.columns([1.3, 1, 1, 1, 0.8])
-    kind = c_set.segmented_control(
+    kind = st.segmented_control(  # a row of its own: its two long labels did not fit a column in Korean
         t("learn.points"), POINT_SETS, default="ring", key="learn-points", format_func=labeler("learn.points_"),
         required=True,
     )  # fmt: skip
+    c_d, c_g, c_batch, c_seed = st.columns(4)
     with c_d:
         d_lr = _lr(t("learn.d_learning_rate"), "learn-points-dlr", 1e-3)
     with c_g:
