@@ -142,14 +142,14 @@ def test_a_paused_run_is_parked_its_worker_freed_within_5_s_and_train_restores_i
     assert worker.sent[-3:] == [("build", Settings("ae", learning_rate=3e-3)), ("restore", park[1]), ("train",)]
 
 
-def test_a_parked_run_of_another_seed_starts_afresh_and_leaving_deletes_its_file(fake_supervisor, tmp_path):
+def test_a_parked_run_of_another_seed_starts_afresh_and_leaving_deletes_its_file(fake_supervisor):
     sup = fake_supervisor(slots=1, idle_s=60, paused_s=0.2, tick_s=0.05)
     worker = sup.request("a", Settings("ae")).worker
     worker.latest = Snapshot("ae", "paused", step=3)
     sup.send("a", "pause")
     wait_until(lambda: sup.lease("a").worker is None, 2.0, "parking")
     sup.request("a", Settings("ae", seed=7))
-    assert ("restore",) not in [c[:1] for c in worker.sent[-2:]] and sup.lease("a").last is None
+    assert worker.sent[-2:] == [("build", Settings("ae", seed=7)), ("train",)] and sup.lease("a").last is None
     worker.latest = Snapshot("ae", "paused", step=1)
     sup.send("a", "pause")
     path = wait_until(lambda: sup.lease("a").worker is None and sup.lease("a").parked.path, 2.0, "parking again")

@@ -270,8 +270,6 @@ class Supervisor:
             worker.latest = None
             self._spares.append(worker)
         else:
-            if command[0] == "park":
-                worker.send(*command)  # saved before it quits: commands are handled in order
             worker.retire()
         self._hand_out()
 

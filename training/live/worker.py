@@ -101,9 +101,9 @@ class Run:
             np.savez(f, **arrays)
         os.replace(tmp, path)
 
-    def restore(self, path: str) -> bool:
+    def restore(self, path: str) -> None:
         """Continue a parked run of the same lesson: its weights, moments, counters and curves; the page's
-        current learning rates and β win over the saved ones. False (a fresh run) if the file is unusable."""
+        current learning rates and β win over the saved ones. An unusable file leaves the fresh run (logged)."""
         from training.live.protocol import LIVE_SETTINGS, STATES
 
         file, deadline = Path(path), time.monotonic() + RESTORE_WAIT_S
@@ -122,7 +122,7 @@ class Run:
                 curves = {name: saved[f"curve_{name}"].tolist() for name in self.curves}
         except (OSError, ValueError, KeyError) as err:
             print(f"live worker: cannot restore {path}: {err}", file=sys.stderr)
-            return False
+            return
         finally:
             file.unlink(missing_ok=True)
         for variable, value in zip(variables, values):
@@ -132,7 +132,6 @@ class Run:
         self.state = {"training": "paused"}.get(STATES[int(state)], STATES[int(state)])
         self.curve_steps, self.curves = curve_steps, curves
         self._rate = (time.perf_counter(), self.step)
-        return True
 
     # ---------------------------------------------------------------- commands
 
