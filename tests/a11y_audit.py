@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from pages.ui.frame import URL_PATHS
 from pages.ui.i18n import catalogue
 from tests.harness import wait_idle
@@ -64,12 +66,29 @@ def run_axe(browser_page, lecture: bool) -> list[dict]:
     return violations
 
 
-def train_and_pause(browser_page, view: View) -> None:
-    """Watch it learn with a model on it: Train, its first picture, Pause, the paused snapshot drawn."""
+class NoLivePicture(AssertionError):
+    """Train was pressed and no snapshot was drawn: what the page said instead is in the message."""
+
+
+def train_and_pause(browser_page, view: View, clicks: int = 3, wait_ms: int = 50_000) -> None:
+    """Watch it learn with a model on it: Train, its first picture, Pause, the paused snapshot drawn.
+
+    Train is pressed again if no picture came within ``wait_ms`` (as a user would: a click made while the
+    page's first run is still drawing can be lost); after ``clicks`` presses the page's own words are the
+    failure's message (queue, warm-up or a trainer's error)."""
     words = catalogue(view.lang)
-    browser_page.get_by_role("button", name=words["learn.train"], exact=True).click(timeout=60_000)
     alt = words[LIVE_PICTURES[view.section or next(iter(LIVE_PICTURES))]].split("{")[0]
-    browser_page.wait_for_selector(f'img[alt^="{alt}"]', timeout=120_000)
+    picture = browser_page.locator(f'img[alt^="{alt}"]').first
+    for _ in range(clicks):
+        browser_page.get_by_role("button", name=words["learn.train"], exact=True).click(timeout=60_000)
+        try:
+            picture.wait_for(state="visible", timeout=wait_ms)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        said = browser_page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
+        raise NoLivePicture(f"{view}: no picture after {clicks} presses of Train; the page said:\n{said[-2000:]}")
     browser_page.get_by_role("button", name=words["learn.pause"], exact=True).click()
     browser_page.wait_for_timeout(1_000)
 
