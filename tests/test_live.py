@@ -166,6 +166,31 @@ def test_a_crashed_worker_is_replaced_on_restart(fake_supervisor):
     assert lease.worker is FakeWorker.made[1] and lease.worker.alive and len(sup.workers()) == 1
 
 
+def test_a_crashed_worker_holds_no_slot_while_others_wait(fake_supervisor):
+    sup = fake_supervisor(slots=1, idle_s=60, tick_s=0.05)
+    crashed = sup.request("a", Settings("ae")).worker
+    sup.request("b", Settings("vae"))
+    assert sup.position("b") == 1
+    crashed.error = ("crashed", "exit code -9")
+    wait_until(lambda: sup.position("b") is None, 2.0, "the waiting session to get the crashed one's slot")
+    assert sup.lease("b").worker is FakeWorker.made[1] and sup.lease("b").worker.sent[0] == ("build", Settings("vae"))
+    assert sup.lease("a").worker is crashed  # still there: a's page says what happened, with Restart
+
+
+def test_a_spare_that_dies_before_it_is_ready_is_not_replaced_at_every_heartbeat(fake_supervisor):
+    """Without TensorFlow every spare dies at once: one attempt, not a process per page refresh."""
+    sup = fake_supervisor(slots=1, idle_s=60, tick_s=0.05)
+    sup.visit("a")
+    spare = FakeWorker.made[0]
+    spare.ready, spare.error = False, ("tensorflow_missing", "No module named keras")
+    for _ in range(5):
+        sup.visit("a")
+        time.sleep(0.06)
+    assert len(FakeWorker.made) == 1 and sup.spare() is None
+    lease = sup.request("a", Settings("ae"))  # Train still starts a worker, whose error the page shows
+    assert lease.worker is FakeWorker.made[1]
+
+
 def test_settings_a_run_takes_while_training_are_sent_the_others_wait(fake_supervisor):
     sup = fake_supervisor(slots=1, idle_s=60)
     worker = sup.request("a", Settings("vae")).worker

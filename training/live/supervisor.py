@@ -161,6 +161,7 @@ class Supervisor:
         self._queue: list[Lease] = []  # waiting, in the order they asked
         self._parked: dict[str, Lease] = {}  # paused runs saved to files, holding no worker
         self._files = Path(tempfile.mkdtemp(prefix="latent-lab-live-"))
+        self._spares_fail = False  # a spare died before it was ready: none are started ahead of Train any more
         self._closed = False
         self._reaper = threading.Thread(target=self._reap_forever, args=(tick_s,), name="live-reaper", daemon=True)
         self._reaper.start()
@@ -310,16 +311,21 @@ class Supervisor:
         )
 
     def _count(self) -> int:
-        return len(self._spares) + sum(1 for lease in self._leases.values() if lease.worker is not None)
+        """Processes holding a slot: a crashed worker, kept on its lease for the page's message, holds none."""
+        return len(self._spares) + sum(1 for lease in self._leases.values() if lease.worker and lease.worker.alive)
 
     def _top_up(self) -> None:
-        """One spare warming up, if a slot is free and nobody is waiting for it."""
+        """One spare warming up, if a slot is free and nobody is waiting for it. Not after a spare died before it
+        was ready (no TensorFlow, a broken install): a new one each heartbeat would die the same way; Train still
+        starts a worker, whose error the page shows."""
         self._spares = [w for w in self._spares if w.alive or self._drop(w)]
-        if not self._closed and self._visitors and not self._spares and not self._queue and self._count() < self.slots:
+        if self._closed or self._spares_fail or not self._visitors or self._spares or self._queue:
+            return
+        if self._count() < self.slots:
             self._spares.append(self._new_worker())
 
-    @staticmethod
-    def _drop(worker: Worker) -> bool:
+    def _drop(self, worker: Worker) -> bool:
+        self._spares_fail = self._spares_fail or not worker.ready
         worker.retire()
         return False
 
@@ -367,6 +373,7 @@ class Supervisor:
                         self._park(lease)
             if not self._visitors and self._spares:  # nobody has the page open: no process kept warm
                 self._retire_spares()
+            self._hand_out()  # a slot a crash freed goes to whoever waits, without waiting for a click
 
     def _reap_forever(self, tick_s: float) -> None:
         while not self._closed:
