@@ -22,7 +22,7 @@ from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style, prepare_tables
 from pages.ui.live import left_the_page
 from pages.ui.loaders import model_store
-from pages.ui.runtime_tuning import one_blas_thread_per_product, send_replies_at_once
+from pages.ui.runtime_tuning import freeze_server_objects, one_blas_thread_per_product, send_replies_at_once
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
 PAGES = [
@@ -47,7 +47,7 @@ URL_PATHS = {
 
 def run() -> None:
     """Build the frame for this run and draw the chosen page."""
-    one_blas_thread_per_product()
+    freeze_server_objects()
     send_replies_at_once()
     state.init_from_url()
     state.sync_from_widgets()  # a switch moved on the last run: the whole page, navigation too, follows it now
@@ -91,6 +91,7 @@ def run() -> None:
         if page.url_path != URL_PATHS["learn"]:
             left_the_page()  # a live-training run ends when its session goes to another page
     finally:
+        one_blas_thread_per_product()  # for the class's reruns; not before the first picture (py-spy: 9% of a cold run)
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.
         model_store().after_page(state.current_dataset(), BACKGROUND_DELAY_S)

@@ -5,8 +5,8 @@ variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true``
 defaults); see BENCHMARKS.md.
 
 1. After every script run Streamlit calls ``gc.collect``, which walks every object alive: Streamlit, Plotly,
-   the loaded models. ``gc.freeze()`` after the models are loaded moves those long-lived objects out of the
-   collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
+   the loaded models. ``gc.freeze()`` at the first run and after each model is loaded moves those long-lived
+   objects out of the collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
    (Streamlit also resets Keras after each run when Keras is imported; the app runs its models without
    Keras, ``models/runtime/graph.py``, so there is nothing to reset.)
 2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
@@ -28,6 +28,7 @@ import functools
 import gc
 import os
 import socket
+from collections.abc import Iterator
 
 UNTUNED_ENV = "LATENT_LAB_STREAMLIT_DEFAULTS"
 
@@ -44,6 +45,14 @@ def freeze_long_lived_objects() -> None:
 
 
 @functools.cache
+def freeze_server_objects() -> None:
+    """At the first run, freeze what the server has made so far (Streamlit, Plotly, …): a full collection set
+    off by the first page's imports then walks only the page's objects. Unfrozen, one took 60-125 ms of every
+    cold start (gc callbacks, docs/DECISIONS.md)."""
+    freeze_long_lived_objects()
+
+
+@functools.cache
 def one_blas_thread_per_product() -> None:
     """Limit OpenBLAS to one thread per matrix product (point 2 above), once per process: the limit is
     process-wide, and threadpoolctl walks every loaded library to find the BLAS ones each time it is asked."""
@@ -56,15 +65,40 @@ def one_blas_thread_per_product() -> None:
 
 @functools.cache
 def send_replies_at_once() -> None:
-    """Turn Nagle's algorithm off on the server's TCP sockets (point 3 above), once per process (finding them
-    among the live objects takes ~20 ms). Called by the first run, before ``freeze_long_lived_objects`` hides
-    the sockets from ``gc.get_objects``."""
+    """Turn Nagle's algorithm off on the server's TCP sockets (point 3 above), once per process, by the first
+    run. The sockets are found among the process's file descriptors (a socket option belongs to the socket, so a
+    duplicate descriptor sets it); walking every live object for them cost a cold start ~0.1 s (py-spy)."""
     if _untuned():
         return
-    for obj in gc.get_objects():
-        if isinstance(obj, socket.socket) and obj.type == socket.SOCK_STREAM and obj.family in _TCP_FAMILIES:
-            with contextlib.suppress(OSError):  # closed meanwhile
-                obj.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for sock in _tcp_sockets():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_FD_DIR = "/dev/fd"  # Linux and macOS
+
+
+def _tcp_sockets() -> Iterator[socket.socket]:
+    """This process's TCP sockets: duplicates of its descriptors (closed after use), or, where the system has
+    no ``/dev/fd`` (Windows), the socket objects alive in the interpreter."""
+    if not os.path.isdir(_FD_DIR):
+        yield from (o for o in gc.get_objects() if isinstance(o, socket.socket) and _is_tcp(o))
+        return
+    for name in os.listdir(_FD_DIR):
+        try:
+            fd = os.dup(int(name))
+        except (OSError, ValueError):  # the listing's own descriptor, closed since
+            continue
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError:  # not a socket
+            os.close(fd)
+            continue
+        with sock:
+            if _is_tcp(sock):
+                yield sock
+
+
+def _is_tcp(sock: socket.socket) -> bool:
+    return sock.type == socket.SOCK_STREAM and sock.family in _TCP_FAMILIES
