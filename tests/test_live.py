@@ -268,6 +268,27 @@ def test_a_parked_run_continues_in_another_worker_where_it_stopped(lesson):
         sup.close()
 
 
+@pytest.mark.parametrize("damage", [b"PK\x03\x04 half a file", b"", None], ids=["cut-short", "empty", "gone"])
+def test_a_parked_file_that_cannot_be_read_starts_afresh_and_the_snapshot_says_so(tmp_path, damage, monkeypatch):
+    from training.live import worker
+
+    monkeypatch.setattr(worker, "RESTORE_WAIT_S", 0.2)  # a file that never comes: do not wait the full 10 s
+
+    commands, _ = Pipe(duplex=False)
+    app_end, worker_out = Pipe(duplex=False)
+    run = worker.Run(commands, worker_out, Settings("points"))
+    fresh = [np.array(v.numpy()) for v in run.lesson.variables()]
+    damaged = tmp_path / "parked.npz"  # a parking cut short, an emptied disk, a cleaned temporary folder
+    if damage is not None:
+        damaged.write_bytes(damage)
+    run.restore(str(damaged))
+    assert (run.step, run.notice) == (0, "restore_failed") and not damaged.exists()
+    assert all(np.array_equal(a, np.array(v.numpy())) for a, v in zip(fresh, run.lesson.variables()))
+    run.send()
+    kind, snapshot = app_end.recv()
+    assert kind == "snapshot" and snapshot.notice == "restore_failed"
+
+
 def test_worker_stops_a_diverging_run_and_a_run_past_its_cap():
     sup = Supervisor(slots=1, idle_s=120, paused_s=600)
     try:

@@ -111,6 +111,8 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
     if worker is None and position is None:
         st.caption(t("learn.parked"))
     st.caption(t("learn.trained_on", note=t(f"learn.note.{snap.note}")))
+    if snap.notice:
+        st.warning(t(f"learn.notice.{snap.notice}"))
     return snap
 
 

@@ -66,3 +66,4 @@ class Snapshot:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     note: str = ""  # a catalogue key under learn.note, e.g. the data it trains on
     seq: int = 0  # counts snapshots: the page redraws only when it changed
+    notice: str = ""  # a catalogue key under learn.notice: what happened to this run that the page must say

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import time
+import zipfile
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -39,6 +40,7 @@ class Run:
         self.conn_in, self.conn_out, self.settings = conn_in, conn_out, settings
         self.lesson, self.note = build(settings)
         self.state, self.step, self.elapsed, self.seq = "idle", 0, 0.0, 0
+        self.notice = ""  # e.g. "restore_failed": the page says so beside the run
         self.allowed: int | None = None  # steps left before pausing again (the Step button); None: run freely
         self.curve_steps: list[int] = []
         self.curves: dict[str, list[float]] = {name: [] for name in self.lesson.losses}
@@ -69,6 +71,7 @@ class Run:
             self.lesson.arrays(),
             self.note,
             self.seq,
+            self.notice,
         )
         self.conn_out.send(("snapshot", snapshot))
 
@@ -103,7 +106,8 @@ class Run:
 
     def restore(self, path: str) -> None:
         """Continue a parked run of the same lesson: its weights, moments, counters and curves; the page's
-        current learning rates and β win over the saved ones. An unusable file leaves the fresh run (logged)."""
+        current learning rates and β win over the saved ones. An unusable file leaves the fresh run, and its
+        snapshots say so (``notice``): the page tells the lecturer why the run starts from random weights."""
         from training.live.protocol import LIVE_SETTINGS, STATES
 
         file, deadline = Path(path), time.monotonic() + RESTORE_WAIT_S
@@ -120,8 +124,9 @@ class Run:
                 step, elapsed, seq, state = saved["counters"]
                 curve_steps = saved["curve_steps"].tolist()
                 curves = {name: saved[f"curve_{name}"].tolist() for name in self.curves}
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:  # absent, cut short, foreign
             print(f"live worker: cannot restore {path}: {err}", file=sys.stderr)
+            self.notice = "restore_failed"
             return
         finally:
             file.unlink(missing_ok=True)
