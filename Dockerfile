@@ -19,7 +19,7 @@ COPY pages/ pages/
 COPY training/__init__.py models/data/samples.py training/
 COPY checkpoints/ checkpoints/
 # Bytecode compiled once here: PYTHONDONTWRITEBYTECODE (and a read-only /app for uid 10001) would otherwise
-# make every replica start compile the app's modules again (~0.1 s of each cold start, docs/DECISIONS.md).
+# make every replica start compile the app's modules again (docs/DECISIONS.md).
 RUN python -m compileall -q app.py models pages training
 
 USER 10001

@@ -91,7 +91,7 @@ def run() -> None:
         if page.url_path != URL_PATHS["learn"]:
             left_the_page()  # a live-training run ends when its session goes to another page
     finally:
-        one_blas_thread_per_product()  # for the class's reruns; not before the first picture (py-spy: 9% of a cold run)
+        one_blas_thread_per_product()  # for the class's reruns; looking OpenBLAS up delayed the first picture
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.
         model_store().after_page(state.current_dataset(), BACKGROUND_DELAY_S)

@@ -6,7 +6,8 @@ defaults); see BENCHMARKS.md.
 
 1. After every script run Streamlit calls ``gc.collect``, which walks every object alive: Streamlit, Plotly,
    the loaded models. ``gc.freeze()`` at the first run and after each model is loaded moves those long-lived
-   objects out of the collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the extra collection.
+   objects out of the collector's sight, and ``runner.postScriptGC = false`` (.streamlit/config.toml) drops the
+   extra collection.
    (Streamlit also resets Keras after each run when Keras is imported; the app runs its models without
    Keras, ``models/runtime/graph.py``, so there is nothing to reset.)
 2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
@@ -47,8 +48,7 @@ def freeze_long_lived_objects() -> None:
 @functools.cache
 def freeze_server_objects() -> None:
     """At the first run, freeze what the server has made so far (Streamlit, Plotly, …): a full collection set
-    off by the first page's imports then walks only the page's objects. Unfrozen, one took 60-125 ms of every
-    cold start (gc callbacks, docs/DECISIONS.md)."""
+    off by the first page's imports then walks only the page's objects, not the server's (docs/DECISIONS.md)."""
     freeze_long_lived_objects()
 
 
@@ -67,7 +67,7 @@ def one_blas_thread_per_product() -> None:
 def send_replies_at_once() -> None:
     """Turn Nagle's algorithm off on the server's TCP sockets (point 3 above), once per process, by the first
     run. The sockets are found among the process's file descriptors (a socket option belongs to the socket, so a
-    duplicate descriptor sets it); walking every live object for them cost a cold start ~0.1 s (py-spy)."""
+    duplicate descriptor sets it), not by walking every live object (docs/DECISIONS.md)."""
     if _untuned():
         return
     for sock in _tcp_sockets():

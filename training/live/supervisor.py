@@ -13,7 +13,8 @@ process, so a session's training neither blocks the script thread nor survives t
   curves) to a file and goes back to the pool; the page keeps showing the last snapshot, and Train or Step
   asks for a worker again (a spare, at once, unless others wait) which restores the file and carries on.
 - A worker that exits (crash, kill, out of memory) is noticed by its reader thread; the session sees
-  ``crashed`` and may ``restart``.
+  ``crashed`` and may ``restart``. Its slot is free at once: the reaper hands it to whoever waits. A spare that
+  dies before it is ready (no TensorFlow) is not replaced at every heartbeat.
 """
 
 from __future__ import annotations
