@@ -2,9 +2,9 @@
 
 ``audit(page, url, views)`` opens each view by its URL (page path, ``?section=…&lang=…&lecture=…``), waits
 until the script has finished (on Watch it learn, whose fragment redraws a few times a second: until a model
-has trained and been paused, so its pictures, curves and controls are on the page), runs axe's WCAG 2.1 A/AA rules (and, in lecture mode, AAA contrast) and
-returns one row per view with the violations counted by impact. ``python -m tests.a11y_audit`` prints the
-table that BENCHMARKS.md carries.
+has trained and been paused, so its pictures, curves and controls are on the page), runs axe's WCAG 2.1 A/AA
+rules (and, in lecture mode, AAA contrast) and returns one row per view with the violations counted by impact.
+``python -m tests.a11y_audit`` prints the table that BENCHMARKS.md carries.
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def test_a_crashed_worker_holds_no_slot_while_others_wait(fake_supervisor):
 
 def test_a_spare_that_dies_before_it_is_ready_is_not_replaced_at_every_heartbeat(fake_supervisor):
     """Without TensorFlow every spare dies at once: one attempt, not a process per page refresh."""
-    sup = fake_supervisor(slots=1, idle_s=60, tick_s=0.05)
+    sup = fake_supervisor(slots=2, idle_s=60, tick_s=0.05)
     sup.visit("a")
     spare = FakeWorker.made[0]
     spare.ready, spare.error = False, ("tensorflow_missing", "No module named keras")
@@ -189,6 +189,8 @@ def test_a_spare_that_dies_before_it_is_ready_is_not_replaced_at_every_heartbeat
     assert len(FakeWorker.made) == 1 and sup.spare() is None
     lease = sup.request("a", Settings("ae"))  # Train still starts a worker, whose error the page shows
     assert lease.worker is FakeWorker.made[1]
+    sup.visit("b")  # that one got ready (FakeWorker is ready at once): TensorFlow works, spares come back
+    assert len(FakeWorker.made) == 3 and sup.spare() == "ready"
 
 
 def test_settings_a_run_takes_while_training_are_sent_the_others_wait(fake_supervisor):

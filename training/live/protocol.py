@@ -2,7 +2,8 @@
 
 Commands (app → worker) are tuples: ``("build", Settings)``, ``("train",)``, ``("pause",)``, ``("step", n)``,
 ``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …})``, ``("drop",)`` (forget
-the run: its session left), ``("quit",)``.
+the run: its session left), ``("park", path)`` (save the paused run to ``path``, then forget it),
+``("restore", path)`` (after ``build``: continue the run saved there), ``("quit",)``.
 Messages (worker → app): ``("ready", pid)`` once Keras is imported, ``("snapshot", Snapshot)``,
 ``("error", key, detail)`` with ``key`` a catalogue key under ``learn.error``.
 """

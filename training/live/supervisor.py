@@ -320,6 +320,8 @@ class Supervisor:
         was ready (no TensorFlow, a broken install): a new one each heartbeat would die the same way; Train still
         starts a worker, whose error the page shows."""
         self._spares = [w for w in self._spares if w.alive or self._drop(w)]
+        if self._spares_fail and any(lease.worker and lease.worker.ready for lease in self._leases.values()):
+            self._spares_fail = False  # a worker got ready since: the early death was that process's, not the install's
         if self._closed or self._spares_fail or not self._visitors or self._spares or self._queue:
             return
         if self._count() < self.slots:
