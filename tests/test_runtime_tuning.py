@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from pages.ui import runtime_tuning
 from pages.ui.runtime_tuning import send_replies_at_once
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _accepted(listener: socket.socket) -> tuple[socket.socket, socket.socket]:
@@ -36,3 +43,36 @@ def test_connections_accepted_after_tuning_send_small_replies_at_once(fd_dir, mo
     finally:
         for s in opened:
             s.close()
+
+
+_BLAS_PROBE = """
+import os
+from threadpoolctl import threadpool_info
+{prelude}
+import numpy
+numpy.ones((64, 64)) @ numpy.ones((64, 64))
+blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+print(blas, len(os.listdir("/proc/self/task")))
+"""
+
+
+def _blas_threads(prelude: str) -> tuple[list[int], int]:
+    """(OpenBLAS's thread count, the process's threads) in a fresh interpreter that runs ``prelude`` first."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", runtime_tuning.UNTUNED_ENV)}
+    out = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE.format(prelude=prelude)],
+        capture_output=True, text=True, check=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    blas, threads = out.stdout.strip().rsplit(" ", 1)
+    return ast.literal_eval(blas), int(threads)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2, reason="Linux, 2+ cores")
+def test_the_app_starts_openblas_with_one_thread_and_no_idle_worker():
+    """``app.py`` limits OpenBLAS before anything imports NumPy, so OpenBLAS starts no worker thread (an idle one
+    spun beside the first run); without the limit it starts one per core (the control)."""
+    app_before_run = Path(ROOT, "app.py").read_text().rsplit("run()", 1)[0]  # everything app.py does before drawing
+    blas, threads = _blas_threads(app_before_run)
+    assert blas == [1] and threads == 1
+    blas, threads = _blas_threads("")
+    assert blas and blas[0] > 1 and threads > 1

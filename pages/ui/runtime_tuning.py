@@ -13,8 +13,10 @@ defaults); see BENCHMARKS.md.
 2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
    OpenBLAS's default of one worker per core, ten sessions' products at once fought over two cores: the
    100-student load test gave p50 3.3 s per move, 2.3 s with one BLAS thread per product (the sessions'
-   threads already use every core). ``threadpoolctl`` sets that limit after NumPy is loaded (Streamlit
-   imports NumPy before our code runs, so an environment variable would come too late).
+   threads already use every core). ``app.py`` sets the limit before anything imports NumPy, as OpenBLAS's
+   environment variable: then OpenBLAS starts no worker thread at all, whose spinning between products took a
+   core from the first run and the browser painting it (docs/DECISIONS.md). Where NumPy was loaded earlier
+   (tests, another entry point), ``threadpoolctl`` sets the limit once the first page has drawn.
 3. A rerun's reply is a burst of small websocket messages. Streamlit binds its listening socket with
    protocol number 0, and asyncio turns Nagle's algorithm off only for sockets whose protocol number says
    TCP, so every message after the first of a burst waited for the client's delayed ACK: ~40 ms added to
@@ -29,6 +31,7 @@ import functools
 import gc
 import os
 import socket
+import sys
 from collections.abc import Iterator
 
 UNTUNED_ENV = "LATENT_LAB_STREAMLIT_DEFAULTS"
@@ -52,11 +55,25 @@ def freeze_server_objects() -> None:
     freeze_long_lived_objects()
 
 
+_BLAS_LIMITED_AT_LOAD = False
+
+
+def one_blas_thread_from_the_start() -> None:
+    """Point 2, before NumPy is imported: OpenBLAS reads its thread count once, when NumPy loads it. A value the
+    user set is kept. Does nothing once NumPy is loaded (``one_blas_thread_per_product`` then does the job)."""
+    global _BLAS_LIMITED_AT_LOAD  # noqa: PLW0603
+    if _untuned() or "numpy" in sys.modules:
+        return
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _BLAS_LIMITED_AT_LOAD = True
+
+
 @functools.cache
 def one_blas_thread_per_product() -> None:
-    """Limit OpenBLAS to one thread per matrix product (point 2 above), once per process: the limit is
-    process-wide, and threadpoolctl walks every loaded library to find the BLAS ones each time it is asked."""
-    if _untuned():
+    """Point 2 when NumPy was loaded before ``one_blas_thread_from_the_start`` ran: limit OpenBLAS to one thread
+    per matrix product, once per process (the limit is process-wide, and threadpoolctl walks every loaded
+    library to find the BLAS ones each time it is asked)."""
+    if _untuned() or _BLAS_LIMITED_AT_LOAD:
         return
     from threadpoolctl import threadpool_limits
 
