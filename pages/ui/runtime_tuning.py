@@ -13,10 +13,11 @@ defaults); see BENCHMARKS.md.
 2. Each session's script runs in its own thread, and every model call is a NumPy matrix product. With
    OpenBLAS's default of one worker per core, ten sessions' products at once fought over two cores: the
    100-student load test gave p50 3.3 s per move, 2.3 s with one BLAS thread per product (the sessions'
-   threads already use every core). ``app.py`` sets the limit before anything imports NumPy, as OpenBLAS's
-   environment variable: then OpenBLAS starts no worker thread at all, whose spinning between products took a
-   core from the first run and the browser painting it (docs/DECISIONS.md). Where NumPy was loaded earlier
-   (tests, another entry point), ``threadpoolctl`` sets the limit once the first page has drawn.
+   threads already use every core). The frame (``pages/ui/frame.py``, which every entry script imports
+   first) sets the limit before anything imports NumPy, as OpenBLAS's environment variable: then OpenBLAS
+   starts no worker thread at all, whose spinning between products took a core from the first run and the
+   browser painting it (docs/DECISIONS.md). Where NumPy was loaded earlier (tests, another entry point),
+   ``threadpoolctl`` sets the limit once the first page has drawn.
 3. A rerun's reply is a burst of small websocket messages. Streamlit binds its listening socket with
    protocol number 0, and asyncio turns Nagle's algorithm off only for sockets whose protocol number says
    TCP, so every message after the first of a burst waited for the client's delayed ACK: ~40 ms added to
