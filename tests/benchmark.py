@@ -650,7 +650,10 @@ def main(argv: list[str] | None = None) -> int:
             "the browser, its first frame), and as the test driver sees it afterwards (Playwright polling through "
             "the DevTools protocol, after the picture has loaded); and to the page fully rendered "
             "(the page's model loading included). *÷ floor* compares each page's median with Streamlit's floor, a "
-            "one-picture app (`tests/floor_app.py`) launched the same way, interleaved in the same run (goal ≤ 1.3×).",
+            "one-picture app (`tests/floor_app.py`) launched the same way, interleaved in the same run (goal ≤ 1.3×). "
+            "*÷ floor at the same URL* compares it with that app opened at a model page's address: for any app "
+            "opened below its root, Streamlit's frontend first asks for the server under the page's path "
+            "(`/Reconstruction/_stcore/health`, 404) and tries the root 100 ms later.",
             "",
             table(
                 cold,
@@ -658,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
                     "page",
                     "first picture painted s (best / median)",
                     "÷ floor (medians)",
+                    "÷ floor at the same URL",
                     "seen by the test driver s (best / median)",
                     "fully rendered s (best / median)",
                 ],

@@ -81,3 +81,21 @@ def test_every_entry_script_starts_openblas_with_one_thread_and_no_idle_worker(s
     assert blas == [1] and threads == 1
     blas, threads = _blas_threads("")
     assert blas and blas[0] > 1 and threads > 1
+
+
+def test_after_tuning_streamlit_no_longer_inspects_the_stack_for_a_repl(monkeypatch):
+    """Streamlit's once-per-process REPL check walks the whole stack and every module's file (point 4); once
+    tuned, its first-element hook returns without calling it. Fails if Streamlit renames the flag we set."""
+    import streamlit.delta_generator as delta_generator
+    from streamlit import env_util
+
+    asked = []
+    monkeypatch.setattr(env_util, "is_repl", lambda: asked.append(1) or False)
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    delta_generator._maybe_print_use_warning()
+    assert asked  # the check the tuning removes (the control)
+    asked.clear()
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    runtime_tuning.skip_the_repl_check.__wrapped__()
+    delta_generator._maybe_print_use_warning()
+    assert not asked

@@ -12,6 +12,7 @@ from pages.ui.runtime_tuning import (
     one_blas_thread_from_the_start,
     one_blas_thread_per_product,
     send_replies_at_once,
+    skip_the_repl_check,
 )
 
 one_blas_thread_from_the_start()  # before anything imports NumPy: every entry script imports this module first
@@ -56,6 +57,7 @@ URL_PATHS = {
 def run() -> None:
     """Build the frame for this run and draw the chosen page."""
     freeze_server_objects()
+    skip_the_repl_check()
     send_replies_at_once()
     state.init_from_url()
     state.sync_from_widgets()  # a switch moved on the last run: the whole page, navigation too, follows it now

@@ -1,4 +1,4 @@
-"""Three process-wide settings that keep reruns fast when many sessions share the app process.
+"""Process-wide settings that keep reruns fast when many sessions share the app process, and the first one quick.
 
 ``python -m tests.benchmark`` measures each page's slider rerun with and without them (the environment
 variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true`` restores Streamlit's
@@ -23,6 +23,10 @@ defaults); see BENCHMARKS.md.
    TCP, so every message after the first of a burst waited for the client's delayed ACK: ~40 ms added to
    every rerun, on an idle server too. ``send_replies_at_once`` sets ``TCP_NODELAY`` on the listening socket
    (Linux copies it to each connection accepted later) and on the connections already open.
+4. At the first element a process draws, Streamlit checks whether it runs in a Python REPL, to print a hint:
+   ``inspect.stack()``, which maps the file of every module loaded: the largest single cost of the script
+   thread before a page's first picture (docs/DECISIONS.md). A script run by ``streamlit run`` is never in a
+   REPL: ``skip_the_repl_check`` sets the flag Streamlit sets once it has checked.
 """
 
 from __future__ import annotations
@@ -79,6 +83,16 @@ def one_blas_thread_per_product() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+
+
+@functools.cache
+def skip_the_repl_check() -> None:
+    """Point 4 above, once per process, before the first element."""
+    if _untuned():
+        return
+    import streamlit.delta_generator as delta_generator
+
+    delta_generator._use_warning_has_been_displayed = True
 
 
 @functools.cache
