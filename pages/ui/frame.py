@@ -19,19 +19,19 @@ one_blas_thread_from_the_start()  # before anything imports NumPy: every entry s
 
 # Imported once here, by the first run, not by two sessions' first runs at once (the views import it lazily);
 # pandas, which only tables need, is imported later and safely: ``layout.prepare_tables``.
-import functools  # noqa: E402
-import threading  # noqa: E402
+import functools
+import threading
 
-import plotly.graph_objects  # noqa: E402, F401
-import streamlit as st  # noqa: E402
+import plotly.graph_objects  # noqa: F401
+import streamlit as st
 
-from models.registry import DATASET_TITLES, IMAGE_DATASETS  # noqa: E402
-from pages.ui import state  # noqa: E402
-from pages.ui.document import set_document_language  # noqa: E402
-from pages.ui.i18n import LANGUAGES, language, t  # noqa: E402
-from pages.ui.layout import apply_style, prepare_tables  # noqa: E402
-from pages.ui.live import left_the_page  # noqa: E402
-from pages.ui.loaders import model_store  # noqa: E402
+from models.registry import DATASET_TITLES, IMAGE_DATASETS
+from pages.ui import state
+from pages.ui.document import set_document_language
+from pages.ui.i18n import LANGUAGES, language, t
+from pages.ui.layout import apply_style, prepare_tables
+from pages.ui.live import left_the_page
+from pages.ui.loaders import model_store
 
 # (script, catalogue section, icon); the scripts are in pages/views/ (see the module docstring).
 PAGES = [
