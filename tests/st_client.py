@@ -45,6 +45,7 @@ class RunResult:
     images: list[tuple[str, str]]  # (url, caption) of every st.image rendered in this run
     exceptions: list[str]  # st.exception / uncaught errors shown in the page
     messages: int
+    elements: list[tuple[str, int]]  # (element type, message bytes) of every new element, in the order sent
 
 
 class StreamlitSession:
@@ -173,7 +174,7 @@ class StreamlitSession:
     async def _run(self, msg: BackMsg) -> RunResult:
         start = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
-        images, exceptions, count = [], [], 0
+        images, exceptions, elements, count = [], [], [], 0
         while True:
             raw = await asyncio.wait_for(self._ws.recv(), timeout=self.timeout)
             count += 1
@@ -186,12 +187,13 @@ class StreamlitSession:
                 raise ProtocolError(f"page {self.page_name!r} not found")
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 self._record(fwd.delta.new_element, fwd.delta.fragment_id, images, exceptions)
+                elements.append((fwd.delta.new_element.WhichOneof("type"), len(raw)))
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue
                 if fwd.script_finished not in FINISHED_OK:
                     raise ProtocolError(f"script finished with status {fwd.script_finished}")
-                return RunResult(time.perf_counter() - start, images, exceptions, count)
+                return RunResult(time.perf_counter() - start, images, exceptions, count, elements)
 
     def _record(self, element, fragment_id: str, images: list, exceptions: list) -> None:
         kind = element.WhichOneof("type")

@@ -53,3 +53,24 @@ def test_a_class_opening_watch_it_learn_starts_one_worker_not_one_each():
     assert result["opened"] == 30
     assert 1 <= result["most_workers"] <= default_slots()
     assert result["workers_after_leaving"] == 0
+
+
+def test_a_live_decoders_page_sends_its_first_picture_before_the_decoders_weights():
+    """β-VAE's sliders carry three decoders (2.8 MB) and Latent space's pad one (0.3 MB); the picture that
+    depends on them is laid out below but sent first, so the browser paints it without waiting for them. A
+    release still redraws it (the load tests above)."""
+    import asyncio
+
+    from tests.harness import streamlit_server
+    from tests.st_client import StreamlitSession
+
+    async def order(url: str, page: str) -> list[tuple[str, int]]:
+        async with StreamlitSession(url) as session:
+            return (await session.open(page)).elements
+
+    with streamlit_server(log_name="order-check-server.log") as (url, _):
+        for page in ("Beta_VAE", "Latent_space"):
+            elements = asyncio.run(order(url, page))
+            kinds = [kind for kind, _ in elements]
+            weights = next(i for i, (_, size) in enumerate(elements) if size > 100_000)  # the decoders
+            assert "imgs" in kinds[:weights], (page, elements)

@@ -136,6 +136,16 @@ def _points_json(codes: np.ndarray, labels: np.ndarray) -> str:
     return json.dumps([[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(codes, labels)])
 
 
+def held(key: str, field: str, default: list[float]) -> list[float]:
+    """What the component ``key`` holds since its last release (``field``: the pad's ``"z"``, the sliders'
+    ``"offsets"``), or ``default`` before any, read without drawing it: the value ``latent_pad`` or
+    ``latent_sliders`` returns this run. A page draws what depends on it first, so its picture is sent ahead of
+    the decoders' weights (docs/DECISIONS.md)."""
+    state = st.session_state.get(key)
+    value = state.get(field) if hasattr(state, "get") else None
+    return [float(v) for v in value] if value else list(default)
+
+
 def _texts(**extra: str) -> dict[str, str]:
     """The component's words (alternative text, legend, nearest class), from the catalogue; the browser fills
     in ``{label}``, ``{where}`` and ``{name}`` as the point moves."""

@@ -8,7 +8,7 @@ from models.analysis import latents
 from models.registry import specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
-from pages.ui.latent_play import latent_sliders
+from pages.ui.latent_play import held, latent_sliders
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, weights_of
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
@@ -107,31 +107,38 @@ def _released_row(
 def perturbation(image: np.ndarray, caption: str) -> None:
     st.caption(t("bv.move_help"))
     names = list(models)
-    released = latent_sliders(
-        "bv-live",
-        [models[n] for n in names],
-        [f"#{k + 1}" for k in range(latent)],
-        _codes(dataset, tuple(names), image, weights_of(*models.values())),
-        [latents.kl_order(models[n]) for n in names],
-        latent,
-        [f"β = {_beta(n):g}" for n in names],
-        contrast=lecture_mode(),
-    )
+    # The released row sits below the sliders but is sent before them, from the offsets they hold: their
+    # decoders' weights (2.8 MB) no longer hold up the page's first picture.
+    sliders, below = st.container(), st.empty()
+    offsets = held("bv-live", "offsets", [0.0] * latent)
+    _released(below, image, offsets, "bv-released")
+    with sliders:
+        released = latent_sliders(
+            "bv-live",
+            [models[n] for n in names],
+            [f"#{k + 1}" for k in range(latent)],
+            _codes(dataset, tuple(names), image, weights_of(*models.values())),
+            [latents.kl_order(models[n]) for n in names],
+            latent,
+            [f"β = {_beta(n):g}" for n in names],
+            contrast=lecture_mode(),
+        )
     if released is None:
+        below.empty()
         st.info(t("bv.live_fallback"))
         _server_sliders(models, image, caption)
-        return
-    # The released offsets, decoded on the server: what the rest of the page and the download agree with.
-    moved = [f"#{k + 1} {v:+.2f}" for k, v in enumerate(released) if v]
-    row = _released_row(dataset, tuple(names), image, tuple(released), weights_of(*models.values()))
-    show_grid(
-        row,
-        len(row),
-        t("bv.released", moved=", ".join(moved) if moved else "0"),
-        f"beta_vae_{dataset}.png",
-        "bv-released",
-        alt=t("alt.beta_row", moved=", ".join(moved) if moved else "0"),
-    )
+    elif released != offsets:  # not expected (``held`` reads what the sliders return), but never show a stale row
+        _released(below, image, released, "bv-released-now")
+
+
+def _released(slot, image: np.ndarray, offsets: list[float], key: str) -> None:
+    """Into ``slot``: the input and each decoder's picture with the released offsets, and its download. The
+    decoding on the server is what the rest of the page and the download agree with."""
+    moved = ", ".join(f"#{k + 1} {v:+.2f}" for k, v in enumerate(offsets) if v) or "0"
+    row = _released_row(dataset, tuple(models), image, tuple(offsets), weights_of(*models.values()))
+    with slot.container():
+        show_grid(row, len(row), t("bv.released", moved=moved), f"beta_vae_{dataset}.png", key,
+                  alt=t("alt.beta_row", moved=moved))  # fmt: skip
 
 
 @st.fragment

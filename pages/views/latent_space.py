@@ -8,7 +8,7 @@ from models.analysis import latents
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, t
 from pages.ui.inputs import image_input
-from pages.ui.latent_play import latent_pad
+from pages.ui.latent_play import held, latent_pad
 from pages.ui.layout import draw_sections, get_model, page_header, require_sample, table, weights_of
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.state import lecture_mode
@@ -101,30 +101,41 @@ def decode_point() -> None:
 
 @st.fragment
 def latent_play() -> None:
-    """The pad decodes in the browser while the mouse moves; on release the page decodes the same point."""
-    z = latent_pad(
-        "ls-pad",
-        vae,
-        _vae_codes(),
-        y,
-        class_names(dataset),
-        LIM,
-        (0.0, 0.0),
-        t("ls.live"),
-        contrast=lecture_mode(),
-    )
-    if z is None:
+    """The pad decodes in the browser while the mouse moves; on release the page decodes the same point. That
+    picture sits below the pad but is sent before it, from the point the pad holds: the pad's decoder weights
+    no longer hold up the page's first picture."""
+    pad, below = st.container(), st.empty()
+    z = held("ls-pad", "z", [0.0, 0.0])
+    _decoded_point(below, z)
+    with pad:
+        released = latent_pad(
+            "ls-pad",
+            vae,
+            _vae_codes(),
+            y,
+            class_names(dataset),
+            LIM,
+            (0.0, 0.0),
+            t("ls.live"),
+            contrast=lecture_mode(),
+        )
+    if released is None:
+        below.empty()
         st.info(t("ls.pad_fallback"))
         map_col, point_col = st.columns([3, 2])
         with map_col:
             vae_map()
         with point_col:
             decode_point()
-        return
-    decoded = _decoded(dataset, "vae_conv_2d", z, weights_of(vae))
-    show_image(
-        decoded, caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4, alt=t("alt.decoded_point", z1=z[0], z2=z[1])
-    )
+    elif list(released) != z:  # not expected (``held`` reads what the pad returns), but never show a stale point
+        _decoded_point(below, list(released))
+
+
+def _decoded_point(slot, z: list[float]) -> None:
+    decoded = _decoded(dataset, "vae_conv_2d", tuple(z), weights_of(vae))
+    with slot.container():
+        show_image(decoded, caption=t("ls.decoded_at", z1=z[0], z2=z[1]), factor=4,
+                   alt=t("alt.decoded_point", z1=z[0], z2=z[1]))  # fmt: skip
 
 
 def play() -> None:
