@@ -108,7 +108,7 @@ def perturbation(image: np.ndarray, caption: str) -> None:
     st.caption(t("bv.move_help"))
     names = list(models)
     # The released row sits below the sliders but is sent before them, from the offsets they hold: their
-    # decoders' weights (2.8 MB) no longer hold up the page's first picture.
+    # decoders' weights (megabytes) no longer hold up the page's first picture.
     sliders, below = st.container(), st.empty()
     offsets = held("bv-live", "offsets", [0.0] * latent)
     _released(below, image, offsets, "bv-released")
