@@ -41,7 +41,17 @@ PICTURE = '[data-testid="stImage"] img, canvas.lab-out'
 
 # The browser's own record of the first paint: every picture and the title are tagged for Element Timing as
 # they enter the page (the tag must be on before they paint), and the earliest entry of each kind is kept.
+# It also notes when the page's websocket to the server opened: from then on the time is the app's own (the
+# server's first run and the browser drawing it), without the launch and the frontend's loading, whose
+# launch-to-launch noise is larger than the differences between pages.
 _PAINT_PROBE = """(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => { window.__wsOpened ??= performance.timeOrigin + performance.now(); });
+    }
+  };
   const first = (window.__firstPaint = {});
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -64,34 +74,47 @@ _FIRST_PAINT = """(kind) => {
 
 
 FLOOR = "tests/floor_app.py"
+FLOOR_WITH_CONTROLS = "tests/floor_controls_app.py"
 # The floor opened at a model page's address: Streamlit's frontend first looks for the server under the page's
 # path (``/Reconstruction/_stcore/health``, 404) and tries the root 100 ms later, for any app opened there.
 FLOOR_AT_PAGE_URL = "/Reconstruction"
 FLOOR_TITLES = {
     "floor": "Streamlit's floor (one picture)",
     "floor at a page's URL": f"Streamlit's floor opened at {FLOOR_AT_PAGE_URL}",
+    "floor with a page's controls": "Streamlit's floor with Reconstruction's controls",
+}
+# (address, script) of each floor; the one with controls draws what Reconstruction draws before its first
+# picture, and nothing of the app: what a model page costs beyond it is the app's own work.
+FLOORS = {
+    "floor": ("/", FLOOR),
+    "floor at a page's URL": (FLOOR_AT_PAGE_URL, FLOOR),
+    "floor with a page's controls": ("/", FLOOR_WITH_CONTROLS),
 }
 
 
-def _open_and_time(browser, path: str, script: str = "app.py", port: int | None = None) -> tuple[float, float, float]:
-    """Launch a server, open ``path`` in a tab opened beforehand; (painted, seen, fully rendered) seconds.
-    ``browser`` may be a context: its tabs share one HTTP cache."""
+def _open_and_time(
+    browser, path: str, script: str = "app.py", port: int | None = None
+) -> tuple[float, float, float, float]:
+    """Launch a server, open ``path`` in a tab opened beforehand; (painted, seen, fully rendered) seconds from
+    the launch, and painted from the websocket's opening. ``browser`` may be a context: its tabs share one HTTP
+    cache."""
     page = browser.new_page()
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.add_init_script(_PAINT_PROBE)
-    kind = "title" if path == "/" and script != FLOOR else "picture"
+    kind = "title" if path == "/" and script == "app.py" else "picture"
     try:
         start, launched = time.perf_counter(), time.time()
         with streamlit_server(log_name="cold-start-server.log", script=script, port=port) as (url, _):
             page.goto(url + path, wait_until="commit")
             page.wait_for_selector("h1" if kind == "title" else PICTURE, timeout=180_000)
             seen = time.perf_counter() - start
-            painted = page.wait_for_function(_FIRST_PAINT, arg=kind, timeout=60_000).json_value() / 1000 - launched
+            painted_at = page.wait_for_function(_FIRST_PAINT, arg=kind, timeout=60_000).json_value()
+            from_socket = (painted_at - page.evaluate("() => window.__wsOpened")) / 1000
             wait_idle(page, timeout=180)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('img')].every((i) => i.complete)", timeout=60_000
             )
-            return painted, seen, time.perf_counter() - start
+            return painted_at / 1000 - launched, seen, time.perf_counter() - start, from_socket
     finally:
         page.close()
 
@@ -151,34 +174,38 @@ def compile_bytecode() -> None:
 
 def cold_start(launches: int = 3) -> list[dict]:
     """Every page and Streamlit's floor (``tests/floor_app.py``, a one-picture app launched the same way, opened at
-    its root and at a model page's address), interleaved launch by launch so a busy moment of the machine hits
-    them alike; the ratios compare medians.
+    its root and at a model page's address; and ``tests/floor_controls_app.py``, the same with a model page's
+    controls), interleaved launch by launch so a busy moment of the machine hits them alike; the ratios compare
+    medians.
     Both caches a returning lecturer has are warm: the browser's and Python's bytecode (``compile_bytecode``)."""
     compile_bytecode()
-    floors = {"floor": "/", "floor at a page's URL": FLOOR_AT_PAGE_URL}
-    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in [*floors, *PAGES]}
+    times: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in [*FLOORS, *PAGES]}
     port = free_port()  # one address for every launch, as a lecturer's bookmark: the browser's cache applies
     with chromium_browser() as browser:
         context = browser.new_context()  # one browser profile: its HTTP cache is warm after the first visit
-        for path, script in [("/", FLOOR), *((path, "app.py") for path in PAGES.values())]:
+        for path, script in [*FLOORS.values(), *((path, "app.py") for path in PAGES.values())]:
             _open_and_time(context, path, script, port)  # warm-up visit, not counted
         for _ in range(launches):
-            for name, path in floors.items():
-                times[name].append(_open_and_time(context, path, FLOOR, port))
+            for name, (path, script) in FLOORS.items():
+                times[name].append(_open_and_time(context, path, script, port))
             for title, path in PAGES.items():
                 times[title].append(_open_and_time(context, path, port=port))
         context.close()
     medians = {name: statistics.median(t[0] for t in runs) for name, runs in times.items()}
+    socket_medians = {name: statistics.median(t[3] for t in runs) for name, runs in times.items()}
     rows = []
     for title, runs in times.items():
-        painted, seen, full = ([t[i] for t in runs] for i in range(3))
-        same_url = title if title in floors else "floor" if PAGES[title] == "/" else "floor at a page's URL"
+        painted, seen, full, from_socket = ([t[i] for t in runs] for i in range(4))
+        address = FLOORS[title][0] if title in FLOORS else PAGES[title]
+        same_url = "floor" if address == "/" else "floor at a page's URL"
         rows.append(
             {
                 "page": FLOOR_TITLES.get(title, title),
                 "first picture painted s (best / median)": _best_median(painted),
                 "÷ floor (medians)": f"{medians[title] / medians['floor']:.2f}×",
                 "÷ floor at the same URL": f"{medians[title] / medians[same_url]:.2f}×",
+                "websocket open → first picture s (best / median)": _best_median(from_socket, digits=2),
+                "÷ floor (websocket → picture)": f"{socket_medians[title] / socket_medians['floor']:.2f}×",
                 "seen by the test driver s (best / median)": _best_median(seen),
                 "fully rendered s (best / median)": _best_median(full),
             }
@@ -186,8 +213,8 @@ def cold_start(launches: int = 3) -> list[dict]:
     return rows
 
 
-def _best_median(seconds: list[float]) -> str:
-    return f"{min(seconds):.1f} / {statistics.median(seconds):.1f}"
+def _best_median(seconds: list[float], digits: int = 1) -> str:
+    return f"{min(seconds):.{digits}f} / {statistics.median(seconds):.{digits}f}"
 
 
 def _drag(page, locator, steps: int, dx: float, dy: float) -> dict:

@@ -90,7 +90,7 @@ def test_reconstruction_controls():
     at = open_page("reconstruction")
     before = images(at)
     assert sum("MSE" in k for k in before) >= 8  # every autoencoder, side by side
-    at.selectbox(key="rec-class").set_value(3)
+    at.pills(key="rec-class").set_value(3)
     _rerun(at)
     after = images(at)
     driven = [k for k in before if "MSE" in k or "input" in k]  # the input and every reconstruction

@@ -101,6 +101,24 @@ def test_a_row_of_pictures_is_one_row_on_a_wide_screen_and_wraps_on_a_phone(page
         assert min(w for _, w in pictures) >= 88, (width, pictures)
 
 
+def test_every_class_of_the_input_picker_is_in_view_and_one_click_picks_it(page, app_url):
+    """The class picker's ten pills wrap in β-VAE's narrow column (Streamlit would scroll them sideways, out of
+    sight), and clicking the last one changes the input the page shows."""
+    visit(page, app_url, "/Beta_VAE")
+    group = page.locator('[data-testid="stButtonGroup"]:has(button:has-text("9: 9"))').first
+    inside = group.evaluate(
+        """(g) => { const box = g.getBoundingClientRect();
+                   return [...g.querySelectorAll('button')].map((b) => b.getBoundingClientRect())
+                       .every((r) => r.left >= box.left - 1 && r.right <= box.right + 1); }"""
+    )
+    assert inside, "a class pill lies outside its column"
+    before = pixels(page, "β = 1")
+    group.locator('button:has-text("9: 9")').click()
+    time.sleep(0.5)
+    wait_idle(page)
+    assert changed(before, pixels(page, "β = 1"))
+
+
 def test_language_switch_survives_page_change_and_reload(page, app_url):
     visit(page, app_url, "/Denoising")
     english = page.locator("h1").first.inner_text()

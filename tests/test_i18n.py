@@ -89,7 +89,7 @@ def _texts(at: AppTest) -> list[str]:
         "radio",
         "number_input",
         "toggle",
-        "segmented_control",
+        "button_group",  # segmented controls and pills
         "expander",
         "download_button",
         "file_uploader",

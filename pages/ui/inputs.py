@@ -23,12 +23,15 @@ def image_input(key: str, dataset: str, default_class: int = 0) -> tuple[np.ndar
     )
     if source == "sample":
         c1, c2 = st.columns(2)
-        label = c1.selectbox(
+        # Pills, not a select box: every class in view, one click, and on a cold start the select box's
+        # widget code was the costliest thing the browser drew before the first picture (docs/DECISIONS.md).
+        label = c1.pills(
             t("input.class"),
             range(10),
-            index=default_class,
+            default=default_class,
             format_func=lambda i: f"{i}: {names[i]}",
             key=f"{key}-class",
+            required=True,
         )
         members = np.flatnonzero(y == label)
         which = c2.number_input(t("input.example"), 0, len(members) - 1, 0, key=f"{key}-index")

@@ -31,7 +31,9 @@ _PICTURE_CSS = f"""
     [data-testid="stImageContainer"] img {{ max-width: 100%; height: auto; }}
     {_ROW} {{ flex-wrap: wrap; column-gap: 0.4rem; }}
     {_ROW} > [data-testid="stImageContainer"] {{ flex: 1 1 5.5rem; min-width: 0; max-width: max-content; }}
-    .stMain h2 {{ font-size: 1.75rem; }}"""
+    .stMain h2 {{ font-size: 1.75rem; }}
+    [data-testid="stButtonGroup"] div:has(> button) {{ flex-wrap: wrap; row-gap: 0.4rem; }}"""
+# Pills and segmented controls wrap in a narrow column: Streamlit scrolls them sideways, out of sight.
 # Contrast (WCAG): captions and help text ≥ 4.5:1 on white in the normal theme (Streamlit fades them with
 # opacity 0.6: 3:1), ≥ 7:1 in lecture mode, for a projector in a lit room.
 _FADED = ", ".join(
