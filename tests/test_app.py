@@ -305,6 +305,22 @@ def _fresh_model_store() -> None:
     st.cache_resource.clear()
 
 
+def test_stopping_the_server_before_the_rest_of_the_dataset_is_queued_prints_no_traceback(monkeypatch):
+    """The rest of the dataset is queued 1.5 s after a page draws; a server stopped (Ctrl-C) within that time has
+    already shut its pools down, and the timer's late request must end quietly, not with a traceback."""
+    import threading
+
+    from pages.ui.loaders import ModelStore
+
+    raised = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    store = ModelStore()
+    store._pool.shutdown()  # what the interpreter's exit does to every pool when the server stops
+    store.after_page("mnist", delay_s=0.01)
+    store.wait_idle(timeout=10)
+    assert not raised, [str(r.exc_value) for r in raised]
+
+
 def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     import shutil
 

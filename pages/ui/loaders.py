@@ -65,8 +65,11 @@ class ModelStore:
         timer.start()
 
     def _queue_rest(self, dataset: str) -> None:
-        self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])
-        self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
+        try:
+            self.request(TOY_DATASET, [s.name for s in REGISTRY.values() if TOY_DATASET in s.datasets])
+            self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
+        except RuntimeError:  # the server is stopping and the pool takes no more work: nothing left to prepare
+            pass
 
     def get(self, dataset: str, name: str) -> LoadedModel:
         """The loaded model; raises ``CheckpointError`` (and forgets the failure) if it cannot be loaded."""
