@@ -2,11 +2,12 @@
 
 - Cold start: ``streamlit run app.py`` as a fresh process on the same address each time; a Chromium tab of a
   browser that has visited the app before (its HTTP cache warm, as a lecturer's is), already open, opens one
-  page as soon as the server answers; Streamlit's floor (a one-picture app) launched the same way. Seconds from launch to the page's first picture
-  painted (the home page has none: its title), as the browser itself records it (Element Timing for an image
-  or the title; the first frame ``latent_play.js`` paints on a canvas), and as the test driver then sees it;
-  and to the page fully rendered (script finished, every picture loaded). Each page is launched
-  ``launches`` times.
+  page as soon as the server answers; Streamlit's floor (a one-picture app) launched the same way, also opened
+  at a model page's address and given a model page's controls (``floor_controls_app.py``). Seconds from launch
+  to the page's first picture painted (the home page has none: its title), as the browser itself records it
+  (Element Timing for an image or the title; the first frame ``latent_play.js`` paints on a canvas), and as the
+  test driver then sees it; from the page's websocket opening to that paint (the app's own part); and to the
+  page fully rendered (script finished, every picture loaded). Each page is launched ``launches`` times.
 - Latent play: a drag on the latent-space pad, a β-VAE slider and the GAN scrub, twice each: by the test
   driver's mouse (paced by the DevTools protocol), and one move per animation frame dispatched in the page;
   decoded frames per second, event → painted canvas latency (p50/p95, from the event's timestamp), and
