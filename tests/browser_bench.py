@@ -83,13 +83,18 @@ FLOOR_TITLES = {
     "floor": "Streamlit's floor (one picture)",
     "floor at a page's URL": f"Streamlit's floor opened at {FLOOR_AT_PAGE_URL}",
     "floor with a page's controls": "Streamlit's floor with Reconstruction's controls",
+    "floor with a page's controls at its URL": (
+        f"Streamlit's floor with Reconstruction's controls at {FLOOR_AT_PAGE_URL}"
+    ),
 }
 # (address, script) of each floor; the one with controls draws what Reconstruction draws before its first
-# picture, and nothing of the app: what a model page costs beyond it is the app's own work.
+# picture, and nothing of the app: opened at Reconstruction's address, it is everything Streamlit does for that
+# page, and what the page costs beyond it is the app's own work.
 FLOORS = {
     "floor": ("/", FLOOR),
     "floor at a page's URL": (FLOOR_AT_PAGE_URL, FLOOR),
     "floor with a page's controls": ("/", FLOOR_WITH_CONTROLS),
+    "floor with a page's controls at its URL": (FLOOR_AT_PAGE_URL, FLOOR_WITH_CONTROLS),
 }
 
 
@@ -199,12 +204,14 @@ def cold_start(launches: int = 3) -> list[dict]:
         painted, seen, full, from_socket = ([t[i] for t in runs] for i in range(4))
         address = FLOORS[title][0] if title in FLOORS else PAGES[title]
         same_url = "floor" if address == "/" else "floor at a page's URL"
+        streamlit_part = "floor with a page's controls" + ("" if address == "/" else " at its URL")
         rows.append(
             {
                 "page": FLOOR_TITLES.get(title, title),
                 "first picture painted s (best / median)": _best_median(painted),
                 "÷ floor (medians)": f"{medians[title] / medians['floor']:.2f}×",
                 "÷ floor at the same URL": f"{medians[title] / medians[same_url]:.2f}×",
+                "÷ floor with controls at the same URL": f"{medians[title] / medians[streamlit_part]:.2f}×",
                 "websocket open → first picture s (best / median)": _best_median(from_socket, digits=2),
                 "÷ floor (websocket → picture)": f"{socket_medians[title] / socket_medians['floor']:.2f}×",
                 "seen by the test driver s (best / median)": _best_median(seen),

@@ -3,8 +3,9 @@ the one-picture app of ``floor_app.py`` given the elements the Reconstruction pa
 picture — navigation to seven pages, the sidebar's three switches, a title, the intro, the section tabs and the
 input picker — and its row of nine pictures, with none of Latent Lab's code or models behind them.
 
-What it costs over the floor is Streamlit drawing those elements; what a model page costs over it is the app's
-own work (imports, models, computing the pictures). Self-contained on purpose: it imports nothing of the app.
+What it costs over the floor is Streamlit drawing those elements; what a model page costs over it, both opened at
+the page's address, is the app's own work (imports, models, computing the pictures). Self-contained on purpose:
+it imports nothing of the app.
 """
 
 import numpy as np
@@ -13,10 +14,12 @@ import streamlit as st
 digit = np.zeros((28, 28), np.uint8)
 digit[6:22, 12:16] = 255  # a "1", as in floor_app.py
 
+# The app's seven addresses, so that this floor can be opened where a model page is (its deep-link probe included).
+ADDRESSES = ["", "Reconstruction", "Denoising", "Latent_space", "Beta_VAE", "GAN", "Learn"]
 st.navigation(
     [
-        st.Page(lambda: None, title=f"Page {i}", icon=":material/home:", url_path=f"page{i}", default=i == 0)
-        for i in range(7)
+        st.Page(lambda: None, title=f"Page {i}", icon=":material/home:", url_path=path or "home", default=i == 0)
+        for i, path in enumerate(ADDRESSES)
     ]
 )
 st.set_page_config(page_title="Floor with controls", page_icon=":material/science:", layout="wide")
