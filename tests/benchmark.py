@@ -461,8 +461,9 @@ def live_section(live: dict, visits: dict | None) -> list[str]:
         b = live["browser"]
         out += [
             f"In Chromium (a server started here, the page open, its spare trainer warm): Train pressed → first map "
-            f"painted **{b['first_update_s']:.1f} s**; then **{b['updates_per_s']:.1f}** map updates painted per "
-            f"second (goal ≥ 2), {b['workers']} worker process.",
+            f"painted **{b['first_update_s']:.1f} s** (the untrained codes), → the map first changing "
+            f"**{b['first_trained_s']:.1f} s** (the first steps wait for Keras to trace the training step); from then "
+            f"on **{b['updates_per_s']:.1f}** map updates painted per second (goal ≥ 2), {b['workers']} worker process.",
             "",
         ]
     if visits:

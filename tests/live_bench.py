@@ -85,25 +85,44 @@ def live_run(lesson: str, seconds: float, map_checkpoints: tuple[float, ...] = (
 
 
 def browser_updates(seconds: float = 10.0) -> dict:
-    """Open /Learn, wait for the warm trainer, press Train: seconds to the first map painted, then map updates
-    painted per second (distinct pictures seen)."""
+    """Open /Learn, wait for the warm trainer, press Train: seconds to the first map painted (the untrained
+    codes), to the map first changing (training under way: the first steps wait for Keras to trace the training
+    step), then map updates painted per second over ``seconds`` from there (distinct pictures seen)."""
     with streamlit_server(log_name="learn-bench-server.log") as (url, server), chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/Learn")
         page.get_by_text(shown("learn.status_ready").replace("**", "")).wait_for(timeout=120_000)
         start = time.perf_counter()
         page.get_by_role("button", name="Train", exact=True).click()
-        page.wait_for_selector('img[alt^="Map of the 2-D codes"]', timeout=60_000)
+        page.wait_for_selector(_MAP, timeout=60_000)
         first = time.perf_counter() - start
-        seen, deadline = [], time.perf_counter() + seconds
+        untrained = _map_source(page)
+        while _map_source(page) == untrained:
+            if time.perf_counter() - start > 120:
+                raise TimeoutError("the map never changed after Train")
+            time.sleep(0.03)
+        trained = time.perf_counter() - start
+        seen, deadline = [_map_source(page)], time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            src = page.locator('img[alt^="Map of the 2-D codes"]').first.get_attribute("src")
-            if not seen or src != seen[-1]:
+            src = _map_source(page)
+            if src != seen[-1]:
                 seen.append(src)
             time.sleep(0.03)
         workers = len(live_workers(server.pid))
         page.close()
-    return {"first_update_s": first, "updates_per_s": (len(seen) - 1) / seconds, "workers": workers}
+    return {
+        "first_update_s": first,
+        "first_trained_s": trained,
+        "updates_per_s": (len(seen) - 1) / seconds,
+        "workers": workers,
+    }
+
+
+_MAP = 'img[alt^="Map of the 2-D codes"]'
+
+
+def _map_source(page) -> str | None:
+    return page.locator(_MAP).first.get_attribute("src")
 
 
 def live_training(rounds: int = ROUNDS) -> dict:

@@ -241,6 +241,22 @@ def test_worker_protocol_start_snapshot_pause_step_set_crash():
         sup.close()
 
 
+def test_a_spare_builds_and_trains_the_default_lesson_before_it_says_it_is_ready():
+    """So that Train on a ready trainer shows learning at once, not after the process's first build and traced step
+    (the seconds of it are in BENCHMARKS.md); a run started on it afterwards trains as any other."""
+    sup = Supervisor(slots=1, idle_s=120, paused_s=600)
+    try:
+        sup.visit("a")
+        wait_until(lambda: sup.spare() == "ready", 120, "the spare")
+        (spare,) = sup.workers()
+        assert spare.warmed
+        sup.request("a", Settings("ae"))
+        wait_until(lambda: (s := _latest(sup, "a")) and s.state == "training" and s.step > 5, 60, "training")
+        assert sup.lease("a").worker is spare
+    finally:
+        sup.close()
+
+
 @pytest.mark.parametrize("lesson", ["vae", "points"])
 def test_a_parked_run_continues_in_another_worker_where_it_stopped(lesson):
     """Park a paused run, kill the worker that wrote it, and Train: a new process restores the same weights

@@ -4,6 +4,7 @@ Keras is imported here; only the worker process imports this module."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import keras
@@ -163,9 +164,11 @@ class PointsLesson(GanLesson):
         return {"real": self.real, "fake": fake, "heat": 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))}
 
 
+@functools.cache
 def training_images(dataset: str) -> tuple[tuple[np.ndarray, np.ndarray], str]:
     """(the training split, note): the full split if it is on this machine (no download here), else the
-    committed 1,000-image sample, and a note that says which."""
+    committed 1,000-image sample, and a note that says which. Read once per worker: every new run (Reset, another
+    lesson) reuses it instead of reading and checking the files again; nothing writes to it."""
     from training.datasets import DatasetError, load_dataset
 
     try:
@@ -184,3 +187,12 @@ def build(settings: Settings) -> tuple[Lesson, str]:
     if settings.lesson == "images":
         return GanLesson(settings, train), note
     return LatentLesson(settings, train, load_sample(settings.dataset)), note
+
+
+def warm_up() -> None:
+    """Build the default lesson and train it one batch, then drop it: a process's first model build and first
+    traced training step cost seconds more than any later one (TensorFlow's one-time set-up, the dataset read),
+    and a spare worker pays them while it waits rather than after the student has pressed Train."""
+    lesson, _ = build(Settings())
+    lesson.trainer.fit(lesson.dataset(Settings().batch_size), epochs=1, steps_per_epoch=1, verbose=0)
+    keras.backend.clear_session()

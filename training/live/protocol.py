@@ -4,7 +4,8 @@ Commands (app → worker) are tuples: ``("build", Settings)``, ``("train",)``, `
 ``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …})``, ``("drop",)`` (forget
 the run: its session left), ``("park", path)`` (save the paused run to ``path``, then forget it),
 ``("restore", path)`` (after ``build``: continue the run saved there), ``("quit",)``.
-Messages (worker → app): ``("ready", pid)`` once Keras is imported, ``("snapshot", Snapshot)``,
+Messages (worker → app): ``("ready", pid, warmed)`` once Keras is imported (and, unless a command was already
+waiting, the default lesson built and trained one batch: ``warmed``), ``("snapshot", Snapshot)``,
 ``("error", key, detail)`` with ``key`` a catalogue key under ``learn.error``.
 """
 

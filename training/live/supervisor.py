@@ -61,6 +61,7 @@ class Worker:
         self._in = Connection(from_child_r, writable=False)
         self._lock = threading.Lock()
         self.ready = False
+        self.warmed = False  # it built and trained the default lesson one batch before it said it was ready
         self.error: tuple[str, str] | None = None  # (catalogue key, detail)
         self.latest: Snapshot | None = None
         self._reader = threading.Thread(target=self._read, name=f"live-worker-{self.pid}", daemon=True)
@@ -79,6 +80,7 @@ class Worker:
             while True:
                 message = self._in.recv()
                 if message[0] == "ready":
+                    self.warmed = message[2]
                     self.ready = True
                 elif message[0] == "snapshot":
                     self.latest = message[1]

@@ -284,6 +284,24 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             pending = ended  # build or quit
 
 
+def _warm_up(conn_in: Connection) -> bool:
+    """A spare's first build and training step before it says it is ready (``lessons.warm_up``), so that Train on
+    a ready trainer shows learning within a second or two; skipped when a command is already waiting, and never
+    fatal: a lesson that fails here fails again, reported, when it is asked for. True if it warmed up."""
+    if conn_in.poll():
+        return False
+    try:
+        from training.live.lessons import warm_up
+
+        warm_up()
+        return True
+    except Exception:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+        return False
+
+
 def main(argv: list[str]) -> int:
     conn_in, conn_out = Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False)
     try:
@@ -296,7 +314,8 @@ def main(argv: list[str]) -> int:
     except ImportError as err:
         conn_out.send(("error", "tensorflow_missing", str(err)))
         return 1
-    conn_out.send(("ready", os.getpid()))
+    warmed = _warm_up(conn_in)
+    conn_out.send(("ready", os.getpid(), warmed))
     try:
         serve(conn_in, conn_out)
     except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
