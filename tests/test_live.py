@@ -243,7 +243,7 @@ def test_worker_protocol_start_snapshot_pause_step_set_crash():
 
 def test_a_spare_builds_and_trains_the_default_lesson_before_it_says_it_is_ready():
     """So that Train on a ready trainer shows learning at once, not after the process's first build and traced step
-    (the seconds of it are in BENCHMARKS.md); a run started on it afterwards trains as any other."""
+    (the seconds of it are in docs/DECISIONS.md); a run started on it afterwards trains as any other."""
     sup = Supervisor(slots=1, idle_s=120, paused_s=600)
     try:
         sup.visit("a")
