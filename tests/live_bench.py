@@ -84,6 +84,13 @@ def live_run(lesson: str, seconds: float, map_checkpoints: tuple[float, ...] = (
         sup.close()
 
 
+_MAP = 'img[alt^="Map of the 2-D codes"]'
+
+
+def _map_source(page) -> str | None:
+    return page.locator(_MAP).first.get_attribute("src")
+
+
 def browser_updates(seconds: float = 10.0) -> dict:
     """Open /Learn, wait for the warm trainer, press Train: seconds to the first map painted (the untrained
     codes), to the map first changing (training under way: the first steps wait for Keras to trace the training
@@ -116,13 +123,6 @@ def browser_updates(seconds: float = 10.0) -> dict:
         "updates_per_s": (len(seen) - 1) / seconds,
         "workers": workers,
     }
-
-
-_MAP = 'img[alt^="Map of the 2-D codes"]'
-
-
-def _map_source(page) -> str | None:
-    return page.locator(_MAP).first.get_attribute("src")
 
 
 def live_training(rounds: int = ROUNDS) -> dict:

@@ -193,6 +193,7 @@ def warm_up() -> None:
     """Build the default lesson and train it one batch, then drop it: a process's first model build and first
     traced training step cost seconds more than any later one (TensorFlow's one-time set-up, the dataset read),
     and a spare worker pays them while it waits rather than after the student has pressed Train."""
-    lesson, _ = build(Settings())
-    lesson.trainer.fit(lesson.dataset(Settings().batch_size), epochs=1, steps_per_epoch=1, verbose=0)
+    settings = Settings()
+    lesson, _ = build(settings)
+    lesson.trainer.fit(lesson.dataset(settings.batch_size), epochs=1, steps_per_epoch=1, verbose=0)
     keras.backend.clear_session()
