@@ -14,8 +14,16 @@ IMAGE_DATASETS = ("mnist", "fashion_mnist")
 # Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
 # "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to PCA.
 TOY_DATASET = "toy3d"
+SHAPES_DATASET = "shapes"  # dSprites' factor grid, rendered by models/data/shapes.py
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
-DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
+DATASET_TITLES = {
+    "mnist": "MNIST",
+    "fashion_mnist": "Fashion-MNIST",
+    TOY_DATASET: "3-D toy data",
+    SHAPES_DATASET: "Shapes (dSprites)",
+}
+GENERATED_DATASETS = (TOY_DATASET, SHAPES_DATASET)  # rendered by code: no download, every run trains on them
+APP_DATASETS = (*IMAGE_DATASETS, SHAPES_DATASET)  # the sidebar's dataset switch
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class Recipe:
     loss: str = "mse"  # autoencoders only; VAEs/GANs define their own
     noise: tuple[str, float] | None = None  # denoisers: (corruption, level) applied while training
     beta: float = 1.0  # VAEs: weight of the KL term
+    tc_weight: float = 0.0  # β-TCVAE: extra weight of the KL's total-correlation part (Chen et al.'s β − 1)
     ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
     label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
     class_balance: float = 0.0  # unconditional GANs with a class head: weight of the CatGAN terms (models/nets/gan.py)
@@ -134,8 +143,8 @@ class ModelSpec:
         return FAMILIES[self.family]
 
     def checkpoint_command(self, dataset: str) -> str:
-        """The exact command that (re)builds this checkpoint."""
-        return f"python -m training {self.name} --dataset {dataset}"
+        """The exact command that (re)builds this checkpoint (a generated dataset needs no ``--dataset``)."""
+        return f"python -m training {self.name}" + ("" if dataset in GENERATED_DATASETS else f" --dataset {dataset}")
 
 
 GAN_NOISE_DIM = 64
@@ -341,6 +350,31 @@ _SPECS = [
         "Translates regular handwriting to bold and back, trained without a single pair.",
         datasets=("mnist",),
         tags=("cyclegan",),
+    ),
+]
+
+
+def _shapes_vae(name: str, title: str, recipe: Recipe, summary: str) -> ModelSpec:
+    """Higgins et al.'s dense β-VAE, scaled to 32×32 shapes and the CPU budget (docs/DECISIONS.md)."""
+    build = Builder(
+        "models.nets.vae:dense_vae", kwargs={"latent_dim": 10, "hidden": (512, 256), "image_shape": (32, 32, 1)}
+    )
+    metrics = (("neg_elbo", "{:.1f}"), ("active_dims", "{}"), ("mig", "{:.3f}"))
+    return ModelSpec(
+        name, title, "vae", build, recipe, summary, datasets=(SHAPES_DATASET,), tags=("shapes",), key_metrics=metrics
+    )
+
+
+SHAPES_EPOCHS = 5  # full passes over the 737,280 images: ~4 min each here, ~20 min a model (docs/DECISIONS.md)
+_SPECS += [
+    _shapes_vae("shapes_vae_1", "Shapes VAE, β = 1", Recipe(SHAPES_EPOCHS, beta=1.0), "The plain VAE on shapes."),
+    _shapes_vae("shapes_vae_4", "Shapes β-VAE, β = 4", Recipe(SHAPES_EPOCHS, beta=4.0), "The KL term weighs 4×."),
+    _shapes_vae("shapes_vae_10", "Shapes β-VAE, β = 10", Recipe(SHAPES_EPOCHS, beta=10.0), "The KL term weighs 10×."),
+    _shapes_vae(
+        "shapes_tcvae",
+        "Shapes β-TCVAE, β = 6",
+        Recipe(SHAPES_EPOCHS, beta=1.0, tc_weight=5.0),
+        "Only the latents' total correlation weighs more (6×): independence without blurring.",
     ),
 ]
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, get_spec
+from models.registry import GENERATED_DATASETS, IMAGE_DATASETS, REGISTRY, get_spec
 from training.run_state import RUNS_DIR
 
 TRIALS_DIR = RUNS_DIR.parent / "trials"
@@ -58,10 +58,10 @@ def _plan(args) -> list[tuple[str, str]]:
     for name in names:
         spec = get_spec(name)
         for ds in spec.datasets:
-            if ds == TOY_DATASET or not args.dataset or ds in args.dataset:
+            if ds in GENERATED_DATASETS or not args.dataset or ds in args.dataset:
                 plan.append((name, ds))
     # The classifier scores the GANs: train it first on each dataset.
-    order = [*IMAGE_DATASETS, TOY_DATASET]
+    order = [*IMAGE_DATASETS, *GENERATED_DATASETS]
     return sorted(plan, key=lambda p: (order.index(p[1]), p[0] != "classifier"))
 
 
@@ -116,7 +116,7 @@ def _train(plan: list[tuple[str, str]], args) -> int:
     loaded = {}
     verbose = 1 if sys.stdout.isatty() else 2
     for i, (name, ds) in enumerate(plan, 1):
-        if ds != TOY_DATASET and ds not in loaded:
+        if ds not in GENERATED_DATASETS and ds not in loaded:
             loaded[ds] = load_dataset(ds, args.data_dir)
             print(f"[data] {ds}: {loaded[ds].source} (sha256 {loaded[ds].sha256[:12]}…)", flush=True)
             print(f"[data] sample written to {write_sample(ds, *loaded[ds].test, root=root)}", flush=True)

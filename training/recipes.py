@@ -84,10 +84,13 @@ def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int |
     return FitResult(bundle, history.history)
 
 
-def vae_trainer(spec: ModelSpec) -> VAE:
-    """The compiled VAE ``fit`` trains; live training fits the same one."""
+def vae_trainer(spec: ModelSpec, dataset_size: int = 60_000) -> VAE:
+    """The compiled VAE ``fit`` trains; live training fits the same one (a β-TCVAE's total correlation is
+    estimated for a dataset of ``dataset_size`` images)."""
     recipe = spec.recipe
-    trainer = VAE(*spec.build(), beta=recipe.beta, seed=recipe.seed)
+    trainer = VAE(
+        *spec.build(), beta=recipe.beta, seed=recipe.seed, tc_weight=recipe.tc_weight, dataset_size=dataset_size
+    )
     trainer.compile(optimizer=_optimizer(recipe))
     return trainer
 

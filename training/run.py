@@ -16,7 +16,7 @@ from models.checkpoints import CheckpointError, read_card, save_checkpoint
 from models.data.samples import load_sample
 from models.data.toy import TOY_POINTS, TOY_SEED, generate_3d_data
 from models.eval.evaluation import evaluate, evaluate_points, linear_subspace_angles
-from models.registry import TOY_DATASET, ModelSpec
+from models.registry import SHAPES_DATASET, TOY_DATASET, ModelSpec
 from models.runtime.inference import Classifier, load_model, to_model_input, wrap
 from training.datasets import LoadedDataset
 from training.recipes import fit
@@ -132,6 +132,10 @@ def train_one(
     """
     if spec.datasets == (TOY_DATASET,):
         return train_toy(spec, root, verbose=0)
+    if spec.datasets == (SHAPES_DATASET,):
+        from training.shapes import train_shapes
+
+        return train_shapes(spec, root, epochs, steps, verbose, resume, run_root)
     (x_train, y_train), (x_test, y_test) = data.train, data.test
     x = to_model_input(x_train)
     start = time.perf_counter()

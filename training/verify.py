@@ -7,7 +7,7 @@ from typing import Any
 from models.checkpoints import CheckpointError
 from models.data.toy import TOY_POINTS, TOY_SEED, generate_3d_data
 from models.eval.evaluation import evaluate, evaluate_points, linear_subspace_angles
-from models.registry import TOY_DATASET
+from models.registry import SHAPES_DATASET, TOY_DATASET
 from models.runtime.inference import load_model, to_model_input
 
 TOLERANCE = 1e-4
@@ -39,6 +39,10 @@ def reevaluate(dataset: str, name: str, data=None, sample=None) -> tuple[dict, d
     if dataset == TOY_DATASET:
         return model.card["metrics"], evaluate_points(model, generate_3d_data(TOY_POINTS, TOY_SEED))
     classifier = load_model(dataset, "classifier") if model.spec.kind.judged else None
+    if dataset == SHAPES_DATASET and sample is None:  # no split to download: the fixed 10,000 are rendered
+        from training.shapes import score
+
+        return model.card["metrics"], score(model)
     if sample is not None:
         x, y = sample
         return model.card["sample_metrics"], evaluate(model, x, y, classifier, n_generated=len(x))
@@ -56,7 +60,8 @@ def verify(plan: list[tuple[str, str]], data_dir: str | None, sample_only: bool)
     failures, cache = 0, {}
     for name, dataset in plan:
         if dataset not in cache and dataset != TOY_DATASET:
-            cache[dataset] = load_sample(dataset) if sample_only else load_dataset(dataset, data_dir)
+            full = None if dataset == SHAPES_DATASET else lambda: load_dataset(dataset, data_dir)
+            cache[dataset] = load_sample(dataset) if sample_only else full and full()
         source = cache.get(dataset)
         try:
             card, now = reevaluate(dataset, name, None if sample_only else source, source if sample_only else None)

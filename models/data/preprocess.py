@@ -1,14 +1,15 @@
 """Turn any user image into an MNIST-style input, the way MNIST itself was made.
 
 Grayscale, inverted when the background is light, cropped to the ink, fitted into 20×20
-(keeping the aspect ratio), and centred by its centre of mass in a 28×28 frame. Every
-problem with an upload becomes an ``ImageInputError`` with a message for the user.
+(keeping the aspect ratio), and centred by its centre of mass in a 28×28 frame; or, for the shapes, the whole
+frame at 32×32, binary. Every problem with an upload becomes an ``ImageInputError`` with a message for the user.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,17 +149,28 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
     return np.clip(shifted, 0, 255).round().astype(np.uint8)
 
 
-def preprocess_upload(data: bytes) -> Preprocessed:
+def shape_style(gray: np.ndarray, size: int = 32) -> np.ndarray:
+    """Grayscale [0, 1] (any size) → (size, size) binary shape, 0 or 255: the whole frame, not cropped or centred
+    (a shape's position is one of its factors), light ink on black, thresholded as dSprites' images are."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    ink = 1.0 - gray if np.median(border) > 0.5 else gray
+    if ink.max() - ink.min() <= 0.05:
+        raise ImageInputError("blank", "The image looks blank: no strokes found.")
+    small = np.asarray(Image.fromarray((ink * 255).round().astype(np.uint8)).resize((size, size), Image.BOX))
+    return np.where(small >= 128, 255, 0).astype(np.uint8)
+
+
+def preprocess_upload(data: bytes, style: Callable[[np.ndarray], np.ndarray] = mnist_style) -> Preprocessed:
     """Validate and convert uploaded file bytes; raises ``ImageInputError`` with a user-facing message."""
     img = _open(data)
     img = ImageOps.exif_transpose(img) or img
     gray, notes = to_grayscale(img)
-    return Preprocessed(mnist_style(gray), (gray * 255).round().astype(np.uint8), notes)
+    return Preprocessed(style(gray), (gray * 255).round().astype(np.uint8), notes)
 
 
-def preprocess_array(rgba_or_gray: np.ndarray) -> Preprocessed:
+def preprocess_array(rgba_or_gray: np.ndarray, style: Callable[[np.ndarray], np.ndarray] = mnist_style) -> Preprocessed:
     """Same pipeline for an in-memory drawing (e.g. the canvas' RGBA array)."""
     a = np.asarray(rgba_or_gray)
     img = Image.fromarray(a.astype(np.uint8))
     gray, notes = to_grayscale(img)
-    return Preprocessed(mnist_style(gray), (gray * 255).round().astype(np.uint8), notes)
+    return Preprocessed(style(gray), (gray * 255).round().astype(np.uint8), notes)

@@ -28,10 +28,10 @@ RUNTIMES = ("keras", "numpy")
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) or float images → float32 (N, 28, 28, 1) in [0, 1]."""
+    """uint8 (N, H, W) or float images → float32 (N, H, W, 1) in [0, 1]; flat or single images are 28×28."""
     x = np.asarray(images)
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
-    return x.reshape(-1, 28, 28, 1)
+    return x[..., None] if x.ndim == 3 else x.reshape(-1, *x.shape[-3:]) if x.ndim == 4 else x.reshape(-1, 28, 28, 1)
 
 
 def realness_logit(output):

@@ -25,7 +25,7 @@ import threading
 import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
-from models.registry import DATASET_TITLES, IMAGE_DATASETS
+from models.registry import APP_DATASETS, DATASET_TITLES
 from pages.ui import state
 from pages.ui.document import set_document_language
 from pages.ui.i18n import LANGUAGES, language, t
@@ -78,8 +78,8 @@ def run() -> None:
     with st.sidebar:
         st.radio(
             t("frame.dataset"),
-            IMAGE_DATASETS,
-            index=IMAGE_DATASETS.index(state.current_dataset()),
+            APP_DATASETS,
+            index=APP_DATASETS.index(state.current_dataset()),
             format_func=DATASET_TITLES.get,
             key="dataset",
             horizontal=True,

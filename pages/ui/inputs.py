@@ -3,15 +3,18 @@ an upload made MNIST-like. A bad file gets a clear message and the page keeps wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
 from models.data import imaging
-from models.data.preprocess import ImageInputError, Preprocessed, preprocess_array, preprocess_upload
+from models.data.preprocess import ImageInputError, Preprocessed, mnist_style, preprocess_array, preprocess_upload
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import require_sample
 
 SOURCES = ("sample", "random", "draw", "upload")
+Style = Callable[[np.ndarray], np.ndarray]  # grayscale [0, 1] → the model's uint8 input
 
 
 def image_input(key: str, dataset: str, default_class: int = 0) -> tuple[np.ndarray, str] | None:
@@ -41,8 +44,8 @@ def image_input(key: str, dataset: str, default_class: int = 0) -> tuple[np.ndar
         i = int(np.random.default_rng(seed).integers(len(x)))
         return x[i], t("input.random_image", index=i, name=names[y[i]])
     if source == "draw":
-        return _drawn_input(key)
-    return _uploaded_input(key)
+        return drawn_input(key)
+    return uploaded_input(key)
 
 
 def _show_preprocessed(result: Preprocessed, what: str) -> tuple[np.ndarray, str]:
@@ -54,7 +57,8 @@ def _show_preprocessed(result: Preprocessed, what: str) -> tuple[np.ndarray, str
     return result.image, what
 
 
-def _drawn_input(key: str) -> tuple[np.ndarray, str] | None:
+def drawn_input(key: str, style: Style = mnist_style) -> tuple[np.ndarray, str] | None:
+    """A drawing on the canvas, made into the model's input by ``style`` (MNIST-like unless told)."""
     try:
         from streamlit_drawable_canvas import st_canvas
     except Exception:  # the component is optional: uploads and samples still work
@@ -76,13 +80,14 @@ def _drawn_input(key: str) -> tuple[np.ndarray, str] | None:
         st.info(t("input.draw_prompt"))
         return None
     try:
-        return _show_preprocessed(preprocess_array(np.asarray(data)[..., :3]), t("input.your_drawing"))
+        return _show_preprocessed(preprocess_array(np.asarray(data)[..., :3], style), t("input.your_drawing"))
     except ImageInputError as err:
         st.warning(t(f"preprocess.{err.key}", **err.values))
         return None
 
 
-def _uploaded_input(key: str) -> tuple[np.ndarray, str] | None:
+def uploaded_input(key: str, style: Style = mnist_style) -> tuple[np.ndarray, str] | None:
+    """An uploaded picture made into the model's input by ``style``; a bad file gets a sentence, not a traceback."""
     upload = st.file_uploader(
         t("input.upload_label"), type=["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"], key=f"{key}-upload"
     )
@@ -90,7 +95,7 @@ def _uploaded_input(key: str) -> tuple[np.ndarray, str] | None:
         st.info(t("input.upload_prompt"))
         return None
     try:
-        return _show_preprocessed(preprocess_upload(upload.getvalue()), upload.name)
+        return _show_preprocessed(preprocess_upload(upload.getvalue(), style), upload.name)
     except ImageInputError as err:
         st.error(f"**{upload.name}**: {t(f'preprocess.{err.key}', **err.values)}", icon="🚫")
         return None

@@ -66,8 +66,16 @@ def _payload(dataset: str, name: str, _network) -> dict | None:
 
 
 def decoder_payload(model: LoadedModel) -> dict | None:
-    network = getattr(model, "decoder", None) or getattr(model, "generator", None)
-    return _payload(model.dataset, model.spec.name, network)
+    return _payload(model.dataset, model.spec.name, _network(model))
+
+
+def _network(model: LoadedModel):
+    return getattr(model, "decoder", None) or getattr(model, "generator", None)
+
+
+def _side(model: LoadedModel) -> int:
+    """The picture's side in pixels (28 for the digits, 32 for the shapes): the bundle's image input."""
+    return int(next(t.shape[1] for t in reversed(model.bundle.inputs) if len(t.shape) == 4))
 
 
 def _decoders(key: str, payloads: list[tuple[dict, str]]) -> list[dict] | None:
@@ -174,7 +182,7 @@ def latent_pad(
         "mode": "pad",
         "id": key,
         "decoders": decoders,
-        "size": 28 * scale,
+        "size": _side(model) * scale,
         "contrast": contrast,
         "hover": False,
         "text": _texts(pad=t("play.pad_alt"), legend=t("play.legend"), nearest=t("play.nearest")),
@@ -215,7 +223,7 @@ def latent_sliders(
         "mode": "sliders",
         "id": key,
         "decoders": decoders,
-        "size": 28 * scale,
+        "size": _side(models[0]) * scale,
         "contrast": contrast,
         "text": _texts(),
         "sliders": {
@@ -247,7 +255,7 @@ def latent_scrub(
         "mode": "scrub",
         "id": key,
         "decoders": decoders,
-        "size": 28 * scale,
+        "size": _side(model) * scale,
         "contrast": False,
         "text": _texts(),
         "scrub": {"a": np.asarray(a, float).tolist(), "b": np.asarray(b, float).tolist(), "t": t},

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from models.checkpoints import CheckpointError
-from models.registry import DATASET_TITLES, get_spec
+from models.registry import DATASET_TITLES, IMAGE_DATASETS, get_spec, specs_for
 from pages.ui.i18n import model_title, t
 from pages.ui.loaders import get_sample, model_store, sample_location
 from pages.ui.state import current_dataset, lecture_mode
@@ -96,8 +96,13 @@ def page_header(page: str, models: Callable[[str], list[str]] = lambda dataset: 
     ``models(dataset)`` lists the models the page shows.
     """
     dataset = current_dataset()
+    names = models(dataset)
+    if dataset not in IMAGE_DATASETS and not any(dataset in get_spec(n).datasets for n in names):  # the shapes
+        st.title(t(f"{page}.title"))
+        st.info(t("shapes.none_on_page", dataset=DATASET_TITLES[dataset]))
+        st.stop()
     store = model_store()
-    store.request(dataset, models(dataset))  # the rest of the dataset is queued once the page has drawn (frame)
+    store.request(dataset, names)  # the rest of the dataset is queued once the page has drawn (frame)
     st.title(t(f"{page}.title"))
     st.caption(t("common.dataset_caption", dataset=DATASET_TITLES[dataset]))
     explain(t(f"{page}.intro"))
@@ -165,7 +170,7 @@ def require_sample(dataset: str) -> tuple[np.ndarray, np.ndarray]:
             t(
                 "common.sample_missing",
                 path=sample_location(dataset),
-                command=get_spec("classifier").checkpoint_command(dataset),
+                command=specs_for(dataset)[0].checkpoint_command(dataset),  # the first model trained writes it
             )
         )
         st.stop()

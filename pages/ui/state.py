@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.registry import DATASET_TITLES, IMAGE_DATASETS
+from models.registry import APP_DATASETS, DATASET_TITLES
 from pages.ui.i18n import LANGUAGE_KEY, LANGUAGES, browser_language, language
 
 DATASET_KEY, LECTURE_KEY = "kept-dataset", "kept-lecture"
@@ -23,9 +23,9 @@ def _param(name: str) -> str:
 
 def init_from_url() -> None:
     """On a session's first run, take the choices from the URL (or the browser for the language)."""
-    by_name = {DATASET_TITLES[d].lower(): d for d in IMAGE_DATASETS} | {d: d for d in IMAGE_DATASETS}
+    by_name = {DATASET_TITLES[d].lower(): d for d in APP_DATASETS} | {d: d for d in APP_DATASETS}
     if DATASET_KEY not in st.session_state:
-        st.session_state[DATASET_KEY] = by_name.get(_param("dataset"), IMAGE_DATASETS[0])
+        st.session_state[DATASET_KEY] = by_name.get(_param("dataset"), APP_DATASETS[0])
     if LECTURE_KEY not in st.session_state:
         st.session_state[LECTURE_KEY] = _param("lecture") in _TRUE
     if LANGUAGE_KEY not in st.session_state:
@@ -60,8 +60,8 @@ def forget_section() -> None:
 
 
 def current_dataset() -> str:
-    ds = st.session_state.get(DATASET_KEY, IMAGE_DATASETS[0])
-    return ds if ds in IMAGE_DATASETS else IMAGE_DATASETS[0]
+    ds = st.session_state.get(DATASET_KEY, APP_DATASETS[0])
+    return ds if ds in APP_DATASETS else APP_DATASETS[0]
 
 
 def lecture_mode() -> bool:

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.analysis import latents
-from models.registry import specs_for
+from models.registry import SHAPES_DATASET, specs_for
 from pages.ui.i18n import t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import held, latent_sliders
@@ -13,7 +13,12 @@ from pages.ui.layout import draw_sections, get_model, models_or_warn, page_heade
 from pages.ui.pictures import show_grid, show_image
 from pages.ui.state import lecture_mode
 
-dataset = page_header("bv", lambda ds: [s.name for s in specs_for(ds, "beta")])
+dataset = page_header("bv", lambda ds: [s.name for s in specs_for(ds, "shapes" if ds == SHAPES_DATASET else "beta")])
+if dataset == SHAPES_DATASET:  # known factors: disentanglement measured (pages/views/beta_shapes.py)
+    from pages.views.beta_shapes import draw
+
+    draw()
+    st.stop()
 models = models_or_warn(dataset, [s.name for s in specs_for(dataset, "beta")])
 if not models:
     st.stop()

@@ -3,7 +3,7 @@ that trains them. Reads only the JSON cards, so it never waits for TensorFlow.""
 
 import streamlit as st
 
-from models.registry import DATASET_TITLES, REGISTRY, TOY_DATASET
+from models.registry import DATASET_TITLES, GENERATED_DATASETS, IMAGE_DATASETS, REGISTRY
 from pages.ui.i18n import labeler, model_summary, model_title, t
 from pages.ui.layout import explain, table
 from pages.ui.loaders import model_status
@@ -17,7 +17,11 @@ explain(t("home.intro"))
 
 
 def _dataset_of(spec) -> str:
-    return TOY_DATASET if spec.datasets == (TOY_DATASET,) else dataset
+    return spec.datasets[0] if spec.datasets[0] in GENERATED_DATASETS else dataset
+
+
+# On MNIST or Fashion-MNIST every model (the generated datasets' too); on the shapes, the shapes' models.
+SHOWN = [spec for spec in REGISTRY.values() if dataset in IMAGE_DATASETS or dataset in spec.datasets]
 
 
 def _metrics_text(spec, metrics: dict) -> str:
@@ -27,7 +31,7 @@ def _metrics_text(spec, metrics: dict) -> str:
 
 
 rows, problems = [], []
-for spec in REGISTRY.values():
+for spec in SHOWN:
     ds = _dataset_of(spec)
     ready, message, card = model_status(ds, spec.name)
     row = {
@@ -71,6 +75,8 @@ if problems:
         st.caption(f"`{message}`")
 
 with st.expander(t("home.cards")):
-    name = st.selectbox(t("home.card_model"), list(REGISTRY), format_func=labeler("models.", ".title"), key="home-card")
+    name = st.selectbox(
+        t("home.card_model"), [s.name for s in SHOWN], format_func=labeler("models.", ".title"), key="home-card"
+    )
     ready, message, card = model_status(_dataset_of(REGISTRY[name]), name)
     st.json(card if card else {"status": message}, expanded=1)
