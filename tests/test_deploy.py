@@ -15,8 +15,8 @@ import time
 
 import pytest
 
+from bench.harness import ROOT, free_port
 from deploy.haproxy import COOKIE, HEALTH_PATH, render_config
-from tests.harness import ROOT, free_port
 
 needs_haproxy = pytest.mark.skipif(
     shutil.which("haproxy") is None and not os.environ.get("CI"),
@@ -76,10 +76,10 @@ def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path
     """``python -m deploy --replicas 2``: a small class through the balancer; halfway, one replica is killed
     (SIGKILL). Every session finishes every move (reconnecting through the same URL), the URL stays healthy,
     the launcher brings the replica back, a session's view comes back from its URL, and SIGTERM stops all."""
+    from bench.class_server import deployed, wait_for
+    from bench.load_test import run_load_test
+    from bench.st_client import StreamlitSession
     from deploy.launcher import healthy
-    from tests.class_server import deployed, wait_for
-    from tests.load_test import run_load_test
-    from tests.st_client import StreamlitSession
 
     with deployed(2, tmp_path) as server:
         pids = server.replica_pids()

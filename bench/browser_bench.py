@@ -1,4 +1,4 @@
-"""Browser-side measurements for BENCHMARKS.md (run by ``python -m tests.benchmark``).
+"""Browser-side measurements for BENCHMARKS.md (run by ``python -m bench.benchmark``).
 
 - Cold start: ``streamlit run app.py`` as a fresh process on the same address each time; a Chromium tab of a
   browser that has visited the app before (its HTTP cache warm, as a lecturer's is), already open, opens one
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.harness import chromium_browser, open_tab, streamlit_server, wait_idle
 from deploy.launcher import free_port
-from tests.harness import chromium_browser, open_tab, streamlit_server, wait_idle
 
 PAGES = {
     "Home": "/",
@@ -74,8 +74,8 @@ _FIRST_PAINT = """(kind) => {
 }"""
 
 
-FLOOR = "tests/floor_app.py"
-FLOOR_WITH_CONTROLS = "tests/floor_controls_app.py"
+FLOOR = "bench/floor_app.py"
+FLOOR_WITH_CONTROLS = "bench/floor_controls_app.py"
 # The floor opened at a model page's address: Streamlit's frontend first looks for the server under the page's
 # path (``/Reconstruction/_stcore/health``, 404) and tries the root 100 ms later, for any app opened there.
 FLOOR_AT_PAGE_URL = "/Reconstruction"
@@ -179,8 +179,8 @@ def compile_bytecode() -> None:
 
 
 def cold_start(launches: int = 3) -> list[dict]:
-    """Every page and Streamlit's floor (``tests/floor_app.py``, a one-picture app launched the same way, opened at
-    its root and at a model page's address; and ``tests/floor_controls_app.py``, the same with a model page's
+    """Every page and Streamlit's floor (``bench/floor_app.py``, a one-picture app launched the same way, opened at
+    its root and at a model page's address; and ``bench/floor_controls_app.py``, the same with a model page's
     controls), interleaved launch by launch so a busy moment of the machine hits them alike; the ratios compare
     medians.
     Both caches a returning lecturer has are warm: the browser's and Python's bytecode (``compile_bytecode``)."""

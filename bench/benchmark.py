@@ -1,4 +1,4 @@
-"""Writes BENCHMARKS.md from measurements taken now: ``python -m tests.benchmark``.
+"""Writes BENCHMARKS.md from measurements taken now: ``python -m bench.benchmark``.
 
 Quality (model cards + the course recipes re-trained by ``python -m training.course``), interaction
 speed of each page's main computation and of each page's whole slider rerun (with and without
@@ -17,12 +17,12 @@ import time
 
 import numpy as np
 
+from bench import references as ref
+from bench.harness import ROOT, chromium_available, rss_mb
 from models.analysis import denoising, generation, latents, reconstruction
 from models.checkpoints import CheckpointError, read_card, read_pretraining_curve
 from models.data.samples import load_sample
 from models.registry import IMAGE_DATASETS, REGISTRY, TOY_DATASET, specs_for
-from tests import references as ref
-from tests.harness import ROOT, chromium_available, rss_mb
 from training.course import RESULTS as COURSE_RESULTS
 
 OUT = ROOT / "BENCHMARKS.md"
@@ -294,7 +294,7 @@ def _serving_row(name: str, r: dict) -> dict:
 
 def accessibility_rows(rows: list[dict]) -> list[dict]:
     """The audit's violations per page (all its sections and views summed), by impact."""
-    from tests.a11y_audit import IMPACTS
+    from bench.a11y_audit import IMPACTS
 
     out = []
     for page in dict.fromkeys(r["page"] for r in rows):
@@ -373,7 +373,7 @@ def speed_rows() -> list[dict]:
 
 def rerun_rows(interactions: int) -> list[dict]:
     """Each page's main control through the real server, as the browser sees it, tuned and untuned."""
-    from tests.load_test import SCENARIOS, run_rerun_latency
+    from bench.load_test import SCENARIOS, run_rerun_latency
 
     tuned = run_rerun_latency(interactions)
     untuned = run_rerun_latency(max(10, interactions // 4), streamlit_defaults=True)
@@ -477,7 +477,7 @@ def live_section(live: dict, visits: dict | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.benchmark", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__)
     p.add_argument("--skip-load", action="store_true", help="leave out the two classroom load tests")
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)
@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     memory = memory_growth()
     cold, play, parts = None, None, None
     if chromium_available():
-        from tests import browser_bench
+        from bench import browser_bench
 
         print("[bench] cold start", flush=True)
         cold = browser_bench.cold_start(args.launches)
@@ -503,32 +503,32 @@ def main(argv: list[str] | None = None) -> int:
         print("[bench] latent play", flush=True)
         play = browser_bench.latent_play()
     print("[bench] live training", flush=True)
-    from tests.live_bench import live_training
+    from bench.live_bench import live_training
 
     live = live_training()
     learn_visits = None
     if not args.skip_load:
-        from tests.load_test import run_learn_visits
+        from bench.load_test import run_learn_visits
 
         print("[bench] a class opening Watch it learn", flush=True)
         learn_visits = run_learn_visits(args.sessions)
     gans = gan_rows()
     audit_rows = serving = None
     if chromium_available():
-        from tests.a11y_audit import audit
-        from tests.harness import chromium_browser, streamlit_server
+        from bench.a11y_audit import audit
+        from bench.harness import chromium_browser, streamlit_server
 
         print("[bench] accessibility audit", flush=True)
         with streamlit_server(log_name="a11y-server.log") as (url, _), chromium_browser() as browser:
             audit_rows = audit(browser.new_page(viewport={"width": 1400, "height": 1000}), url)
     if not args.skip_load and shutil.which("haproxy"):
-        from tests.class_server import serving as serve_a_class
+        from bench.class_server import serving as serve_a_class
 
         print("[bench] serving a class", flush=True)
         serving = serve_a_class(args.sessions, args.interactions, args.think)
     load = load_own = None
     if not args.skip_load:
-        from tests.load_test import run_load_test
+        from bench.load_test import run_load_test
 
         print("[bench] classroom load", flush=True)
         load = run_load_test(args.sessions, args.interactions, args.think)
@@ -537,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     md = [
         "# Benchmarks",
         "",
-        "Produced by `python -m tests.benchmark` (course recipes: `python -m training.course` first). "
+        "Produced by `python -m bench.benchmark` (course recipes: `python -m training.course` first). "
         "Every number below is measured by that script; nothing is typed by hand.",
         "",
         f"Machine: {info['cores']} cores, {info['cpu']}, {info['memory GiB']} GiB · Python {info['python']}, "
@@ -547,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Each zoo model against the bars of issue #3: the course recipe it improves on (re-trained here on the "
         "same data by `training/course.py`) and the well-trained reference at the same code size "
-        "(`tests/references.py`). ✓ = bar met, ✗ = missed (by the margin shown).",
+        "(`bench/references.py`). ✓ = bar met, ✗ = missed (by the margin shown).",
         "",
         table(quality, ["model", "dataset", "epochs", "train s", "result", "course recipe", "verdict"]),
         "",
@@ -626,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         "## Slider reruns seen by a client (real server, one session, idle machine)",
         "",
         "Each page's main control moved 60 times (after 5 warm-up moves) through Streamlit's own websocket "
-        "protocol (`tests/st_client.py`): from sending the new value to the rerun finished and its new "
+        "protocol (`bench/st_client.py`): from sending the new value to the rerun finished and its new "
         "images fetched, which is what a browser waits for (page rendering itself excluded). Results are "
         "cached per setting, so a control with fewer settings than moves (the β-VAE's 6 slider values, "
         "denoising's 19 noise levels, 49 test images) answers its later moves from the cache, as for a student "
@@ -651,11 +651,11 @@ def main(argv: list[str] | None = None) -> int:
             "the browser, its first frame), and as the test driver sees it afterwards (Playwright polling through "
             "the DevTools protocol, after the picture has loaded); and to the page fully rendered "
             "(the page's model loading included). *÷ floor* compares each page's median with Streamlit's floor, a "
-            "one-picture app (`tests/floor_app.py`) launched the same way, interleaved in the same run (goal ≤ 1.3×). "
+            "one-picture app (`bench/floor_app.py`) launched the same way, interleaved in the same run (goal ≤ 1.3×). "
             "*÷ floor at the same URL* compares it with that app opened at a model page's address: for any app "
             "opened below its root, Streamlit's frontend first asks for the server under the page's path "
             "(`/Reconstruction/_stcore/health`, 404) and tries the root 100 ms later. *÷ floor with controls at the "
-            "same URL* compares it with `tests/floor_controls_app.py`, the floor given the elements Reconstruction "
+            "same URL* compares it with `bench/floor_controls_app.py`, the floor given the elements Reconstruction "
             "draws before its first picture (navigation, sidebar switches, title, intro, tabs, input picker) and none "
             "of the app's code, opened at the same address: what is left above 1.00× is the app's own work (the "
             "other model pages draw controls of their own, alike in number). *Websocket open → first "
@@ -718,12 +718,12 @@ def main(argv: list[str] | None = None) -> int:
         md += [
             "## Classroom load",
             "",
-            f"`python -m tests.load_test --sessions {load['sessions']} --interactions {load['interactions']} "
+            f"`python -m bench.load_test --sessions {load['sessions']} --interactions {load['interactions']} "
             f"--think {load['think_s']:g} [--own-values]`: {load['sessions']} sessions open the app at once against "
             "one server (127.0.0.1), spread over the five pages, each making "
             f"{load['interactions']} moves of its page's main control with a random pause of 0–{2 * load['think_s']:g} s "
             "between moves; every move is checked (clean rerun, no exception, the driven image changed, every "
-            "image served). The clients speak Streamlit's websocket protocol (`tests/st_client.py`), so the "
+            "image served). The clients speak Streamlit's websocket protocol (`bench/st_client.py`), so the "
             "driver costs the 2-core machine little and the figures are the server's. Run twice: a class "
             "*following* the lecturer (every session of a page makes the same moves, each at its own pace, so "
             "the server's per-setting caches answer repeats) and a class *exploring* (`--own-values`: each session "
@@ -744,8 +744,8 @@ def main(argv: list[str] | None = None) -> int:
         md += [
             "## Serving a class (replicas behind HAProxy)",
             "",
-            f"`python -m deploy` started by the benchmark (`tests/class_server.py`), driven through HAProxy by "
-            f"`tests/load_test.py --url` with the balancer's cookie: {serving['sessions']} sessions × "
+            f"`python -m deploy` started by the benchmark (`bench/class_server.py`), driven through HAProxy by "
+            f"`bench/load_test.py --url` with the balancer's cookie: {serving['sessions']} sessions × "
             f"{serving['interactions']} moves, each session its own values, against one replica and then two, "
             f"side by side in this run; {serving['large_class']} sessions × 10 moves through two; and a replica "
             "killed with SIGKILL once half of a run's moves had landed (the sessions on it reconnect through the "
@@ -784,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
         md += [
             "## Accessibility (axe-core in Chromium)",
             "",
-            "`python -m tests.a11y_audit`: axe-core's WCAG 2.1 A/AA rules and best practices (and AAA contrast, 7:1, "
+            "`python -m bench.a11y_audit`: axe-core's WCAG 2.1 A/AA rules and best practices (and AAA contrast, 7:1, "
             "in lecture mode) on every section tab of every page in English and in Korean lecture mode, and on "
             "each page's first tab in the other two combinations; violations (elements) counted by impact.",
             "",
