@@ -1,6 +1,6 @@
-"""The one list of every model in Latent Lab: what it builds, on which datasets, and how it trains; one record per
-family (``FAMILIES``) naming the code that serves, trains and scores it; and the networks trained only live
-(``LIVE_SPECS``, ``LESSONS``: the Watch it learn page).
+"""The one list of every model in Latent Lab: what it builds, on which datasets, and how it trains; one record
+per family (``FAMILIES``: autoencoder, VAE, GAN, CycleGAN, classifier) naming the code that serves, trains and
+scores it; and the networks trained only live (``LIVE_SPECS``, ``LESSONS``: the Watch it learn page).
 
 Pages, the training CLI, tests and benchmarks all read these; nothing else names models or families.
 """
@@ -124,12 +124,12 @@ FAMILIES = {
 class ModelSpec:
     name: str  # registry key, checkpoint file stem, CLI argument
     title: str  # what the app shows
-    family: str  # autoencoder | vae | gan | classifier
-    build: Builder  # returns the networks (see models/*.py)
+    family: str  # a key of FAMILIES: autoencoder | vae | gan | classifier | cyclegan
+    build: Builder  # returns the networks (models/nets/)
     recipe: Recipe
     summary: str  # one sentence for the home page
     datasets: tuple[str, ...] = IMAGE_DATASETS
-    tags: tuple[str, ...] = field(default_factory=tuple)  # page membership, e.g. "reconstruction"; see TAGS
+    tags: tuple[str, ...] = field(default_factory=tuple)  # where it appears: the tags atop this file
     noise_dim: int | None = None  # GANs: size of the generator's noise input
     conditional: bool = False  # GANs: the generator and discriminator also read a class label
     key_metrics: tuple[tuple[str, str], ...] | None = None  # the home page's metrics, if not the family's

@@ -39,8 +39,8 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium through Playwright, one per test module (see tests/harness.py)."""
-    from tests.harness import chromium_browser
+    """Debian's Chromium through Playwright, one per test module (see bench/harness.py)."""
+    from bench.harness import chromium_browser
 
     with chromium_browser() as b:
         yield b

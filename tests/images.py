@@ -53,6 +53,9 @@ def bad_uploads() -> dict[str, tuple[bytes, str]]:
         "truncated.png": (good_png[: len(good_png) // 2], "damaged"),
         "truncated.jpg": (good_jpeg[: len(good_jpeg) // 2], "damaged"),
         "bomb.png": (png_header_only(20_000, 20_000), "bomb"),
+        # Under PIL's own bomb limit (~89 MP) but over ours (25 MP): our check, not PIL's, must catch it.
+        "large.png": (png_header_only(6_000, 5_000), "too_many_pixels"),
+        "tiny.png": (_save(Image.new("L", (1, 1), 255), "PNG"), "blank"),
         "animated.gif": (gif.getvalue(), "animated"),
         "huge.png": (good_png + b"\0" * (6 * 1024 * 1024), "file_too_big"),
     }
@@ -64,8 +67,33 @@ def convertible_uploads() -> dict[str, tuple[bytes, str]]:
     sixteen = Image.fromarray(np.asarray(digit, np.uint16) * 257)  # PIL picks mode I;16
     rgba = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
     ImageDraw.Draw(rgba).line([(30, 20), (60, 100)], fill=(0, 0, 0, 255), width=12)
+    # Palette and gray+alpha images whose background is transparent black under black ink: read without
+    # their transparency they are all black, so only the transparency handling finds the stroke.
+    palette = Image.new("P", (80, 80), 0)
+    palette.putpalette([0, 0, 0] * 256)
+    ImageDraw.Draw(palette).line([(40, 10), (25, 70)], fill=1, width=8)
+    gray_alpha = Image.new("LA", (80, 80), (0, 0))
+    ImageDraw.Draw(gray_alpha).line([(40, 10), (25, 70)], fill=(0, 255), width=8)
     return {
+        "palette.png": (_save(palette, "PNG", transparency=0), "transparent"),
+        "gray_alpha.png": (_save(gray_alpha, "PNG"), "transparent"),
         "sixteen.png": (_save(sixteen, "PNG"), "scaled_to_8_bits"),
         "cmyk.jpg": (_save(digit.convert("CMYK"), "JPEG"), "cmyk"),
         "transparent.png": (_save(rgba, "PNG"), "transparent"),
     }
+
+
+def exif_rotated_digit() -> tuple[bytes, bytes]:
+    """(a JPEG stored on its side with EXIF orientation 6, as phones write them; the same picture upright as PNG)."""
+    upright = Image.open(io.BytesIO(off_centre_dark_digit()))
+    stored = upright.rotate(90, expand=True)  # orientation 6: turn 90° clockwise to show it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    return _save(stored, "JPEG", quality=95, exif=exif), _save(upright, "PNG")
+
+
+def thin_stroke() -> bytes:
+    """A one-pixel-wide vertical stroke: its 20×20 fit is under one pixel wide before rounding."""
+    img = Image.new("L", (100, 100), 255)
+    ImageDraw.Draw(img).line([(50, 10), (50, 70)], fill=0, width=1)
+    return _save(img, "PNG")

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from tests.a11y_audit import LIVE_PAGE, LIVE_PICTURES, NoLivePicture, View, audit_view, sections, views
-from tests.harness import OUTPUT, chromium_available, streamlit_server, wait_idle
+from bench.a11y_audit import LIVE_PAGE, LIVE_PICTURES, NoLivePicture, View, audit_view, sections, views
+from bench.harness import OUTPUT, chromium_available, streamlit_server, wait_idle
 from tests.test_app import open_page
 
 browser_only = pytest.mark.skipif(
@@ -79,7 +79,7 @@ def test_no_critical_or_serious_axe_violation_while_a_model_trains_live(browser)
 @browser_only
 def test_axe_does_flag_a_picture_without_alternative_text(app_url, page):
     """The audit can fail: strip one picture's alt text and axe reports it as critical."""
-    from tests.a11y_audit import run_axe
+    from bench.a11y_audit import run_axe
 
     page.goto(View("rec", "compare", "en", False).url(app_url))
     page.wait_for_selector('[data-testid="stImageContainer"] img', timeout=90_000)

@@ -14,18 +14,11 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from bench.harness import shown
 from models.registry import specs_for
 from tests.images import bad_uploads, convertible_uploads, off_centre_dark_digit
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def shown(key: str) -> str:
-    """The longest fixed stretch of the English catalogue's message ``key`` (the text between its placeholders):
-    what a page must show for that message, so tests match catalogue keys, not copies of the wording."""
-    from pages.ui.i18n import catalogue
-
-    return max(re.split(r"\{[^}]*\}", catalogue("en")[key]), key=len).strip()
 
 
 def open_page(page: str | None = None, **state) -> AppTest:
@@ -360,7 +353,6 @@ def test_models_of_the_dataset_are_loaded_in_the_background(monkeypatch):
 
 
 def test_reparameterization_trick_shows_the_analytic_kl_and_resamples():
-    import re
 
     import numpy as np
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import OUTPUT, chromium_available, open_tab, streamlit_server, wait_idle
+from bench.harness import OUTPUT, chromium_available, open_tab, streamlit_server, wait_idle
 from tests.images import bad_uploads, off_centre_dark_digit
 
 pytestmark = pytest.mark.skipif(

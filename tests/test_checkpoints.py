@@ -146,6 +146,28 @@ def _cli(args, ckpt_root: Path, **popen):
     )
 
 
+def _output(proc: subprocess.Popen, timeout: float) -> str:
+    """The command's output once it ends; one that runs past ``timeout`` is killed, never left running."""
+    try:
+        return proc.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out = proc.communicate()[0]
+        pytest.fail(f"{proc.args} ran past {timeout} s and was killed; its output:\n{out}")
+
+
+def test_a_command_that_runs_past_its_timeout_is_killed():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(120)"],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    with pytest.raises(pytest.fail.Exception, match="ran past 1 s"):
+        _output(proc, timeout=1)
+    assert proc.returncode is not None  # it is dead, not running on after the test
+
+
 def test_cli_trains_one_model_and_writes_card(tmp_path):
     data = _fake_dataset(tmp_path / "data")
     proc = _cli(
@@ -163,7 +185,7 @@ def test_cli_trains_one_model_and_writes_card(tmp_path):
         ],
         tmp_path / "ckpt",
     )
-    out, _ = proc.communicate(timeout=240)
+    out = _output(proc, timeout=240)
     assert proc.returncode == 0, out
     assert "[data] mnist:" in out and "mnist.npz" in out  # the data source is printed
     card = json.loads((tmp_path / "ckpt" / "mnist" / "stacked_ae.json").read_text())
@@ -175,7 +197,7 @@ def test_cli_trains_one_model_and_writes_card(tmp_path):
 def test_bad_data_never_writes_a_checkpoint(tmp_path):
     data = _fake_dataset(tmp_path / "data", x_train=np.zeros((60_000, 28, 28), np.float32))
     proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data)], tmp_path / "ckpt")
-    out, _ = proc.communicate(timeout=120)
+    out = _output(proc, timeout=120)
     assert proc.returncode == 1
     assert "dataset error" in out and "mnist.npz" in out and "uint8" in out
     assert not list((tmp_path / "ckpt").rglob("*.keras"))
@@ -216,7 +238,7 @@ def test_trial_run_leaves_shipped_checkpoints_untouched(tmp_path):
     before = {p.name: p.read_bytes() for p in (root / "mnist").iterdir()}
     data = _fake_dataset(tmp_path / "data")
     proc = _cli(["stacked_ae", "--dataset", "mnist", "--data-dir", str(data), "--epochs", "1", "--steps", "2"], root)
-    out, _ = proc.communicate(timeout=240)
+    out = _output(proc, timeout=240)
     assert proc.returncode == 0, out
     scratch = tmp_path / "cache" / "trials"
     assert str(scratch) in out  # it says where the trial went

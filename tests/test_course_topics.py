@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.harness import shown
 from models import checkpoints
-from tests.test_app import open_page, shown
+from tests.test_app import open_page
 
 
 def _knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 5) -> float:

@@ -77,6 +77,29 @@ def test_every_key_the_code_uses_exists():
     assert not missing, missing
 
 
+# Korean terms of the textbook (Hands-On ML, Korean edition) and the words a native review replaced.
+KOREAN_GLOSSARY = {
+    "가우시안": "가우스",
+    "nats": "내트",
+    "재매개변수화 기법": "재매개변수화 트릭",
+    "레이블 전파": "레이블 확산",
+    "이(가)": "a sentence without the bracketed particle (screen readers read it aloud)",
+}
+
+
+def test_korean_uses_the_textbook_terms():
+    ko = catalogue("ko")
+    for key, text in ko.items():
+        for line in text if isinstance(text, list) else [text]:
+            for wrong, right in KOREAN_GLOSSARY.items():
+                assert wrong not in line, f"{key}: {wrong!r} should be {right!r}"
+    assert ko["learn.train"] == "훈련" and ko["learn.status_other_lesson"].startswith("내 트레이너가")
+    denoised = ko["alt.denoised"].format(
+        title="t", noise=ko["dn.noise.gaussian"], level=0.5, input="i", psnr=20.0, ssim=0.5
+    )
+    assert denoised.count("잡음") == 1, denoised
+
+
 def _texts(at: AppTest) -> list[str]:
     """Every string the page shows: text elements, widget labels and options, image captions, chart titles."""
     out = []

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.harness import chromium_available, open_tab, streamlit_server, wait_idle
+from bench.harness import chromium_available, open_tab, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),

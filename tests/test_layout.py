@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import ROOT
+from bench.harness import ROOT
 
 MODELS = ROOT / "models"
 TRAINING_ONLY = ("tensorflow", "keras", "sklearn")

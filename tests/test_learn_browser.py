@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from tests.harness import chromium_available, live_workers, streamlit_server
-from tests.test_app import shown
+from bench.harness import chromium_available, live_workers, shown, streamlit_server
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),

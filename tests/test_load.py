@@ -1,13 +1,13 @@
 """A small classroom (one session per page × 5 moves) against one real server: no errors, every move lands.
 
-``python -m tests.load_test`` runs the full 30 × 30 version for BENCHMARKS.md.
+``python -m bench.load_test`` runs the full 30 × 30 version for BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.load_test import SCENARIOS, run_learn_visits, run_load_test
+from bench.load_test import SCENARIOS, run_learn_visits, run_load_test
 
 
 @pytest.mark.parametrize("own_values", [False, True], ids=["following", "exploring"])
@@ -23,9 +23,9 @@ def test_protocol_client_sees_a_broken_interaction():
     """The load test's checks can fail: a move that changes nothing is reported, not counted."""
     import asyncio
 
-    from tests.harness import streamlit_server
-    from tests.load_test import Scenario, interact
-    from tests.st_client import StreamlitSession
+    from bench.harness import streamlit_server
+    from bench.load_test import Scenario, interact
+    from bench.st_client import StreamlitSession
 
     async def move_to_same_value(url: str) -> str:
         async with StreamlitSession(url) as session:
@@ -61,8 +61,8 @@ def test_a_live_decoders_page_sends_its_first_picture_before_the_decoders_weight
     redraws it (the load tests above)."""
     import asyncio
 
-    from tests.harness import streamlit_server
-    from tests.st_client import StreamlitSession
+    from bench.harness import streamlit_server
+    from bench.st_client import StreamlitSession
 
     async def order(url: str, page: str) -> list[tuple[str, int]]:
         async with StreamlitSession(url) as session:

@@ -3,7 +3,7 @@
 Issue #10 measures the new GANs against the ones they replace, and the classifier that judges them was
 replaced too; so the replaced checkpoints (kept in ``DIR/<dataset>/<model>.keras`` + card, e.g. from
 ``git show`` of the previous commit) are re-scored on the full test split with the current classifier.
-Results go to ``checkpoints/benchmarks/gan_baseline.json``, which ``python -m tests.benchmark`` reports.
+Results go to ``checkpoints/benchmarks/gan_baseline.json``, which ``python -m bench.benchmark`` reports.
 
 ``python -m training.rescore --update-cards dcgan cgan cyclegan`` instead re-scores the *shipped* checkpoints of
 those models and rewrites the metrics in their cards (weights untouched; a GAN's raw-generator ablation is

@@ -1,6 +1,6 @@
 // Latent Lab's in-browser decoder (Custom Components v2): decode latents on every pointer move, paint them
 // on canvases in the same frame, and tell Python only the final latent, on release.
-// The forward pass reads the layer list and float32 weights made by models/export.py (decoder_spec):
+// The forward pass reads the layer list and float32 weights made by models/runtime/export.py (decoder_spec):
 // dense, reshape, conv2d, conv2d_transpose ('same' padding), upsampling2d, affine (folded batch norm),
 // activation. Weights are cached per page load by their SHA-256, so Python sends each decoder once.
 
@@ -296,7 +296,7 @@ export default function (component) {
       const S = data.scrub, dot = (u, v) => u.reduce((acc, x, i) => acc + x * v[i], 0);
       const na = Math.sqrt(dot(S.a, S.a)), nb = Math.sqrt(dot(S.b, S.b));
       const omega = Math.acos(Math.max(-1, Math.min(1, dot(S.a, S.b) / (na * nb))));
-      // Spherical interpolation, as models/analysis.py's slerp (the server decodes the released t with it).
+      // Spherical interpolation, as models/analysis/generation.py's slerp (the server decodes the released t).
       const zAt = (t) => S.a.map((x, i) => omega < 1e-6 ? (1 - t) * x + t * S.b[i]
         : (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * S.b[i]) / Math.sin(omega));
       const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { t: S.t });

@@ -246,7 +246,7 @@ def latent_scrub(
     key: str, model: LoadedModel, a: np.ndarray, b: np.ndarray, t: float, caption: str, scale: int = 8
 ) -> float | None:
     """A slider that walks the generator from noise ``a`` to ``b`` (spherical interpolation, as
-    ``models.generation.slerp``) live in the browser; returns the released position in [0, 1], or None if the
+    ``models.analysis.generation.slerp``) live in the browser; returns the released position in [0, 1], or None if the
     generator cannot run there (the conditional GAN's label input)."""
     decoders = _decoders(key, [(decoder_payload(model), caption)])
     if decoders is None:

@@ -1,6 +1,6 @@
 """Process-wide settings that keep reruns fast when many sessions share the app process, and the first one quick.
 
-``python -m tests.benchmark`` measures each page's slider rerun with and without them (the environment
+``python -m bench.benchmark`` measures each page's slider rerun with and without them (the environment
 variable ``LATENT_LAB_STREAMLIT_DEFAULTS=1`` plus ``--runner.postScriptGC true`` restores Streamlit's
 defaults); see BENCHMARKS.md.
 

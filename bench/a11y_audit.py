@@ -4,7 +4,7 @@
 until the script has finished (on Watch it learn, whose fragment redraws a few times a second: until a model
 has trained and been paused, so its pictures, curves and controls are on the page), runs axe's WCAG 2.1 A/AA
 rules (and, in lecture mode, AAA contrast) and returns one row per view with the violations counted by impact.
-``python -m tests.a11y_audit`` prints the table that BENCHMARKS.md carries.
+``python -m bench.a11y_audit`` prints the table that BENCHMARKS.md carries.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from bench.harness import wait_idle
 from pages.ui.frame import URL_PATHS
 from pages.ui.i18n import catalogue
-from tests.harness import wait_idle
 
 IMPACTS = ("critical", "serious", "moderate", "minor")
 RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -117,7 +117,7 @@ def audit(browser_page, base: str, which: list[View] | None = None) -> list[dict
 
 
 def main() -> int:
-    from tests.harness import chromium_browser, streamlit_server
+    from bench.harness import chromium_browser, streamlit_server
 
     with streamlit_server(log_name="a11y-server.log") as (url, _), chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

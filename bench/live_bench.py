@@ -1,4 +1,4 @@
-"""Watch it learn, measured (``python -m tests.benchmark`` calls ``live_training``): live steps/s against the same
+"""Watch it learn, measured (``python -m bench.benchmark`` calls ``live_training``): live steps/s against the same
 model's offline ``fit`` in one run, Train → first update painted and updates painted per second in Chromium,
 memory per worker, and how fast the 2-D map organises (5-NN accuracy of the 1,000 codes after 5, 10, 30 s)."""
 
@@ -11,8 +11,7 @@ import time
 
 import numpy as np
 
-from tests.harness import ROOT, chromium_available, chromium_browser, live_workers, rss_mb, streamlit_server
-from tests.test_app import shown
+from bench.harness import ROOT, chromium_available, chromium_browser, live_workers, rss_mb, shown, streamlit_server
 from training.live.protocol import Settings
 from training.live.supervisor import Supervisor
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -146,3 +147,11 @@ def live_workers(server_pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == server_pid and "training.live.worker" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def shown(key: str) -> str:
+    """The longest fixed stretch of the English catalogue's message ``key`` (the text between its placeholders):
+    what a page must show for that message, so tests match catalogue keys, not copies of the wording."""
+    from pages.ui.i18n import catalogue
+
+    return max(re.split(r"\{[^}]*\}", catalogue("en")[key]), key=len).strip()

@@ -1,5 +1,5 @@
 """Streamlit's floor for the cold-start benchmark: a one-picture app, launched and timed as the real pages are
-(``tests/browser_bench.py``). No page of Latent Lab can paint its first picture sooner than this one does."""
+(``bench/browser_bench.py``). No page of Latent Lab can paint its first picture sooner than this one does."""
 
 import numpy as np
 import streamlit as st

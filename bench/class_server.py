@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.harness import ROOT, free_port, stop_group
+from bench.harness import ROOT, free_port, stop_group
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -88,8 +88,8 @@ def deployed(replicas: int, log_dir: Path | None = None) -> Iterator[ClassServer
 
 def serving(sessions: int = 100, interactions: int = 20, think_s: float = 0.5, large_class: int = 300) -> dict:
     """The class-scale figures; each run drives fresh servers with sessions exploring their own values."""
+    from bench.load_test import run_load_test
     from deploy.launcher import healthy
-    from tests.load_test import run_load_test
 
     out: dict = {"sessions": sessions, "interactions": interactions, "large_class": large_class}
     for replicas in (1, 2):

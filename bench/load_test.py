@@ -1,6 +1,6 @@
 """Classroom load: N sessions at once against one real server on 127.0.0.1, each making M interactions.
 
-Each session is a headless client speaking Streamlit's websocket protocol (``tests/st_client.py``): it opens
+Each session is a headless client speaking Streamlit's websocket protocol (``bench/st_client.py``): it opens
 one of the five model pages (sessions are spread over them), then moves that page's main control M times,
 waiting after each move for the rerun to finish and fetching every image the page shows, as a browser
 would. Every interaction is checked: the run finished cleanly, no exception is shown, the image the control
@@ -15,7 +15,7 @@ A session whose websocket drops (its replica died behind a balancer) reconnects 
 the same URL, keeping the balancer's cookie — opens its page again from the URL, and carries on; reconnects
 are counted, and a move is only lost if the session cannot get back within a few tries.
 
-``python -m tests.load_test --sessions 30 --interactions 30 [--own-values] [--url http://127.0.0.1:8501]``
+``python -m bench.load_test --sessions 30 --interactions 30 [--own-values] [--url http://127.0.0.1:8501]``
 (``--url``: drive a server that is already running, such as ``python -m deploy``'s balancer)
 """
 
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import websockets
 
-from tests.harness import rss_mb, streamlit_server
-from tests.st_client import RunResult, StreamlitSession
+from bench.harness import rss_mb, streamlit_server
+from bench.st_client import RunResult, StreamlitSession
 
 TIME_LIMIT_S = 600
 RECONNECT_TRIES = 6  # a replica killed mid-move: HAProxy needs ~2 s to mark it down (checks every 1 s)
@@ -252,7 +252,7 @@ async def _visit_learn(url: str, sessions: int, hold_s: float, report: dict) -> 
 def run_learn_visits(sessions: int = 100, hold_s: float = 10.0) -> dict:
     """A class opening Watch it learn at once: how many training processes the server starts (the page keeps
     one warm for the first Train, never one per session), sampled every 0.2 s while they hold the page."""
-    from tests.harness import live_workers
+    from bench.harness import live_workers
 
     report: dict = {"opened": 0, "errors": []}
     with streamlit_server(log_name="learn-load-server.log") as (url, proc):
@@ -340,7 +340,7 @@ def run_load_test(
 
 def main() -> int:
     p = argparse.ArgumentParser(
-        prog="python -m tests.load_test", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m bench.load_test", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--interactions", type=int, default=30)

@@ -1,4 +1,4 @@
-"""Streamlit's floor with a model page's controls, for the cold-start benchmark (``tests/browser_bench.py``):
+"""Streamlit's floor with a model page's controls, for the cold-start benchmark (``bench/browser_bench.py``):
 the one-picture app of ``floor_app.py`` given the elements the Reconstruction page draws before its first
 picture — navigation to seven pages, the sidebar's three switches, a title, the intro, the section tabs and the
 input picker — and its row of nine pictures, with none of Latent Lab's code or models behind them.

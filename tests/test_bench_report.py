@@ -1,0 +1,50 @@
+"""BENCHMARKS.md's marks and header (``bench/report.py``): a met goal shows ✓, a missed one ✗, and the file
+says which command, commit and date produced it."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from bench import report
+from bench.browser_bench import COLD_START_GOAL, _against_floor
+
+
+def test_a_met_goal_shows_a_tick_and_a_missed_one_a_cross():
+    assert report.mark(0.6, 30) == "✓"  # at most 30 ms
+    assert report.mark(153.9, 30) == "✗"
+    assert report.mark(30, 30) == "✓"  # the goal itself is met
+    assert report.mark(0.95, 0.8, at_most=False) == "✓"  # at least 0.8
+    assert report.mark(0.79, 0.8, at_most=False) == "✗"
+
+
+def test_the_cold_start_row_is_marked_against_its_goal_and_the_floors_are_not():
+    assert COLD_START_GOAL == 1.3
+    assert _against_floor(1.48, is_floor=False) == "✗ 1.48×"
+    assert _against_floor(1.16, is_floor=False) == "✓ 1.16×"
+    assert _against_floor(1.25, is_floor=True) == "1.25×"
+
+
+def test_the_header_names_the_command_commit_and_date():
+    when = datetime.datetime(2026, 12, 7, 8, 30, tzinfo=datetime.UTC)
+    env = {"LATENT_LAB_DATA_DIR": "../shared/datasets", "HOME": "/root"}
+    text = report.provenance(["--launches", "9"], env, "abc1234", when)
+    assert "`LATENT_LAB_DATA_DIR=../shared/datasets python -m bench.benchmark --launches 9`" in text
+    assert "abc1234" in text and "2026-12-07 08:30 UTC" in text and "HOME" not in text
+
+
+def test_a_section_left_out_says_why():
+    lines = report.left_out("Cold start (real server, Chromium)", "Chromium was not found")
+    assert lines[0] == "## Cold start (real server, Chromium)"
+    assert "Chromium was not found" in "\n".join(lines)
+
+
+def test_the_commit_is_read_from_git(tmp_path):
+    assert report.commit(tmp_path).startswith("unknown")  # not a checkout
+    from bench.harness import ROOT
+
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    revision = report.commit(ROOT)
+    assert revision.split()[0].isalnum() and len(revision.split()[0]) >= 7
