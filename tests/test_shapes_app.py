@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.registry import specs_for
 from bench.harness import shown
+from models.registry import specs_for
 from tests.test_app import _no_browser_decoders, _rerun, images, open_page, upload
 
 SHAPES = {"kept-dataset": "shapes"}
