@@ -318,6 +318,13 @@ def latent_play() -> list[dict]:
             ("Latent space pad (1 conv decoder)", "/Latent_space", "canvas.lab-pad", (0.4, 0.35), 1),
             ("β-VAE slider (3 dense decoders)", "/Beta_VAE", ".lab-sliders input", (0.45, 0.0), 3),
             ("GAN scrub (DCGAN generator)", "/GAN", ".lab-scrub input", (0.45, 0.0), 1),
+            (
+                "Shapes slider (1 dense decoder, 32×32)",
+                "/Beta_VAE?dataset=Shapes",
+                ".lab-sliders input",
+                (0.45, 0.0),
+                1,
+            ),
         ):
             for driver in ("mouse (driver-paced)", "one move per frame"):
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})

@@ -365,7 +365,7 @@ def _shapes_vae(name: str, title: str, recipe: Recipe, summary: str) -> ModelSpe
     )
 
 
-SHAPES_EPOCHS = 5  # full passes over the 737,280 images: ~4 min each here, ~20 min a model (docs/DECISIONS.md)
+SHAPES_EPOCHS = 12  # full passes over the 737,280 images: ~1–3 min each here (docs/DECISIONS.md)
 _SPECS += [
     _shapes_vae("shapes_vae_1", "Shapes VAE, β = 1", Recipe(SHAPES_EPOCHS, beta=1.0), "The plain VAE on shapes."),
     _shapes_vae("shapes_vae_4", "Shapes β-VAE, β = 4", Recipe(SHAPES_EPOCHS, beta=4.0), "The KL term weighs 4×."),
