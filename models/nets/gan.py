@@ -31,6 +31,20 @@ from models.nets.layers import MinibatchStdDev
 NUM_CLASSES = 10
 
 
+def generator_loss(fake_logit, saturating=0.0):
+    """The generator's loss on the discriminator's logits of its fakes (D = sigmoid(logit)).
+
+    The minimax game min_G max_D E[log D(x)] + E[log(1 − D(G(z)))] gives the generator the *saturating* loss
+    log(1 − D(G(z))) = −softplus(logit): early on, when D rejects every fake (D(G(z)) ≈ 0), its gradient −D
+    vanishes and the generator learns nothing. The *non-saturating* loss −log D(G(z)) = softplus(−logit)
+    (Goodfellow et al. 2014) has the same fixed point but a gradient −(1 − D) ≈ −1 there. ``saturating`` (0 or 1,
+    a variable so live training switches it without re-tracing) picks one; both are batch means.
+    """
+    non_saturating = ops.mean(ops.softplus(-fake_logit))
+    minimax = -ops.mean(ops.softplus(fake_logit))
+    return saturating * minimax + (1.0 - saturating) * non_saturating
+
+
 def _generator_body(h, width: int):
     h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
@@ -125,7 +139,8 @@ def points_gan(noise_dim: int = 2, width: int = 64) -> tuple[keras.Model, keras.
 
 
 class GAN(keras.Model):
-    """Adversarial training with the non-saturating loss and an EMA copy of the generator.
+    """Adversarial training with the non-saturating loss (or, for the lesson, the saturating one: ``saturating``)
+    and an EMA copy of the generator.
 
     ``conditional=True`` feeds labels to both networks and, when the discriminator has a class head,
     adds the auxiliary-classifier losses (discriminator: classify real images; generator: make the
@@ -156,6 +171,8 @@ class GAN(keras.Model):
         self.noise_dim, self.conditional = noise_dim, conditional
         self.ema_decay, self.real_target, self.aux_weight = ema_decay, 1.0 - label_smoothing, aux_weight
         self.class_balance = class_balance
+        # 1.0: the minimax game's saturating generator loss (``generator_loss``); a variable: live training flips it.
+        self.saturating = keras.Variable(0.0, trainable=False, dtype="float32", name="saturating")
         # Real labels feed the discriminator's class head even when the generator draws unconditionally.
         self.uses_labels = conditional or len(discriminator.outputs) == 2
         self.ema_generator = keras.models.clone_model(generator) if ema_decay else None
@@ -227,7 +244,7 @@ class GAN(keras.Model):
             fake_logit, fake_classes = self._discriminate(
                 self._generate(batch, labels, training=True), labels, training=True
             )
-            g_loss = self.bce(ops.ones_like(fake_logit), fake_logit)
+            g_loss = generator_loss(fake_logit, self.saturating)
             entropies = None
             if self.conditional:
                 g_loss += self._aux_loss(fake_classes, labels)

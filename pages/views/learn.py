@@ -16,7 +16,7 @@ from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
 from pages.ui.state import lecture_mode
-from training.live.protocol import LIMIT, POINT_SETS, Settings, Snapshot
+from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Settings, Snapshot
 
 REFRESH_S = 0.3  # the fragment's redraw period: ≥ 3 updates a second while a model trains
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -229,13 +229,17 @@ def points() -> None:
         t("learn.points"), POINT_SETS, default="ring", key="learn-points", format_func=labeler("learn.points_"),
         required=True,
     )  # fmt: skip
+    g_loss = st.segmented_control(  # the minimax game's own loss, or the one every GAN here trains with
+        t("learn.g_loss"), GENERATOR_LOSSES, default=GENERATOR_LOSSES[0], key="learn-points-gloss",
+        format_func=labeler("learn.g_loss_"), required=True, help=t("learn.g_loss_help"),
+    )  # fmt: skip
     c_d, c_g, c_batch, c_seed = st.columns(4)
     with c_d:
         d_lr = _lr(t("learn.d_learning_rate"), "learn-points-dlr", 1e-3)
     with c_g:
         g_lr = _lr(t("learn.g_learning_rate"), "learn-points-glr", 1e-3)
     batch, seed = _common("learn-points", c_batch, c_seed)
-    settings = Settings("points", dataset, kind, d_lr, g_lr, batch, seed)
+    settings = Settings("points", dataset, kind, d_lr, g_lr, batch, seed, g_loss=g_loss)
     _buttons(settings, "learn-points")
     _points_view(settings)
 

@@ -126,6 +126,7 @@ class GanLesson(Lesson):
         super().__init__(settings, train)
         self.trainer = gan_trainer(self.spec)
         self.trainer.g_optimizer.learning_rate.assign(settings.g_learning_rate)
+        self.apply({"g_loss": settings.g_loss})
         self.fixed_z = (
             np.random.default_rng(settings.seed).standard_normal((self.shown(), self.spec.noise_dim)).astype(np.float32)
         )
@@ -138,6 +139,8 @@ class GanLesson(Lesson):
             self.trainer.d_optimizer.learning_rate.assign(values["learning_rate"])
         if "g_learning_rate" in values:
             self.trainer.g_optimizer.learning_rate.assign(values["g_learning_rate"])
+        if "g_loss" in values:  # the minimax game's saturating loss, or the non-saturating one (models/nets/gan.py)
+            self.trainer.saturating.assign(1.0 if values["g_loss"] == "saturating" else 0.0)
 
     def variables(self) -> list:
         return RunState.variables(self.trainer)
