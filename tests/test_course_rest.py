@@ -3,6 +3,8 @@ sampling layer's spread, the course's own DCGAN and dense AE as lessons, and the
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,88 @@ def test_points_lesson_offers_the_two_generator_losses(lang):
     assert switch.value == "non_saturating" and switch.label == t("learn.g_loss", lang)
     switch.set_value("saturating").run()
     assert not at.exception, at.exception
+
+
+# ---------------------------------------------------------------- item 6: the hidden β
+
+
+def _bce(x, x_hat):
+    x_hat = np.clip(x_hat, 1e-7, 1 - 1e-7)
+    return -(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))
+
+
+def test_effective_beta_makes_each_written_loss_the_elbo_with_its_kl_weighted():
+    """Each loss transcribed as its code writes it, on random numbers, against Σ −log p(x|z) + β·KL with the
+    computed β: the same up to the constant factor (the reconstruction's weight)."""
+    from models.analysis.effective_beta import BOOK_LOSS, COURSE_LOSS, effective_beta
+
+    rng = np.random.default_rng(0)
+    x, x_hat = rng.random((5, 784)), rng.random((5, 784))
+    for loss, write in (
+        # Chollet (DLwP 1st ed.): mean BCE + −5e-4 · mean over the 2 latent dims of (1 + lv − μ² − e^lv)
+        (COURSE_LOSS, lambda bracket: _bce(x, x_hat).mean(axis=1) - 5e-4 * bracket.mean(axis=1)),
+        # Géron (HOML ch. 17): mean BCE + (−0.5 · Σ over the 10 dims of the bracket) / 784
+        (BOOK_LOSS, lambda bracket: _bce(x, x_hat).mean(axis=1) + (-0.5 * bracket.sum(axis=1)) / 784.0),
+    ):
+        mu, log_var = rng.normal(size=(5, loss.latent_dim)), rng.normal(size=(5, loss.latent_dim))
+        bracket = 1 + log_var - mu**2 - np.exp(log_var)
+        kl = -0.5 * bracket.sum(axis=1)
+        beta = effective_beta(loss)
+        np.testing.assert_allclose(write(bracket) * 784, _bce(x, x_hat).sum(axis=1) + beta * kl, rtol=1e-10)
+    assert effective_beta(COURSE_LOSS) == pytest.approx(5e-4 * 784)  # the issue's "about 0.4"
+    assert effective_beta(BOOK_LOSS) == pytest.approx(1.0)
+
+
+def test_zoo_recipes_effective_beta_is_their_beta_and_the_slider_reaches_the_courses():
+    from models.analysis.effective_beta import COURSE_LOSS, effective_beta, every_recipe
+    from models.registry import REGISTRY
+
+    for name, loss in every_recipe().items():
+        if name in REGISTRY:
+            assert effective_beta(loss) == pytest.approx(REGISTRY[name].recipe.beta)
+    at = open_page("learn", **{"learn-tab-name": "latent", "learn-model": "vae"})
+    slider = at.select_slider(key="learn-beta")
+    beta = effective_beta(COURSE_LOSS)
+    assert any(o.startswith(f"{beta:g}:") for o in slider.options), slider.options  # labelled as the course's
+    slider.set_value(round(beta, 3)).run()
+    assert not at.exception and at.select_slider(key="learn-beta").value == pytest.approx(beta)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_beta_vae_page_states_each_recipes_effective_beta(lang):
+    from models.analysis.effective_beta import effective_beta, every_recipe
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("beta_vae", lang=lang, **{"bv-tab-name": "hidden"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert t("bv.hidden_title", lang) in [h.value for h in at.header]
+    for name, loss in every_recipe().items():
+        assert f"**{effective_beta(loss):.3g}**" in text, name
+    assert t("bv.hidden_course", lang) in text and "**0.392**" in text
+
+
+# ---------------------------------------------------------------- item 7: the sampling layer's spread
+
+
+def test_the_courses_sampling_layer_spreads_by_variance_not_standard_deviation():
+    from models.analysis.latents import sampling_spreads
+
+    spread = sampling_spreads(np.log([0.04, 0.25]), seed=3)
+    np.testing.assert_allclose(spread["course"], [0.04, 0.25], rtol=0.03)  # σ² = exp(log σ²)
+    np.testing.assert_allclose(spread["correct"], [0.2, 0.5], rtol=0.03)  # σ
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_reparameterization_tab_shows_both_spreads(lang):
+    from pages.ui.i18n import LANGUAGE_KEY
+
+    at = open_page("latent_space", lang=lang, **{"ls-tab-name": "reparameterization"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    line = [m.value for m in at.markdown if "exp(0.5 · z_log_var)" in m.value]
+    assert len(line) == 1 and "10,000" in line[0]
+    course, correct = (tuple(map(float, p)) for p in re.findall(r"\((\d\.\d+), (\d\.\d+)\)", line[0]))
+    assert all(c < s for c, s in zip(course, correct))  # σ < 1 here, so σ² < σ: the course's draws are too narrow

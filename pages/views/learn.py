@@ -9,9 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.analysis.effective_beta import COURSE_LOSS, effective_beta
 from models.data import imaging
 from pages.ui.colours import CLASS_COLOURS
-from pages.ui.i18n import class_names, labeler, t
+from pages.ui.i18n import class_names, labeler, language, t
 from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
@@ -21,7 +22,9 @@ from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Settings
 REFRESH_S = 0.3  # the fragment's redraw period: ≥ 3 updates a second while a model trains
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCHES = (16, 32, 64, 128, 256, 512)
-BETAS = (0.0, 0.1, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0)
+# The course's VAE's hidden β (its loss's KL weight against the summed ELBO, computed from how it writes the loss).
+COURSE_BETA = round(effective_beta(COURSE_LOSS), 3)
+BETAS = tuple(sorted({0.0, 0.1, COURSE_BETA, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0}))
 MAP_LIMIT = 4.0  # the VAE's map: fixed axes, so its collapse toward the prior shows
 REAL, FAKE, SAYS_FAKE, SAYS_REAL = "#2ca02c", "#9467bd", "#1f77b4", "#ff7f0e"
 
@@ -216,7 +219,11 @@ def latent() -> None:
     )  # fmt: skip
     with c_lr:
         lr = _lr(t("learn.learning_rate"), "learn-lr", 1e-3)
-    beta = c_beta.select_slider(t("learn.beta"), BETAS, value=1.0, key="learn-beta", disabled=lesson != "vae")
+    lang = language()  # format_func may run outside the script run (labeler)
+    beta = c_beta.select_slider(
+        t("learn.beta"), BETAS, value=1.0, key="learn-beta", disabled=lesson != "vae",
+        format_func=lambda v: t("learn.beta_course", lang, beta=v) if v == COURSE_BETA else f"{v:g}",
+    )  # fmt: skip
     batch, seed = _common("learn", c_batch, c_seed)
     settings = Settings(lesson, dataset, learning_rate=lr, batch_size=batch, seed=seed, beta=float(beta))
     _buttons(settings, "learn-latent")
