@@ -161,3 +161,124 @@ def test_reparameterization_tab_shows_both_spreads(lang):
     assert len(line) == 1 and "10,000" in line[0]
     course, correct = (tuple(map(float, p)) for p in re.findall(r"\((\d\.\d+), (\d\.\d+)\)", line[0]))
     assert all(c < s for c, s in zip(course, correct))  # σ < 1 here, so σ² < σ: the course's draws are too narrow
+
+
+# ---------------------------------------------------------------- item 5: the course's own DCGAN and dense AE
+
+
+def _conv(k: int, c_in: int, c_out: int) -> int:
+    return k * k * c_in * c_out + c_out
+
+
+def _dense(n_in: int, n_out: int) -> int:
+    return n_in * n_out + n_out
+
+
+def test_course_dcgan_is_the_notes_layer_by_layer():
+    from models.registry import LESSONS, LIVE_SPECS
+
+    spec = LIVE_SPECS[LESSONS["course_gan"]]
+    assert (spec.noise_dim, spec.recipe.batch_size, spec.recipe.learning_rate) == (32, 128, 4e-4)
+    assert (spec.recipe.optimizer, spec.recipe.beta_1) == ("adam", 0.9)  # Keras' Adam(4e-4) as the notes call it
+    generator, discriminator = spec.build()
+    kinds = [type(layer).__name__ for layer in discriminator.layers[1:]]
+    assert kinds == ["Conv2D", "LeakyReLU", "Dropout"] * 3 + ["Flatten", "Dense"]
+    convs = [layer for layer in discriminator.layers if type(layer).__name__ == "Conv2D"]
+    assert [(c.filters, c.kernel_size, c.strides) for c in convs] == [(f, (5, 5), (2, 2)) for f in (64, 128, 256)]
+    assert all(layer.rate == 0.4 for layer in discriminator.layers if type(layer).__name__ == "Dropout")
+    assert discriminator.layers[-1].activation.__name__ == "sigmoid"
+    # 28 → 14 → 7 → 4 (stride 2, "same"), then one unit on the 4·4·256 features
+    expected_d = _conv(5, 1, 64) + _conv(5, 64, 128) + _conv(5, 128, 256) + _dense(4 * 4 * 256, 1)
+    assert discriminator.count_params() == expected_d
+    kinds = [type(layer).__name__ for layer in generator.layers[1:]]
+    assert kinds == (
+        ["Dense", "BatchNormalization", "LeakyReLU", "Reshape"]
+        + ["UpSampling2D", "Conv2DTranspose", "BatchNormalization", "LeakyReLU"] * 2
+        + ["Conv2DTranspose"]
+    )
+    transposed = [layer for layer in generator.layers if type(layer).__name__ == "Conv2DTranspose"]
+    assert [(c.filters, c.kernel_size) for c in transposed] == [(32, (5, 5)), (16, (5, 5)), (1, (5, 5))]
+    assert transposed[-1].activation.__name__ == "sigmoid"
+    assert all(layer.momentum == 0.9 for layer in generator.layers if type(layer).__name__ == "BatchNormalization")
+    bn = 4  # γ, β, moving mean, moving variance per channel
+    expected_g = (
+        _dense(32, 7 * 7 * 64) + bn * 7 * 7 * 64 + _conv(5, 64, 32) + bn * 32 + _conv(5, 32, 16) + bn * 16
+        + _conv(5, 16, 1)
+    )  # fmt: skip
+    assert generator.count_params() == expected_g
+    assert generator.output.shape[1:] == (28, 28, 1)
+
+
+def test_course_dense_ae_is_784_32_784_with_mse_and_adam():
+    from models.registry import LESSONS, LIVE_SPECS
+
+    spec = LIVE_SPECS[LESSONS["course_ae"]]
+    assert (spec.recipe.loss, spec.recipe.optimizer) == ("mse", "adam")
+    encoder, decoder = spec.build()
+    dense = [layer for net in (encoder, decoder) for layer in net.layers if type(layer).__name__ == "Dense"]
+    assert [d.units for d in dense] == [32, 784]
+    assert [d.activation.__name__ for d in dense] == ["relu", "sigmoid"]
+    assert encoder.count_params() + decoder.count_params() == _dense(784, 32) + _dense(32, 784)
+
+
+def _train_live(lesson: str, steps: int = 2):
+    """``steps`` batches of ``lesson`` through the worker's own ``Run`` (fit with its steering callback)."""
+    import threading
+    from multiprocessing import Pipe
+
+    from models.data.samples import load_sample
+    from models.runtime.inference import to_model_input
+    from tests.test_live import wait_until
+    from training.live import lessons
+    from training.live.protocol import Settings
+    from training.live.worker import Run
+
+    x, y = load_sample("mnist")
+    app_end, worker_in = Pipe()
+    worker_out, _ = Pipe()
+    original = lessons.training_images
+    lessons.training_images = lambda dataset: ((to_model_input(x), y), "sample_data")
+    try:
+        run = Run(worker_in, worker_out, Settings(lesson, batch_size=32))
+    finally:
+        lessons.training_images = original
+
+    def end_when_paused():
+        wait_until(lambda: run.state == "paused", 120, "the steps")
+        app_end.send(("quit",))
+
+    run.handle(("step", steps))
+    threading.Thread(target=end_when_paused, daemon=True).start()
+    assert run.fit() == ("quit",)
+    return run
+
+
+@pytest.mark.parametrize("lesson", ["course_ae", "course_gan"])
+def test_the_live_worker_trains_the_course_lessons(lesson):
+    run = _train_live(lesson)
+    assert run.step == 2
+    assert all(np.isfinite(v).all() for v in run.curves.values()) and all(run.curves.values())
+    arrays = run.lesson.arrays()
+    if lesson == "course_ae":
+        assert arrays["codes"].shape == (1000, 2) and arrays["reconstructions"].shape == (8, 28, 28)
+    else:
+        assert arrays["samples"].shape == (16, 28, 28)
+        assert run.lesson.trainer.probabilities  # its sigmoid output is read back as a logit
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_learn_page_offers_the_course_lessons(lang):
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("learn", lang=lang, **{"learn-tab-name": "latent"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    at.segmented_control(key="learn-model").set_value("course_ae").run()
+    assert not at.exception, at.exception
+    at = open_page("learn", lang=lang, **{"learn-tab-name": "images"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    at.segmented_control(key="learn-gan-model").set_value("course_gan").run()
+    assert not at.exception, at.exception
+    assert any(t("learn.help_course_gan", lang, iterations=2000) == c.value for c in at.caption)
+    assert at.select_slider(key="learn-course_gan-dlr").value == 4e-4

@@ -22,6 +22,18 @@ def latent_means(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     return model.encode(to_model_input(images))
 
 
+def principal_plane(codes: np.ndarray) -> np.ndarray:
+    """Codes wider than 2-D projected on their first two principal components, each axis's sign fixed (its largest
+    loading positive) so that a map redrawn as the model trains does not flip; 2-D codes come back unchanged."""
+    codes = np.asarray(codes, np.float64)
+    if codes.shape[1] <= 2:
+        return codes
+    centred = codes - codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2] * np.sign(vt[:2][np.arange(2), np.abs(vt[:2]).argmax(axis=1)])[:, None]
+    return centred @ axes.T
+
+
 def manifold(model: Autoencoder, lo: float, hi: float, n: int) -> np.ndarray:
     """Decode an n×n grid over [lo, hi]² (rows top to bottom = high to low z₂)."""
     values = np.linspace(lo, hi, n, dtype=np.float32)

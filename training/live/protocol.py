@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LESSONS = ("ae", "vae", "points", "images")
+LESSONS = ("ae", "vae", "course_ae", "points", "images", "course_gan")
 POINT_SETS = ("ring", "grid")
 GENERATOR_LOSSES = (
     "non_saturating",
