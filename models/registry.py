@@ -41,6 +41,7 @@ class Recipe:
     ema_decay: float = 0.0  # GANs: EMA of the generator's weights (0 = off); the EMA one ships
     label_smoothing: float = 0.0  # GANs: one-sided, real target = 1 - label_smoothing
     class_balance: float = 0.0  # unconditional GANs with a class head: weight of the CatGAN terms (models/nets/gan.py)
+    beta_1: float = 0.5  # GANs: Adam's first-moment decay (DCGAN paper's 0.5; the course's DCGAN keeps Keras' 0.9)
     seed: int = 42
 
 
@@ -418,12 +419,39 @@ LIVE_SPECS = {
             "HOML ch. 17's first GAN, small enough to watch learn.",
             noise_dim=30,
         ),
+        ModelSpec(
+            "course_dcgan",
+            "The course's DCGAN",
+            "gan",
+            Builder("models.nets.gan:course_dcgan", kwargs={"noise_dim": 32}),
+            # The notes: Adam 4e-4 (Keras' β₁ 0.9), batch 128, 2,000 iterations (COURSE_DCGAN_ITERATIONS).
+            Recipe(epochs=1, batch_size=128, learning_rate=4e-4, beta_1=0.9),
+            "The course notes' DCGAN as written there: the code from class, learning live.",
+            noise_dim=32,
+        ),
+        ModelSpec(
+            "course_dense_ae",
+            "The course's dense AE",
+            "autoencoder",
+            Builder("models.nets.autoencoders:course_dense_ae", kwargs={"code_size": 32}),
+            Recipe(epochs=1, batch_size=128, loss="mse"),
+            "784-32-784, MSE, Adam: the course's first autoencoder.",
+        ),
     )
 }
 
+COURSE_DCGAN_ITERATIONS = 2_000  # how long the course notes train their DCGAN (the lesson counts toward it)
+
 # Lesson → the model it trains: the zoo's own 2-D autoencoder and VAE (same builder, recipe and loss as their
-# checkpoints), and the two live-only GANs above.
-LESSONS = {"ae": "ae_2d", "vae": "vae_conv_2d", "points": "points_gan", "images": "dense_gan"}
+# checkpoints), and the live-only networks above (the course's own dense AE and DCGAN among them).
+LESSONS = {
+    "ae": "ae_2d",
+    "vae": "vae_conv_2d",
+    "course_ae": "course_dense_ae",
+    "points": "points_gan",
+    "images": "dense_gan",
+    "course_gan": "course_dcgan",
+}
 
 
 def lesson_spec(lesson: str) -> ModelSpec:

@@ -135,7 +135,9 @@ def gan_trainer(spec: ModelSpec) -> GAN:
         label_smoothing=recipe.label_smoothing,
         class_balance=recipe.class_balance,
     )
-    trainer.compile(d_optimizer=_optimizer(recipe, beta_1=0.5), g_optimizer=_optimizer(recipe, beta_1=0.5))
+    trainer.compile(
+        d_optimizer=_optimizer(recipe, beta_1=recipe.beta_1), g_optimizer=_optimizer(recipe, beta_1=recipe.beta_1)
+    )
     # Build the optimisers now, so a resumed run can restore their moments before the first step.
     trainer.d_optimizer.build(discriminator.trainable_variables)
     trainer.g_optimizer.build(generator.trainable_variables)

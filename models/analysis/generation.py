@@ -127,3 +127,17 @@ def cyclegan_curves(card: dict) -> dict[str, list[float]]:
     """The CycleGAN's training losses from its card (one point per logged stretch of training)."""
     history = card.get("history") or {}
     return {name: [float(v) for v in history[name]] for name in LOSSES if name in history}
+
+
+def generator_loss_curves(n: int = 199) -> dict[str, np.ndarray]:
+    """The minimax game's saturating generator loss log(1 − D) and the non-saturating −log D over D = D(G(z)) in
+    (0, 1), with their derivatives with respect to the discriminator's logit (−D and −(1 − D)): the NumPy twin of
+    ``models.nets.gan.generator_loss``, for the GAN page's chart."""
+    d = np.linspace(0.0, 1.0, n + 2)[1:-1]
+    return {
+        "d": d,
+        "saturating": np.log1p(-d),
+        "non_saturating": -np.log(d),
+        "grad_saturating": -d,
+        "grad_non_saturating": -(1.0 - d),
+    }

@@ -22,6 +22,18 @@ def latent_means(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     return model.encode(to_model_input(images))
 
 
+def principal_plane(codes: np.ndarray) -> np.ndarray:
+    """Codes wider than 2-D projected on their first two principal components, each axis's sign fixed (its largest
+    loading positive) so that a map redrawn as the model trains does not flip; 2-D codes come back unchanged."""
+    codes = np.asarray(codes, np.float64)
+    if codes.shape[1] <= 2:
+        return codes
+    centred = codes - codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2] * np.sign(vt[:2][np.arange(2), np.abs(vt[:2]).argmax(axis=1)])[:, None]
+    return centred @ axes.T
+
+
 def manifold(model: Autoencoder, lo: float, hi: float, n: int) -> np.ndarray:
     """Decode an n×n grid over [lo, hi]² (rows top to bottom = high to low z₂)."""
     values = np.linspace(lo, hi, n, dtype=np.float32)
@@ -54,6 +66,7 @@ class Reparameterization:
     z: np.ndarray  # (k, d) = mu + sigma * eps: what the decoder receives while training
     decoded: np.ndarray  # (k, 28, 28)
     kl: float  # KL(q(z|x) ‖ N(0, I)) of this input, nats (the formula of the model's loss)
+    log_var: np.ndarray  # (d,) log σ², the encoder's z_log_var
 
 
 def reparameterize(model: VariationalAE, image: np.ndarray, k: int, seed: int) -> Reparameterization:
@@ -64,7 +77,19 @@ def reparameterize(model: VariationalAE, image: np.ndarray, k: int, seed: int) -
     eps = np.random.default_rng(seed).standard_normal((k, len(mu)))
     z = (mu + sigma * eps).astype(np.float32)
     kl = float(metrics.gaussian_kl_per_dim(mu[None], log_var[None]).sum())
-    return Reparameterization(mu, sigma, eps, z, model.decode(z)[..., 0], kl)
+    return Reparameterization(mu, sigma, eps, z, model.decode(z)[..., 0], kl, log_var)
+
+
+SPREAD_DRAWS = 10_000
+
+
+def sampling_spreads(log_var: np.ndarray, seed: int = 0, n: int = SPREAD_DRAWS) -> dict[str, np.ndarray]:
+    """The standard deviation, per latent dimension, of ``n`` seeded draws of z − μ by each sampling layer:
+    the course's ``exp(z_log_var) · ε`` (σ², since z_log_var is log σ²) and the correct ``exp(0.5 · z_log_var) · ε``
+    (σ). Measured on the draws, not taken from the formula, as the sampling layer would produce them."""
+    log_var = np.asarray(log_var, np.float64)
+    eps = np.random.default_rng(seed).standard_normal((n, len(log_var)))
+    return {"course": (np.exp(log_var) * eps).std(axis=0), "correct": (np.exp(0.5 * log_var) * eps).std(axis=0)}
 
 
 def prior_samples(model: VariationalAE, n: int, seed: int) -> np.ndarray:

@@ -67,6 +67,13 @@ def dense_ae(hidden: tuple[int, ...] = (256, 128), code_size: int = 2) -> tuple[
     return encoder, _dense_decoder(code_size, tuple(reversed(hidden)), "relu", "glorot_uniform")
 
 
+def course_dense_ae(code_size: int = 32) -> tuple[keras.Model, keras.Model]:
+    """The course's first autoencoder: 784 → 32 (ReLU) → 784 (sigmoid), one dense layer each way."""
+    image = _image_input()
+    codings = layers.Dense(code_size, activation="relu", name="codings")(layers.Flatten()(image))
+    return keras.Model(image, codings, name="encoder"), _dense_decoder(code_size, (), "relu", "glorot_uniform")
+
+
 def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:
     """Same shape as the stacked AE, but each decoder layer reuses an encoder kernel, transposed."""
     image = _image_input()

@@ -31,6 +31,20 @@ from models.nets.layers import MinibatchStdDev
 NUM_CLASSES = 10
 
 
+def generator_loss(fake_logit, saturating=0.0):
+    """The generator's loss on the discriminator's logits of its fakes (D = sigmoid(logit)).
+
+    The minimax game min_G max_D E[log D(x)] + E[log(1 − D(G(z)))] gives the generator the *saturating* loss
+    log(1 − D(G(z))) = −softplus(logit): early on, when D rejects every fake (D(G(z)) ≈ 0), its gradient −D
+    vanishes and the generator learns nothing. The *non-saturating* loss −log D(G(z)) = softplus(−logit)
+    (Goodfellow et al. 2014) has the same fixed point but a gradient −(1 − D) ≈ −1 there. ``saturating`` (0 or 1,
+    a variable so live training switches it without re-tracing) picks one; both are batch means.
+    """
+    non_saturating = ops.mean(ops.softplus(-fake_logit))
+    minimax = -ops.mean(ops.softplus(fake_logit))
+    return saturating * minimax + (1.0 - saturating) * non_saturating
+
+
 def _generator_body(h, width: int):
     h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
@@ -125,7 +139,8 @@ def points_gan(noise_dim: int = 2, width: int = 64) -> tuple[keras.Model, keras.
 
 
 class GAN(keras.Model):
-    """Adversarial training with the non-saturating loss and an EMA copy of the generator.
+    """Adversarial training with the non-saturating loss (or, for the lesson, the saturating one: ``saturating``)
+    and an EMA copy of the generator.
 
     ``conditional=True`` feeds labels to both networks and, when the discriminator has a class head,
     adds the auxiliary-classifier losses (discriminator: classify real images; generator: make the
@@ -156,6 +171,10 @@ class GAN(keras.Model):
         self.noise_dim, self.conditional = noise_dim, conditional
         self.ema_decay, self.real_target, self.aux_weight = ema_decay, 1.0 - label_smoothing, aux_weight
         self.class_balance = class_balance
+        # A discriminator that ends in a sigmoid (the course's DCGAN) outputs a probability, not a logit.
+        self.probabilities = getattr(discriminator.layers[-1], "activation", None) is keras.activations.sigmoid
+        # 1.0: the minimax game's saturating generator loss (``generator_loss``); a variable: live training flips it.
+        self.saturating = keras.Variable(0.0, trainable=False, dtype="float32", name="saturating")
         # Real labels feed the discriminator's class head even when the generator draws unconditionally.
         self.uses_labels = conditional or len(discriminator.outputs) == 2
         self.ema_generator = keras.models.clone_model(generator) if ema_decay else None
@@ -191,6 +210,9 @@ class GAN(keras.Model):
         out = self.discriminator(inputs, training=training)
         if isinstance(out, (list, tuple)):
             return out[0], out[1]
+        if self.probabilities:  # back to the logit, clipped as Keras' cross-entropy on probabilities clips
+            p = ops.clip(out, 1e-7, 1.0 - 1e-7)
+            return ops.log(p) - ops.log1p(-p), None
         return out, None
 
     def _aux_loss(self, class_logits, labels):
@@ -227,7 +249,7 @@ class GAN(keras.Model):
             fake_logit, fake_classes = self._discriminate(
                 self._generate(batch, labels, training=True), labels, training=True
             )
-            g_loss = self.bce(ops.ones_like(fake_logit), fake_logit)
+            g_loss = generator_loss(fake_logit, self.saturating)
             entropies = None
             if self.conditional:
                 g_loss += self._aux_loss(fake_classes, labels)
@@ -254,3 +276,26 @@ class GAN(keras.Model):
         for name, value in updates:
             self.trackers[name].update_state(value)
         return {n: t.result() for n, t in self.trackers.items()}
+
+
+def course_dcgan(noise_dim: int = 32) -> tuple[keras.Model, keras.Model]:
+    """The course notes' DCGAN as written there. Discriminator: three 5×5 stride-2 convolutions of 64, 128 and 256
+    filters, each with LeakyReLU and dropout 0.4, then one sigmoid unit. Generator: Dense 7·7·64 with batch norm
+    (momentum 0.9) and LeakyReLU, then twice upsampling + a 5×5 transposed convolution (32, then 16 filters) with
+    batch norm and LeakyReLU, and a 5×5 transposed convolution to one sigmoid channel. (The discriminator's
+    output is a probability: ``GAN`` reads it back as a logit.)"""
+    z = keras.Input((noise_dim,), name="z")
+    h = layers.Dense(7 * 7 * 64)(z)
+    h = layers.LeakyReLU(0.2)(layers.BatchNormalization(momentum=0.9)(h))
+    h = layers.Reshape((7, 7, 64))(h)
+    for filters in (32, 16):  # 7×7 → 14×14 → 28×28
+        h = layers.Conv2DTranspose(filters, 5, padding="same")(layers.UpSampling2D(2)(h))
+        h = layers.LeakyReLU(0.2)(layers.BatchNormalization(momentum=0.9)(h))
+    image_out = layers.Conv2DTranspose(1, 5, padding="same", activation="sigmoid")(h)
+    generator = keras.Model(z, image_out, name="generator")
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    h = image
+    for filters in (64, 128, 256):  # 28×28 → 14×14 → 7×7 → 4×4
+        h = layers.Dropout(0.4)(layers.LeakyReLU(0.2)(layers.Conv2D(filters, 5, strides=2, padding="same")(h)))
+    probability = layers.Dense(1, activation="sigmoid", name="probability")(layers.Flatten()(h))
+    return generator, keras.Model(image, probability, name="discriminator")

@@ -4,9 +4,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models.analysis import latents
+from models.analysis import effective_beta, latents
+from models.analysis.effective_beta import PIXELS
 from models.registry import SHAPES_DATASET, specs_for
-from pages.ui.i18n import t
+from pages.ui.i18n import model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import held, latent_sliders
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, weights_of
@@ -168,5 +169,19 @@ def traversals(image: np.ndarray) -> None:
             )
 
 
-SECTIONS = {"move": move, "kl": kl_bars}
+def hidden_beta() -> None:
+    """Each recipe's KL weight against the summed ELBO: the course's VAE is a β-VAE in disguise."""
+    st.header(t("bv.hidden_title"))
+    st.markdown(t("bv.hidden_text"))
+    head = (t("bv.hidden_recipe"), t("bv.hidden_reconstruction", pixels=PIXELS), t("bv.hidden_kl"), t("bv.hidden_beta"))
+    rows = ["| " + " | ".join(head) + " |", "|---|---|---:|---:|"]
+    for name, loss in effective_beta.every_recipe().items():
+        title = t(f"bv.hidden_{name}") if name in ("course", "book") else model_title(name)
+        reduction = t(f"bv.hidden_{loss.reconstruction}")
+        beta = effective_beta.effective_beta(loss)
+        rows.append(f"| {title} | {reduction} | {loss.kl_weight:.4g} | **{beta:.3g}** |")
+    st.markdown("\n".join(rows))
+
+
+SECTIONS = {"move": move, "kl": kl_bars, "hidden": hidden_beta}
 draw_sections("bv", SECTIONS)

@@ -255,11 +255,36 @@ def cyclegan() -> None:
         st.plotly_chart(fig, key="cg-curves")
 
 
+def minimax() -> None:
+    """The lecture's objective, and why the generator here trains with the non-saturating loss."""
+    st.header(t("gan.minimax_title"))
+    st.latex(t("gan.minimax_formula"))
+    st.markdown(t("gan.minimax_text"))
+    curves = generation.generator_loss_curves()
+    fig = go.Figure()
+    for name in ("saturating", "non_saturating"):
+        fig.add_scatter(x=curves["d"], y=curves[name], mode="lines", name=t(f"gan.minimax_{name}"))
+    for name in ("saturating", "non_saturating"):
+        fig.add_scatter(
+            x=curves["d"],
+            y=curves[f"grad_{name}"],
+            mode="lines",
+            line={"dash": "dot"},
+            name=t(f"gan.minimax_grad_{name}"),
+        )
+    fig.update_layout(
+        height=340, margin={"t": 40}, title=t("gan.minimax_chart"), xaxis_title=t("gan.minimax_axis"),
+        yaxis={"range": [-5, 5]}, legend={"orientation": "h", "y": -0.3},
+    )  # fmt: skip
+    st.plotly_chart(fig, key="gan-minimax")
+
+
 SECTIONS = {
     "samples": samples,
     "walk": interpolation,
     "diagnostics": diagnostics,
     "timeline": timeline,
     "cyclegan": cyclegan,
+    "minimax": minimax,
 }
 draw_sections("gan", SECTIONS)

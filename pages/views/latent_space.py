@@ -188,6 +188,9 @@ def reparameterization_trick() -> None:
         fig.update_layout(xaxis={"range": [rp.mu[0] - r, rp.mu[0] + r]}, yaxis={"range": [rp.mu[1] - r, rp.mu[1] + r]})
         st.plotly_chart(fig, key="rp-map")
     st.markdown(t("ls.rp_numbers", mu1=rp.mu[0], mu2=rp.mu[1], s1=rp.sigma[0], s2=rp.sigma[1], kl=rp.kl))
+    spread = latents.sampling_spreads(rp.log_var, st.session_state.get("rp-seed", 0))
+    course, correct = spread["course"], spread["correct"]
+    st.markdown(t("ls.rp_spread", n=latents.SPREAD_DRAWS, c1=course[0], c2=course[1], s1=correct[0], s2=correct[1]))
     show_grid(
         rp.decoded, min(k, 8), t("ls.rp_decoded"), f"reparameterization_{dataset}.png", "rp-grid", alt=t("alt.rp", k=k)
     )

@@ -9,19 +9,23 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.analysis.effective_beta import COURSE_LOSS, effective_beta
 from models.data import imaging
+from models.registry import COURSE_DCGAN_ITERATIONS, lesson_spec
 from pages.ui.colours import CLASS_COLOURS
-from pages.ui.i18n import class_names, labeler, t
+from pages.ui.i18n import class_names, labeler, language, t
 from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
 from pages.ui.state import lecture_mode
-from training.live.protocol import LIMIT, POINT_SETS, Settings, Snapshot
+from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Settings, Snapshot
 
 REFRESH_S = 0.3  # the fragment's redraw period: ≥ 3 updates a second while a model trains
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
+LEARNING_RATES = (1e-4, 3e-4, 4e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCHES = (16, 32, 64, 128, 256, 512)
-BETAS = (0.0, 0.1, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0)
+# The course's VAE's hidden β (its loss's KL weight against the summed ELBO, computed from how it writes the loss).
+COURSE_BETA = round(effective_beta(COURSE_LOSS), 3)
+BETAS = tuple(sorted({0.0, 0.1, COURSE_BETA, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0}))
 MAP_LIMIT = 4.0  # the VAE's map: fixed axes, so its collapse toward the prior shows
 REAL, FAKE, SAYS_FAKE, SAYS_REAL = "#2ca02c", "#9467bd", "#1f77b4", "#ff7f0e"
 
@@ -154,7 +158,7 @@ _RGB = np.array([imaging.hex_rgb(c) for c in CLASS_COLOURS], np.uint8)
 
 @st.fragment(run_every=REFRESH_S)
 def _latent_view(settings: Settings) -> None:
-    snap = _status(("ae", "vae"), settings)
+    snap = _status(("ae", "vae", "course_ae"), settings)
     if snap is None:
         return
     a = snap.arrays
@@ -196,7 +200,7 @@ def _points_view(settings: Settings) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def _images_view(settings: Settings) -> None:
-    snap = _status(("images",), settings)
+    snap = _status(("images", "course_gan"), settings)
     if snap is None:
         return
     left, right = st.columns(2)
@@ -211,12 +215,17 @@ def latent() -> None:
     st.caption(t("learn.help_latent"))
     c_model, c_lr, c_beta, c_batch, c_seed = st.columns([1.3, 1, 1, 1, 0.8])
     lesson = c_model.segmented_control(
-        t("learn.model"), ("ae", "vae"), default="ae", key="learn-model", format_func=labeler("learn.model_"),
+        t("learn.model"), ("ae", "vae", "course_ae"), default="ae", key="learn-model",
+        format_func=labeler("learn.model_"),
         required=True,
     )  # fmt: skip
     with c_lr:
         lr = _lr(t("learn.learning_rate"), "learn-lr", 1e-3)
-    beta = c_beta.select_slider(t("learn.beta"), BETAS, value=1.0, key="learn-beta", disabled=lesson != "vae")
+    lang = language()  # format_func may run outside the script run (labeler)
+    beta = c_beta.select_slider(
+        t("learn.beta"), BETAS, value=1.0, key="learn-beta", disabled=lesson != "vae",
+        format_func=lambda v: t("learn.beta_course", lang, beta=v) if v == COURSE_BETA else f"{v:g}",
+    )  # fmt: skip
     batch, seed = _common("learn", c_batch, c_seed)
     settings = Settings(lesson, dataset, learning_rate=lr, batch_size=batch, seed=seed, beta=float(beta))
     _buttons(settings, "learn-latent")
@@ -229,26 +238,35 @@ def points() -> None:
         t("learn.points"), POINT_SETS, default="ring", key="learn-points", format_func=labeler("learn.points_"),
         required=True,
     )  # fmt: skip
+    g_loss = st.segmented_control(  # the minimax game's own loss, or the one every GAN here trains with
+        t("learn.g_loss"), GENERATOR_LOSSES, default=GENERATOR_LOSSES[0], key="learn-points-gloss",
+        format_func=labeler("learn.g_loss_"), required=True, help=t("learn.g_loss_help"),
+    )  # fmt: skip
     c_d, c_g, c_batch, c_seed = st.columns(4)
     with c_d:
         d_lr = _lr(t("learn.d_learning_rate"), "learn-points-dlr", 1e-3)
     with c_g:
         g_lr = _lr(t("learn.g_learning_rate"), "learn-points-glr", 1e-3)
     batch, seed = _common("learn-points", c_batch, c_seed)
-    settings = Settings("points", dataset, kind, d_lr, g_lr, batch, seed)
+    settings = Settings("points", dataset, kind, d_lr, g_lr, batch, seed, g_loss=g_loss)
     _buttons(settings, "learn-points")
     _points_view(settings)
 
 
 def images() -> None:
-    st.caption(t("learn.help_images"))
+    lesson = st.segmented_control(  # HOML's dense GAN, or the course notes' DCGAN as written there
+        t("learn.model"), ("images", "course_gan"), default="images", key="learn-gan-model",
+        format_func=labeler("learn.model_"), required=True,
+    )  # fmt: skip
+    st.caption(t(f"learn.help_{lesson}", iterations=COURSE_DCGAN_ITERATIONS))
+    rate = lesson_spec(lesson).recipe.learning_rate  # each lesson starts at its recipe's (the course's: 4e-4)
     c_d, c_g, c_batch, c_seed = st.columns(4)
     with c_d:
-        d_lr = _lr(t("learn.d_learning_rate"), "learn-images-dlr", 1e-3)
+        d_lr = _lr(t("learn.d_learning_rate"), f"learn-{lesson}-dlr", rate)
     with c_g:
-        g_lr = _lr(t("learn.g_learning_rate"), "learn-images-glr", 1e-3)
+        g_lr = _lr(t("learn.g_learning_rate"), f"learn-{lesson}-glr", rate)
     batch, seed = _common("learn-images", c_batch, c_seed)
-    settings = Settings("images", dataset, learning_rate=d_lr, g_learning_rate=g_lr, batch_size=batch, seed=seed)
+    settings = Settings(lesson, dataset, learning_rate=d_lr, g_learning_rate=g_lr, batch_size=batch, seed=seed)
     _buttons(settings, "learn-images")
     _images_view(settings)
 

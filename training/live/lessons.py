@@ -10,6 +10,7 @@ from dataclasses import replace
 import keras
 import numpy as np
 
+from models.analysis.latents import principal_plane
 from models.data.samples import load_sample
 from models.registry import ModelSpec, lesson_spec
 from models.runtime.inference import to_model_input
@@ -79,7 +80,8 @@ class Lesson:
 
 
 class LatentLesson(Lesson):
-    """The 2-D autoencoder (``ae``) or VAE (``vae``): the map of the sample's codes and 8 reconstructions."""
+    """The 2-D autoencoder (``ae``), VAE (``vae``) or the course's 32-D dense AE (``course_ae``, its codes drawn on
+    their first two principal components): the map of the sample's codes and 8 reconstructions."""
 
     def __init__(self, settings: Settings, train, sample):
         super().__init__(settings, train)
@@ -111,7 +113,7 @@ class LatentLesson(Lesson):
     def arrays(self) -> dict[str, np.ndarray]:
         # predict_on_batch runs a traced function: half the time of an eager call, and snapshots cost training time
         codes = self.encoder.predict_on_batch(self.map_x)
-        codes = np.asarray(codes[0] if self.variational else codes)
+        codes = principal_plane(np.asarray(codes[0] if self.variational else codes))  # the course AE's 32-D code
         z = self.encoder.predict_on_batch(self.originals)
         recon = np.asarray(self.decoder.predict_on_batch(z[0] if self.variational else z))[..., 0]
         return {"codes": codes, "labels": self.labels, "originals": self.originals[..., 0], "reconstructions": recon}
@@ -126,6 +128,7 @@ class GanLesson(Lesson):
         super().__init__(settings, train)
         self.trainer = gan_trainer(self.spec)
         self.trainer.g_optimizer.learning_rate.assign(settings.g_learning_rate)
+        self.apply({"g_loss": settings.g_loss})
         self.fixed_z = (
             np.random.default_rng(settings.seed).standard_normal((self.shown(), self.spec.noise_dim)).astype(np.float32)
         )
@@ -138,6 +141,8 @@ class GanLesson(Lesson):
             self.trainer.d_optimizer.learning_rate.assign(values["learning_rate"])
         if "g_learning_rate" in values:
             self.trainer.g_optimizer.learning_rate.assign(values["g_learning_rate"])
+        if "g_loss" in values:  # the minimax game's saturating loss, or the non-saturating one (models/nets/gan.py)
+            self.trainer.saturating.assign(1.0 if values["g_loss"] == "saturating" else 0.0)
 
     def variables(self) -> list:
         return RunState.variables(self.trainer)
@@ -184,7 +189,7 @@ def build(settings: Settings) -> tuple[Lesson, str]:
     if settings.lesson == "points":
         return PointsLesson(settings), "points_data"
     train, note = training_images(settings.dataset)
-    if settings.lesson == "images":
+    if settings.lesson in ("images", "course_gan"):
         return GanLesson(settings, train), note
     return LatentLesson(settings, train, load_sample(settings.dataset)), note
 

@@ -1,7 +1,7 @@
 """What the app and a live-training worker send each other: plain data, no TensorFlow on either side's import.
 
 Commands (app → worker) are tuples: ``("build", Settings)``, ``("train",)``, ``("pause",)``, ``("step", n)``,
-``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …})``, ``("drop",)`` (forget
+``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …, "g_loss": …})``, ``("drop",)`` (forget
 the run: its session left), ``("park", path)`` (save the paused run to ``path``, then forget it),
 ``("restore", path)`` (after ``build``: continue the run saved there), ``("quit",)``.
 Messages (worker → app): ``("ready", pid, warmed)`` once Keras is imported (and, unless a command was already
@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LESSONS = ("ae", "vae", "points", "images")
+LESSONS = ("ae", "vae", "course_ae", "points", "images", "course_gan")
 POINT_SETS = ("ring", "grid")
+GENERATOR_LOSSES = (
+    "non_saturating",
+    "saturating",
+)  # the GAN lessons' generator losses (models.nets.gan.generator_loss)
 STATES = ("idle", "training", "paused", "diverged", "capped")
 MAP_IMAGES = 1000  # test codes drawn on the latent map (the committed sample)
 RECONSTRUCTED = 8  # fixed test images reconstructed in every snapshot
@@ -25,7 +29,13 @@ SAMPLES = 16  # fixed-noise images of the image GAN
 GRID = 41  # the discriminator's heat-map: GRID × GRID points over [-LIMIT, LIMIT]²
 LIMIT = 3.0
 CAP_S = float(os.environ.get("LATENT_LAB_LIVE_CAP_S", 300))  # training seconds one run may use
-LIVE_SETTINGS = ("learning_rate", "g_learning_rate", "beta", "batch_size")  # a run takes these while it trains
+LIVE_SETTINGS = (
+    "learning_rate",
+    "g_learning_rate",
+    "beta",
+    "batch_size",
+    "g_loss",
+)  # a run takes these while it trains
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Settings:
     batch_size: int = 128
     seed: int = 42
     beta: float = 1.0  # VAE: weight of the KL term
+    g_loss: str = "non_saturating"  # GANs: the generator's loss, one of GENERATOR_LOSSES
     cap_s: float = CAP_S  # training seconds the run may use (the server's setting)
 
     def same_run(self, other: Settings) -> bool:

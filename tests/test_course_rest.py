@@ -1,0 +1,284 @@
+"""The rest of the course (#36): the minimax game's two generator losses, the hidden β of the course's VAE, the
+sampling layer's spread, the course's own DCGAN and dense AE as lessons, and the new autoencoder lessons."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.test_app import open_page
+
+# ---------------------------------------------------------------- item 4: the minimax game
+
+
+@pytest.mark.parametrize("d_fake", [1e-4, 1e-3, 0.3, 0.9])
+def test_saturating_loss_stalls_where_the_discriminator_rejects_the_fakes(d_fake):
+    """d/dlogit log(1 − σ(l)) = −σ(l) = −D and d/dlogit −log σ(l) = −(1 − D): at D(G(z)) ≈ 0 the minimax game's own
+    generator loss has (almost) no gradient, the non-saturating one has (almost) −1."""
+    import tensorflow as tf
+
+    from models.nets.gan import generator_loss
+
+    logit = tf.Variable([[float(np.log(d_fake / (1.0 - d_fake)))]])
+    grads = {}
+    for name, saturating in (("saturating", 1.0), ("non_saturating", 0.0)):
+        with tf.GradientTape() as tape:
+            loss = generator_loss(logit, saturating)
+        grads[name] = float(tape.gradient(loss, logit).numpy().item())
+    assert grads["saturating"] == pytest.approx(-d_fake, rel=1e-3)
+    assert grads["non_saturating"] == pytest.approx(-(1.0 - d_fake), rel=1e-3)
+    if d_fake < 0.01:  # where D rejects every fake: the saturating one stalls, the other does not
+        assert abs(grads["saturating"]) < 0.01 < 0.99 < abs(grads["non_saturating"])
+
+
+def test_the_live_switch_changes_the_generator_step(tmp_path):
+    """The points lesson with each loss, same seed, one step from the same weights: the generators move apart."""
+    from multiprocessing import Pipe
+
+    from training.live.protocol import Settings
+    from training.live.worker import Run
+
+    after = {}
+    for g_loss in ("non_saturating", "saturating"):
+        commands, _ = Pipe(duplex=False)
+        _, out = Pipe(duplex=False)
+        run = Run(commands, out, Settings("points", g_loss=g_loss))
+        assert float(run.lesson.trainer.saturating.numpy()) == (1.0 if g_loss == "saturating" else 0.0)
+        run.lesson.trainer.fit(run.lesson.dataset(128), epochs=1, steps_per_epoch=1, verbose=0)
+        after[g_loss] = [np.array(w) for w in run.lesson.trainer.generator.get_weights()]
+    assert any(np.abs(a - b).max() > 1e-7 for a, b in zip(*after.values()))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gan_page_writes_the_minimax_game(lang):
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("gan", lang=lang, **{"gan-tab-name": "minimax"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert any(t("gan.minimax_formula", lang) in el.value for el in at.latex)
+    assert any(t("gan.minimax_text", lang)[:40] in m.value for m in at.markdown)
+    assert any(h.value == t("gan.minimax_title", lang) for h in at.header)
+    assert [c for c in at.get("plotly_chart") if "gan-minimax" in str(c.proto.id)]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_points_lesson_offers_the_two_generator_losses(lang):
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("learn", lang=lang, **{"learn-tab-name": "points"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    switch = at.segmented_control(key="learn-points-gloss")
+    assert switch.value == "non_saturating" and switch.label == t("learn.g_loss", lang)
+    switch.set_value("saturating").run()
+    assert not at.exception, at.exception
+
+
+# ---------------------------------------------------------------- item 6: the hidden β
+
+
+def _bce(x, x_hat):
+    x_hat = np.clip(x_hat, 1e-7, 1 - 1e-7)
+    return -(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))
+
+
+def test_effective_beta_makes_each_written_loss_the_elbo_with_its_kl_weighted():
+    """Each loss transcribed as its code writes it, on random numbers, against Σ −log p(x|z) + β·KL with the
+    computed β: the same up to the constant factor (the reconstruction's weight)."""
+    from models.analysis.effective_beta import BOOK_LOSS, COURSE_LOSS, effective_beta
+
+    rng = np.random.default_rng(0)
+    x, x_hat = rng.random((5, 784)), rng.random((5, 784))
+    for loss, write in (
+        # Chollet (DLwP 1st ed.): mean BCE + −5e-4 · mean over the 2 latent dims of (1 + lv − μ² − e^lv)
+        (COURSE_LOSS, lambda bracket: _bce(x, x_hat).mean(axis=1) - 5e-4 * bracket.mean(axis=1)),
+        # Géron (HOML ch. 17): mean BCE + (−0.5 · Σ over the 10 dims of the bracket) / 784
+        (BOOK_LOSS, lambda bracket: _bce(x, x_hat).mean(axis=1) + (-0.5 * bracket.sum(axis=1)) / 784.0),
+    ):
+        mu, log_var = rng.normal(size=(5, loss.latent_dim)), rng.normal(size=(5, loss.latent_dim))
+        bracket = 1 + log_var - mu**2 - np.exp(log_var)
+        kl = -0.5 * bracket.sum(axis=1)
+        beta = effective_beta(loss)
+        np.testing.assert_allclose(write(bracket) * 784, _bce(x, x_hat).sum(axis=1) + beta * kl, rtol=1e-10)
+    assert effective_beta(COURSE_LOSS) == pytest.approx(5e-4 * 784)  # the issue's "about 0.4"
+    assert effective_beta(BOOK_LOSS) == pytest.approx(1.0)
+
+
+def test_zoo_recipes_effective_beta_is_their_beta_and_the_slider_reaches_the_courses():
+    from models.analysis.effective_beta import COURSE_LOSS, effective_beta, every_recipe
+    from models.registry import REGISTRY
+
+    for name, loss in every_recipe().items():
+        if name in REGISTRY:
+            assert effective_beta(loss) == pytest.approx(REGISTRY[name].recipe.beta)
+    at = open_page("learn", **{"learn-tab-name": "latent", "learn-model": "vae"})
+    slider = at.select_slider(key="learn-beta")
+    beta = effective_beta(COURSE_LOSS)
+    assert any(o.startswith(f"{beta:g}:") for o in slider.options), slider.options  # labelled as the course's
+    slider.set_value(round(beta, 3)).run()
+    assert not at.exception and at.select_slider(key="learn-beta").value == pytest.approx(beta)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_beta_vae_page_states_each_recipes_effective_beta(lang):
+    from models.analysis.effective_beta import effective_beta, every_recipe
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("beta_vae", lang=lang, **{"bv-tab-name": "hidden"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert t("bv.hidden_title", lang) in [h.value for h in at.header]
+    for name, loss in every_recipe().items():
+        assert f"**{effective_beta(loss):.3g}**" in text, name
+    assert t("bv.hidden_course", lang) in text and "**0.392**" in text
+
+
+# ---------------------------------------------------------------- item 7: the sampling layer's spread
+
+
+def test_the_courses_sampling_layer_spreads_by_variance_not_standard_deviation():
+    from models.analysis.latents import sampling_spreads
+
+    spread = sampling_spreads(np.log([0.04, 0.25]), seed=3)
+    np.testing.assert_allclose(spread["course"], [0.04, 0.25], rtol=0.03)  # σ² = exp(log σ²)
+    np.testing.assert_allclose(spread["correct"], [0.2, 0.5], rtol=0.03)  # σ
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_reparameterization_tab_shows_both_spreads(lang):
+    from pages.ui.i18n import LANGUAGE_KEY
+
+    at = open_page("latent_space", lang=lang, **{"ls-tab-name": "reparameterization"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    line = [m.value for m in at.markdown if "exp(0.5 · z_log_var)" in m.value]
+    assert len(line) == 1 and "10,000" in line[0]
+    course, correct = (tuple(map(float, p)) for p in re.findall(r"\((\d\.\d+), (\d\.\d+)\)", line[0]))
+    assert all(c < s for c, s in zip(course, correct))  # σ < 1 here, so σ² < σ: the course's draws are too narrow
+
+
+# ---------------------------------------------------------------- item 5: the course's own DCGAN and dense AE
+
+
+def _conv(k: int, c_in: int, c_out: int) -> int:
+    return k * k * c_in * c_out + c_out
+
+
+def _dense(n_in: int, n_out: int) -> int:
+    return n_in * n_out + n_out
+
+
+def test_course_dcgan_is_the_notes_layer_by_layer():
+    from models.registry import LESSONS, LIVE_SPECS
+
+    spec = LIVE_SPECS[LESSONS["course_gan"]]
+    assert (spec.noise_dim, spec.recipe.batch_size, spec.recipe.learning_rate) == (32, 128, 4e-4)
+    assert (spec.recipe.optimizer, spec.recipe.beta_1) == ("adam", 0.9)  # Keras' Adam(4e-4) as the notes call it
+    generator, discriminator = spec.build()
+    kinds = [type(layer).__name__ for layer in discriminator.layers[1:]]
+    assert kinds == ["Conv2D", "LeakyReLU", "Dropout"] * 3 + ["Flatten", "Dense"]
+    convs = [layer for layer in discriminator.layers if type(layer).__name__ == "Conv2D"]
+    assert [(c.filters, c.kernel_size, c.strides) for c in convs] == [(f, (5, 5), (2, 2)) for f in (64, 128, 256)]
+    assert all(layer.rate == 0.4 for layer in discriminator.layers if type(layer).__name__ == "Dropout")
+    assert discriminator.layers[-1].activation.__name__ == "sigmoid"
+    # 28 → 14 → 7 → 4 (stride 2, "same"), then one unit on the 4·4·256 features
+    expected_d = _conv(5, 1, 64) + _conv(5, 64, 128) + _conv(5, 128, 256) + _dense(4 * 4 * 256, 1)
+    assert discriminator.count_params() == expected_d
+    kinds = [type(layer).__name__ for layer in generator.layers[1:]]
+    assert kinds == (
+        ["Dense", "BatchNormalization", "LeakyReLU", "Reshape"]
+        + ["UpSampling2D", "Conv2DTranspose", "BatchNormalization", "LeakyReLU"] * 2
+        + ["Conv2DTranspose"]
+    )
+    transposed = [layer for layer in generator.layers if type(layer).__name__ == "Conv2DTranspose"]
+    assert [(c.filters, c.kernel_size) for c in transposed] == [(32, (5, 5)), (16, (5, 5)), (1, (5, 5))]
+    assert transposed[-1].activation.__name__ == "sigmoid"
+    assert all(layer.momentum == 0.9 for layer in generator.layers if type(layer).__name__ == "BatchNormalization")
+    bn = 4  # γ, β, moving mean, moving variance per channel
+    expected_g = (
+        _dense(32, 7 * 7 * 64) + bn * 7 * 7 * 64 + _conv(5, 64, 32) + bn * 32 + _conv(5, 32, 16) + bn * 16
+        + _conv(5, 16, 1)
+    )  # fmt: skip
+    assert generator.count_params() == expected_g
+    assert generator.output.shape[1:] == (28, 28, 1)
+
+
+def test_course_dense_ae_is_784_32_784_with_mse_and_adam():
+    from models.registry import LESSONS, LIVE_SPECS
+
+    spec = LIVE_SPECS[LESSONS["course_ae"]]
+    assert (spec.recipe.loss, spec.recipe.optimizer) == ("mse", "adam")
+    encoder, decoder = spec.build()
+    dense = [layer for net in (encoder, decoder) for layer in net.layers if type(layer).__name__ == "Dense"]
+    assert [d.units for d in dense] == [32, 784]
+    assert [d.activation.__name__ for d in dense] == ["relu", "sigmoid"]
+    assert encoder.count_params() + decoder.count_params() == _dense(784, 32) + _dense(32, 784)
+
+
+def _train_live(lesson: str, steps: int = 2):
+    """``steps`` batches of ``lesson`` through the worker's own ``Run`` (fit with its steering callback)."""
+    import threading
+    from multiprocessing import Pipe
+
+    from models.data.samples import load_sample
+    from models.runtime.inference import to_model_input
+    from tests.test_live import wait_until
+    from training.live import lessons
+    from training.live.protocol import Settings
+    from training.live.worker import Run
+
+    x, y = load_sample("mnist")
+    app_end, worker_in = Pipe()
+    worker_out, _ = Pipe()
+    original = lessons.training_images
+    lessons.training_images = lambda dataset: ((to_model_input(x), y), "sample_data")
+    try:
+        run = Run(worker_in, worker_out, Settings(lesson, batch_size=32))
+    finally:
+        lessons.training_images = original
+
+    def end_when_paused():
+        wait_until(lambda: run.state == "paused", 120, "the steps")
+        app_end.send(("quit",))
+
+    run.handle(("step", steps))
+    threading.Thread(target=end_when_paused, daemon=True).start()
+    assert run.fit() == ("quit",)
+    return run
+
+
+@pytest.mark.parametrize("lesson", ["course_ae", "course_gan"])
+def test_the_live_worker_trains_the_course_lessons(lesson):
+    run = _train_live(lesson)
+    assert run.step == 2
+    assert all(np.isfinite(v).all() for v in run.curves.values()) and all(run.curves.values())
+    arrays = run.lesson.arrays()
+    if lesson == "course_ae":
+        assert arrays["codes"].shape == (1000, 2) and arrays["reconstructions"].shape == (8, 28, 28)
+    else:
+        assert arrays["samples"].shape == (16, 28, 28)
+        assert run.lesson.trainer.probabilities  # its sigmoid output is read back as a logit
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_learn_page_offers_the_course_lessons(lang):
+    from pages.ui.i18n import LANGUAGE_KEY, t
+
+    at = open_page("learn", lang=lang, **{"learn-tab-name": "latent"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    at.segmented_control(key="learn-model").set_value("course_ae").run()
+    assert not at.exception, at.exception
+    at = open_page("learn", lang=lang, **{"learn-tab-name": "images"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    at.segmented_control(key="learn-gan-model").set_value("course_gan").run()
+    assert not at.exception, at.exception
+    assert any(t("learn.help_course_gan", lang, iterations=2000) == c.value for c in at.caption)
+    assert at.select_slider(key="learn-course_gan-dlr").value == 4e-4
