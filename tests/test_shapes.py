@@ -59,7 +59,7 @@ def test_shapes_look_like_dsprites():
     turned = one(1, 5, quarter, 16, 16)
     rows, cols = np.flatnonzero(ellipse.any(axis=1)), np.flatnonzero(ellipse.any(axis=0))
     trows, tcols = np.flatnonzero(turned.any(axis=1)), np.flatnonzero(turned.any(axis=0))
-    assert cols.ptp() > 1.5 * rows.ptp() and trows.ptp() > 1.5 * tcols.ptp()
+    assert np.ptp(cols) > 1.5 * np.ptp(rows) and np.ptp(trows) > 1.5 * np.ptp(tcols)
     left, right = one(0, 5, 0, 0, 16), one(0, 5, 0, 31, 16)
     assert left.sum() == right.sum() and np.flatnonzero(left.any(0)).mean() < np.flatnonzero(right.any(0)).mean()
     small = one(0, 0, 0, 16, 16)
