@@ -389,10 +389,13 @@ def _timeit(fn, calls: int = 200, warmup: int = 5) -> tuple[float, float]:
     return float(np.median(times)), float(np.percentile(times, 95))
 
 
-def interactions(dataset: str = "mnist", runtime: str = "numpy") -> dict:
-    """The computation behind each page's main control, called as the page calls it (on the app's runtime
-    unless told otherwise)."""
+def interactions(dataset: str = "mnist", runtime=None) -> dict:
+    """The computation behind each page's main control, called as the page calls it (on the app's runtime,
+    ``models.runtime.graph.NUMPY``, unless told otherwise)."""
+    from models.runtime.graph import NUMPY
     from models.runtime.inference import load_model
+
+    runtime = runtime or NUMPY
 
     def load(name: str):
         return load_model(dataset, name, runtime=runtime)
@@ -423,7 +426,9 @@ def interactions(dataset: str = "mnist", runtime: str = "numpy") -> dict:
 def speed_rows() -> list[dict]:
     """Each interaction on the app's NumPy runtime, and on Keras (compiled) for comparison."""
     rows = []
-    on_keras = interactions(runtime="keras")
+    from models.nets.keras_runtime import KERAS
+
+    on_keras = interactions(runtime=KERAS)
     for label, fn in interactions().items():
         median, p95 = _timeit(fn)
         keras_median, _ = _timeit(on_keras[label])

@@ -130,9 +130,10 @@ def _open_and_time(
 APP_LOAD = (
     "import time; t = time.perf_counter()\n"
     "import pages.ui.frame, pages.views.reconstruction, pages.views.latent_space, pages.views.gan\n"
+    "from models.runtime.graph import NUMPY\n"
     "from models.runtime.inference import load_model\n"
     "from models.registry import REGISTRY\n"
-    "[load_model('mnist', s.name, runtime='numpy') for s in REGISTRY.values() if 'mnist' in s.datasets]\n"
+    "[load_model('mnist', s.name, runtime=NUMPY) for s in REGISTRY.values() if 'mnist' in s.datasets]\n"
     "print(time.perf_counter() - t)"
 )
 

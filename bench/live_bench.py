@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from bench.harness import ROOT, chromium_available, chromium_browser, live_workers, rss_mb, shown, streamlit_server
-from training.live.protocol import Settings
+from training.live.protocol import Settings, Train
 from training.live.supervisor import Supervisor
 
 LESSONS = ("ae", "vae", "points", "images")
@@ -63,12 +63,11 @@ def live_run(lesson: str, seconds: float, map_checkpoints: tuple[float, ...] = (
         worker = sup.workers()[0]
         while not worker.ready:
             time.sleep(0.05)
-        lease = sup.request("bench", Settings(lesson))
+        sup.start("bench", Settings(lesson), Train())
         maps, marks = {}, list(map_checkpoints)
         first = None
         while True:
-            sup.visit("bench")
-            snap = lease.worker.latest
+            snap = sup.status("bench").snapshot
             if snap is not None and snap.state == "training":
                 while marks and snap.elapsed >= marks[0] and "codes" in snap.arrays:
                     maps[marks.pop(0)] = knn_accuracy(snap.arrays["codes"], snap.arrays["labels"])

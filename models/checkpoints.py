@@ -149,10 +149,10 @@ def read_card(dataset: str, name: str, root: Path | None = None) -> dict[str, An
 
 
 def load_checkpoint(
-    dataset: str, name: str, root: Path | None = None, verify_hash: bool = True, runtime: str = "keras"
+    dataset: str, name: str, root: Path | None = None, verify_hash: bool = True, runtime: Any = None
 ) -> tuple[Any, dict[str, Any]]:
-    """Load a bundle after checking its card, one clear error otherwise: a ``keras.Model`` (``safe_mode=True``)
-    or, for ``runtime="numpy"``, the same file as a ``models.runtime.graph.Network`` (no TensorFlow)."""
+    """Load a bundle after checking its card, one clear error otherwise: whatever ``runtime.load`` makes of the
+    file (``models.runtime.inference.Runtime``; default Keras, ``safe_mode=True``)."""
     card = read_card(dataset, name, root)
     path = checkpoint_paths(dataset, name, root)["weights"]
     hint = _rebuild_hint(dataset, name)
@@ -164,14 +164,9 @@ def load_checkpoint(
             f"(different SHA-256): one of them was replaced. {hint}"
         )
     try:
-        if runtime == "numpy":
-            from models.runtime.graph import load_network
-
-            bundle = load_network(path)
-        else:
-            from models.nets.keras_runtime import load  # late: reading cards must not wait for TensorFlow
-
-            bundle = load(path)
+        if runtime is None:
+            from models.nets.keras_runtime import KERAS as runtime  # late: reading cards must not wait for TensorFlow
+        bundle = runtime.load(path)
     except Exception as err:  # Keras raises many types for a corrupt zip/h5; all mean the same here.
         raise CheckpointError(
             f"Checkpoint {path} could not be loaded ({type(err).__name__}: "

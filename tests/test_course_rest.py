@@ -230,7 +230,7 @@ def _train_live(lesson: str, steps: int = 2):
     from models.runtime.inference import to_model_input
     from tests.test_live import wait_until
     from training.live import lessons
-    from training.live.protocol import Settings
+    from training.live.protocol import Quit, Settings, Step
     from training.live.worker import Run
 
     x, y = load_sample("mnist")
@@ -245,11 +245,11 @@ def _train_live(lesson: str, steps: int = 2):
 
     def end_when_paused():
         wait_until(lambda: run.state == "paused", 120, "the steps")
-        app_end.send(("quit",))
+        app_end.send(Quit())
 
-    run.handle(("step", steps))
+    run.handle(Step(steps))
     threading.Thread(target=end_when_paused, daemon=True).start()
-    assert run.fit() == ("quit",)
+    assert run.fit() == Quit()
     return run
 
 

@@ -76,8 +76,8 @@ def test_wrappers_agree_across_runtimes(mnist_sample):
         ("dcgan", lambda m: m.discriminate(m.generate(m.noise(20, seed=3)))),
         ("classifier", lambda m: m.features(x)),
     ]:
-        a = call(load_model("mnist", name, runtime="keras"))
-        b = call(load_model("mnist", name, runtime="numpy"))
+        a = call(load_model("mnist", name))  # the default: Keras
+        b = call(load_model("mnist", name, runtime=graph.NUMPY))
         assert np.abs(a - b).max() <= 1e-4, name
 
 
@@ -103,7 +103,7 @@ def test_unknown_layer_is_refused_not_guessed(tmp_path):
     with pytest.raises(graph.UnsupportedGraph, match="Cropping1D"):
         graph.load_network(changed)
     with pytest.raises(CheckpointError, match="Rebuild it with: python -m training"):
-        load_checkpoint("mnist", "ae_2d", tmp_path, verify_hash=False, runtime="numpy")
+        load_checkpoint("mnist", "ae_2d", tmp_path, verify_hash=False, runtime=graph.NUMPY)
     assert '"activation": "relu"' in config
     with zipfile.ZipFile(changed, "w") as z:  # an activation it does not implement: refused the same way
         z.writestr("config.json", config.replace('"activation": "relu"', '"activation": "gelu"', 1))

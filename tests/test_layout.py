@@ -108,8 +108,9 @@ def test_the_app_runs_with_tensorflow_and_keras_blocked():
         "import importlib\n"
         f"for name in {app_modules!r}: importlib.import_module(name)\n"
         "import models.checkpoints, models.registry\n"
+        "from models.runtime.graph import NUMPY\n"
         "from models.runtime.inference import load_model\n"
-        "m = load_model('mnist', 'vae_conv_2d', runtime='numpy'); m.decode(m.encode(m.decode([[0.0, 0.0]])))\n"
+        "m = load_model('mnist', 'vae_conv_2d', runtime=NUMPY); m.decode(m.encode(m.decode([[0.0, 0.0]])))\n"
         "print('ok', len(sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -12,7 +12,21 @@ from multiprocessing import Pipe
 import numpy as np
 import pytest
 
-from training.live.protocol import Settings, Snapshot
+from training.live.protocol import (
+    Build,
+    Drop,
+    Failed,
+    Park,
+    Pause,
+    Quit,
+    Restore,
+    Settings,
+    Snapshot,
+    Status,
+    Step,
+    Train,
+    Tune,
+)
 from training.live.supervisor import Supervisor
 
 
@@ -43,7 +57,7 @@ class FakeWorker:
     def alive(self) -> bool:
         return self.running and self.error is None
 
-    def send(self, *command) -> bool:
+    def send(self, command) -> bool:
         self.sent.append(command)
         return self.alive
 
@@ -73,13 +87,13 @@ def test_queue_is_first_come_first_served(fake_supervisor):
         sup.visit(session)
     assert len(FakeWorker.made) == 1  # one spare, warming up for whoever presses Train first
     a = sup.request("a", Settings("ae"))
-    assert a.worker is FakeWorker.made[0] and a.worker.sent == [("build", Settings("ae")), ("train",)]
+    assert a.worker is FakeWorker.made[0] and a.worker.sent == [Build(Settings("ae")), Train()]
     sup.request("b", Settings("vae"))
-    sup.request("c", Settings("points"), ("step", 1))
+    sup.request("c", Settings("points"), Step(1))
     assert (sup.position("a"), sup.position("b"), sup.position("c")) == (None, 1, 2)
     sup.release("a")
     b = sup.lease("b")
-    assert b.worker is FakeWorker.made[0] and b.worker.sent[-3:] == [("drop",), ("build", Settings("vae")), ("train",)]
+    assert b.worker is FakeWorker.made[0] and b.worker.sent[-3:] == [Drop(), Build(Settings("vae")), Train()]
     assert sup.position("c") == 1 and len(FakeWorker.made) == 1
 
 
@@ -125,33 +139,33 @@ def test_a_paused_run_is_parked_its_worker_freed_within_5_s_and_train_restores_i
     sup.visit("a")
     worker = sup.request("a", Settings("ae")).worker
     worker.latest = Snapshot("ae", "training", step=40)
-    sup.send("a", "pause")
+    sup.send("a", Pause())
     worker.latest = Snapshot("ae", "paused", step=41)  # the worker's answer
     paused = time.monotonic()
     wait_until(lambda: sup.lease("a").worker is None, 5.0, "the paused run to give its worker back")
     assert time.monotonic() - paused <= 5.0
     park = worker.sent[-1]
-    assert park[0] == "park" and sup.lease("a").last.step == 41 and sup.position("a") is None
+    assert isinstance(park, Park) and sup.lease("a").last.step == 41 and sup.position("a") is None
     assert sup.workers() == [worker] and worker.running  # back in the pool: the next Train takes it at once
     sup.request("b", Settings("vae"))  # someone else trains meanwhile …
-    assert sup.lease("b").worker is worker and worker.sent[-2:] == [("build", Settings("vae")), ("train",)]
+    assert sup.lease("b").worker is worker and worker.sent[-2:] == [Build(Settings("vae")), Train()]
     sup.request("a", Settings("ae", learning_rate=3e-3))  # … so Train waits its turn, showing where it stopped
     assert sup.position("a") == 1 and sup.lease("a").last.step == 41
     sup.release("b")
     assert sup.lease("a").worker is worker
-    assert worker.sent[-3:] == [("build", Settings("ae", learning_rate=3e-3)), ("restore", park[1]), ("train",)]
+    assert worker.sent[-3:] == [Build(Settings("ae", learning_rate=3e-3)), Restore(park.path), Train()]
 
 
 def test_a_parked_run_of_another_seed_starts_afresh_and_leaving_deletes_its_file(fake_supervisor):
     sup = fake_supervisor(slots=1, idle_s=60, paused_s=0.2, tick_s=0.05)
     worker = sup.request("a", Settings("ae")).worker
     worker.latest = Snapshot("ae", "paused", step=3)
-    sup.send("a", "pause")
+    sup.send("a", Pause())
     wait_until(lambda: sup.lease("a").worker is None, 2.0, "parking")
     sup.request("a", Settings("ae", seed=7))
-    assert worker.sent[-2:] == [("build", Settings("ae", seed=7)), ("train",)] and sup.lease("a").last is None
+    assert worker.sent[-2:] == [Build(Settings("ae", seed=7)), Train()] and sup.lease("a").last is None
     worker.latest = Snapshot("ae", "paused", step=1)
-    sup.send("a", "pause")
+    sup.send("a", Pause())
     path = wait_until(lambda: sup.lease("a").worker is None and sup.lease("a").parked.path, 2.0, "parking again")
     path.write_bytes(b"state")  # as the worker would
     sup.leave("a")
@@ -161,7 +175,7 @@ def test_a_parked_run_of_another_seed_starts_afresh_and_leaving_deletes_its_file
 def test_a_crashed_worker_is_replaced_on_restart(fake_supervisor):
     sup = fake_supervisor(slots=1, idle_s=60)
     lease = sup.request("a", Settings("ae"))
-    lease.worker.error = ("crashed", "exit code -9")
+    lease.worker.error = Failed("crashed", "exit code -9")
     lease = sup.restart("a", Settings("ae"))
     assert lease.worker is FakeWorker.made[1] and lease.worker.alive and len(sup.workers()) == 1
 
@@ -171,9 +185,9 @@ def test_a_crashed_worker_holds_no_slot_while_others_wait(fake_supervisor):
     crashed = sup.request("a", Settings("ae")).worker
     sup.request("b", Settings("vae"))
     assert sup.position("b") == 1
-    crashed.error = ("crashed", "exit code -9")
+    crashed.error = Failed("crashed", "exit code -9")
     wait_until(lambda: sup.position("b") is None, 2.0, "the waiting session to get the crashed one's slot")
-    assert sup.lease("b").worker is FakeWorker.made[1] and sup.lease("b").worker.sent[0] == ("build", Settings("vae"))
+    assert sup.lease("b").worker is FakeWorker.made[1] and sup.lease("b").worker.sent[0] == Build(Settings("vae"))
     assert sup.lease("a").worker is crashed  # still there: a's page says what happened, with Restart
 
 
@@ -182,7 +196,7 @@ def test_a_spare_that_dies_before_it_is_ready_is_not_replaced_at_every_heartbeat
     sup = fake_supervisor(slots=2, idle_s=60, tick_s=0.05)
     sup.visit("a")
     spare = FakeWorker.made[0]
-    spare.ready, spare.error = False, ("tensorflow_missing", "No module named keras")
+    spare.ready, spare.error = False, Failed("tensorflow_missing", "No module named keras")
     for _ in range(5):
         sup.visit("a")
         time.sleep(0.06)
@@ -197,9 +211,46 @@ def test_settings_a_run_takes_while_training_are_sent_the_others_wait(fake_super
     sup = fake_supervisor(slots=1, idle_s=60)
     worker = sup.request("a", Settings("vae")).worker
     sup.configure("a", Settings("vae", beta=4.0, learning_rate=3e-3))
-    assert worker.sent[-1] == ("set", {"learning_rate": 3e-3, "beta": 4.0})
+    assert worker.sent[-1] == Tune({"learning_rate": 3e-3, "beta": 4.0})
     sup.configure("a", Settings("vae", beta=4.0, learning_rate=3e-3, seed=1))  # a new run: only on Train/Reset
-    assert worker.sent[-1] == ("set", {"learning_rate": 3e-3, "beta": 4.0})
+    assert worker.sent[-1] == Tune({"learning_rate": 3e-3, "beta": 4.0})
+
+
+def test_start_and_status_are_all_the_page_needs(fake_supervisor):
+    """The buttons' ``start`` (Train, Step, Pause, Reset) and the ``status`` the page draws, on the queue's
+    stand-in workers: a run of other settings is rebuilt, a stopped run too, a crashed trainer is replaced."""
+    sup = fake_supervisor(slots=1, idle_s=60)
+    assert sup.status("a") == Status(1, trainer="ready")  # opening the page warmed a spare (stand-ins: ready at once)
+    sup.start("a", Settings("ae"), Train())
+    worker = FakeWorker.made[0]
+    assert worker.sent == [Build(Settings("ae")), Train()] and sup.status("a").held
+    worker.latest = Snapshot("ae", "training", step=7)
+    sup.start("a", Settings("ae"), Pause())
+    sup.start("a", Settings("ae"), Step(1))  # the same run: no rebuild
+    assert worker.sent[-2:] == [Pause(), Step(1)] and sup.status("a").snapshot.step == 7
+    sup.start("a", Settings("ae", seed=3), Train())  # another seed: a new run first
+    assert worker.sent[-2:] == [Build(Settings("ae", seed=3)), Train()]
+    worker.latest = Snapshot("ae", "diverged", step=9)
+    sup.start("a", Settings("ae", seed=3), Train())  # a stopped run is rebuilt, not resumed
+    assert worker.sent[-2:] == [Build(Settings("ae", seed=3)), Train()]
+    sup.start("a", Settings("ae", seed=3), Build(Settings("ae", seed=3)))  # Reset
+    assert worker.sent[-1] == Build(Settings("ae", seed=3))
+    sup.request("b", Settings("vae"))
+    assert sup.status("b").position == 1 and sup.status("b").snapshot is None
+    worker.error = Failed("crashed", "exit code -9")
+    assert sup.status("a").error == Failed("crashed", "exit code -9")
+    sup.start("a", Settings("ae"), Train())  # Restart: a's worker is replaced; b still waits its turn behind a
+    assert sup.status("a").error is None and sup.lease("a") is not None
+
+
+def test_the_page_reads_the_status_not_the_supervisors_internals():
+    """Watch it learn draws from ``status`` and acts through ``start``/``configure`` alone."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "pages/views/learn.py").read_text()
+    assert "supervisor.status(" in source and "supervisor.start(" in source
+    assert not re.search(r"supervisor\.(?!(status|start|configure)\b)|\.(lease|worker|workers)\b", source)
 
 
 # ---------------------------------------------------------------- real worker processes
@@ -220,20 +271,20 @@ def test_worker_protocol_start_snapshot_pause_step_set_crash():
         )
         assert snap.arrays["codes"].shape == (1000, 2) and snap.arrays["reconstructions"].shape == (8, 28, 28)
         assert snap.curves["loss"] and all(np.isfinite(snap.curves["loss"]))
-        sup.send("a", "pause")
+        sup.send("a", Pause())
         wait_until(lambda: _latest(sup, "a").state == "paused", 10, "the pause")
         held = _latest(sup, "a").step
         time.sleep(1.0)
         assert _latest(sup, "a").step == held
-        sup.send("a", "step", 1)
+        sup.send("a", Step(1))
         wait_until(lambda: _latest(sup, "a").step == held + 1 and _latest(sup, "a").state == "paused", 10, "a step")
         sup.configure("a", Settings("ae", batch_size=64, learning_rate=3e-3))  # a new batch size: fit restarts
-        sup.send("a", "train")
+        sup.send("a", Train())
         wait_until(lambda: _latest(sup, "a").step > held + 30, 60, "training to resume at batch 64")
         worker = sup.lease("a").worker
         os.kill(worker.pid, signal.SIGKILL)
         wait_until(lambda: worker.error is not None, 10, "the crash to be noticed")
-        assert worker.error[0] == "crashed"
+        assert worker.error.key == "crashed"
         sup.restart("a", Settings("ae"))
         wait_until(lambda: (s := _latest(sup, "a")) and s.state == "training" and s.step > 5, 120, "the restart")
         assert len(sup.workers()) == 1
@@ -266,21 +317,21 @@ def test_a_parked_run_continues_in_another_worker_where_it_stopped(lesson):
         sup.visit("a")
         sup.request("a", Settings(lesson, learning_rate=3e-3))
         wait_until(lambda: (s := _latest(sup, "a")) and s.step > 10, 120, "training")
-        sup.send("a", "pause")
+        sup.send("a", Pause())
         first = sup.lease("a").worker
         wait_until(lambda: sup.lease("a").worker is None, 10, "parking")
         path, paused = sup.lease("a").parked.path, sup.lease("a").last
         wait_until(path.exists, 10, "the parked state's file")
         first.stop()  # the next Train gets a fresh process: the state travels only through the file
         sup.paused_s = 600  # keep the restored run on its worker while we look at it
-        sup.request("a", Settings(lesson, learning_rate=3e-3), ("pause",))  # restore only: nothing trains
+        sup.request("a", Settings(lesson, learning_rate=3e-3), Pause())  # restore only: nothing trains
         assert sup.lease("a").worker is not first
         snap = wait_until(lambda: (s := _latest(sup, "a")) and s.state == "paused" and s, 120, "the restored run")
         assert (snap.state, snap.step, snap.curve_steps) == ("paused", paused.step, paused.curve_steps)
         assert snap.elapsed == pytest.approx(paused.elapsed) and not path.exists()
         for name, array in paused.arrays.items():
             np.testing.assert_allclose(snap.arrays[name], array, atol=1e-6, err_msg=name)  # the same weights
-        sup.send("a", "step", 1)
+        sup.send("a", Step(1))
         wait_until(lambda: _latest(sup, "a").step == paused.step + 1, 60, "a step after the restore")
     finally:
         sup.close()
@@ -303,8 +354,8 @@ def test_a_parked_file_that_cannot_be_read_starts_afresh_and_the_snapshot_says_s
     assert (run.step, run.notice) == (0, "restore_failed") and not damaged.exists()
     assert all(np.array_equal(a, np.array(v.numpy())) for a, v in zip(fresh, run.lesson.variables()))
     run.send()
-    kind, snapshot = app_end.recv()
-    assert kind == "snapshot" and snapshot.notice == "restore_failed"
+    snapshot = app_end.recv()
+    assert isinstance(snapshot, Snapshot) and snapshot.notice == "restore_failed"
 
 
 def test_worker_stops_a_diverging_run_and_a_run_past_its_cap():
@@ -312,12 +363,12 @@ def test_worker_stops_a_diverging_run_and_a_run_past_its_cap():
     try:
         sup.request("a", Settings("vae", learning_rate=10.0))  # the page's highest learning rate
         wait_until(lambda: (s := _latest(sup, "a")) and s.state == "diverged", 120, "divergence")
-        sup.send("a", "build", Settings("ae", cap_s=2.0))
-        sup.send("a", "train")
+        sup.send("a", Build(Settings("ae", cap_s=2.0)))
+        sup.send("a", Train())
         snap = wait_until(lambda: (s := _latest(sup, "a")) and s.state == "capped" and s, 60, "the time cap")
         assert snap.elapsed >= 2.0
         step = snap.step
-        sup.send("a", "train")  # a stopped run stays stopped until Reset
+        sup.send("a", Train())  # a stopped run stays stopped until Reset
         time.sleep(1.0)
         assert _latest(sup, "a").step == step
     finally:
@@ -333,7 +384,7 @@ def test_worker_without_tensorflow_says_so(tmp_path, monkeypatch):
     try:
         lease = sup.request("a", Settings("ae"))
         wait_until(lambda: lease.worker.error is not None, 60, "the error")
-        assert lease.worker.error[0] == "tensorflow_missing" and "keras" in lease.worker.error[1]
+        assert lease.worker.error.key == "tensorflow_missing" and "keras" in lease.worker.error.detail
     finally:
         sup.close()
 
@@ -380,11 +431,11 @@ def test_live_epochs_of_the_2d_vae_score_as_the_offline_epochs_and_untrained_wei
 
     def end_when_paused():
         wait_until(lambda: run.state == "paused", 120, "the epoch")
-        app_end.send(("quit",))
+        app_end.send(Quit())
 
-    run.handle(("step", steps))
+    run.handle(Step(steps))
     threading.Thread(target=end_when_paused, daemon=True).start()
-    assert run.fit() == ("quit",)
+    assert run.fit() == Quit()
     assert run.step == steps
     live_elbo = elbo(run.lesson.encoder, run.lesson.decoder)
     assert abs(live_elbo - offline_elbo) <= 0.05 * offline_elbo, (live_elbo, offline_elbo)

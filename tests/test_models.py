@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from models.data.toy import generate_3d_data
-from models.registry import REGISTRY, TOY_DATASET
-from models.runtime.inference import wrap
+from models.data import shapes
+from models.registry import REGISTRY, SHAPES_DATASET, TOY_DATASET
+from models.runtime.inference import to_model_input, wrap
 from training.recipes import fit
 
 
@@ -18,6 +19,8 @@ def test_builds_trains_one_step_and_round_trips(name, tiny_images, tmp_path):
     x, y = tiny_images
     if spec.datasets == (TOY_DATASET,):
         x, y = generate_3d_data(64), None
+    if spec.datasets == (SHAPES_DATASET,):
+        x, y = to_model_input(shapes.generate(np.arange(0, shapes.N_IMAGES, 11_520))[0]), None
     result = fit(spec, x, y, epochs=1, steps=1, verbose=0)
     losses = [v for k, v in result.history.items() if "loss" in k]
     assert losses and all(np.isfinite(v[0]) for v in losses)

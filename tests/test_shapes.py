@@ -140,9 +140,10 @@ def test_the_readout_reads_a_shapes_position_off_the_best_encoder():
     from models.analysis.shapes import fit_readout, read_factors
     from models.data.samples import load_sample
     from models.registry import specs_for
+    from models.runtime.graph import NUMPY
     from models.runtime.inference import load_model
 
-    models = [load_model("shapes", s.name, runtime="numpy") for s in specs_for("shapes")]
+    models = [load_model("shapes", s.name, runtime=NUMPY) for s in specs_for("shapes")]
     best = max(models, key=lambda m: m.card["metrics"]["mig"])
     x, factors = load_sample("shapes")
     readout = fit_readout(best, x[:800], factors[:800])

@@ -99,7 +99,7 @@ def fit_vae(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, v
     trainer = vae_trainer(spec)
     history = trainer.fit(make_dataset(x, None, spec.recipe), **_fit_kwargs(epochs, steps, verbose))
     encoder, decoder = trainer.encoder, trainer.decoder
-    image = keras.Input((28, 28, 1), name="image")
+    image = keras.Input(tuple(encoder.inputs[0].shape[1:]), name="image")  # 28×28, or 32×32 for the shapes
     bundle = keras.Model(image, decoder(encoder(image)[0]), name=spec.name)
     return FitResult(bundle, history.history)
 

@@ -1,5 +1,5 @@
-"""The ``"keras"`` runtime of ``models.runtime.inference``: a checkpoint loaded by Keras and each network run as
-one traced function. Training, cards and ``--verify`` use it; the app runs ``models.runtime.graph`` instead."""
+"""The Keras runtime of ``models.runtime.inference`` (``KERAS``): a checkpoint loaded by Keras and each network run
+as one traced function. Training, cards and ``--verify`` use it; the app runs ``models.runtime.graph.NUMPY``."""
 
 from __future__ import annotations
 
@@ -47,3 +47,21 @@ def compiled(model):
             entry = (model, tf.function(forward, input_signature=signature, autograph=False))
             _COMPILED[id(model)] = entry
         return entry[1]
+
+
+class KerasRuntime:
+    """``models.runtime.inference.Runtime`` on Keras: ``safe_mode`` loading, one ``tf.function`` per network."""
+
+    name = "keras"
+
+    def load(self, path: Path) -> keras.Model:
+        return load(path)
+
+    def call(self, network: keras.Model, arrays: list) -> Any:
+        return compiled(network)(*arrays)
+
+    def truncated(self, network: keras.Model, layer_name: str) -> keras.Model:
+        return truncated(network, layer_name)
+
+
+KERAS = KerasRuntime()

@@ -488,3 +488,22 @@ def load_network(path: Path | str) -> Network:
     with h5py.File(io.BytesIO(weights), "r") as store:
         network.load_weights(store)
     return network
+
+
+class NumpyRuntime:
+    """The app's runtime (``models.runtime.inference.Runtime``): the ``.keras`` file read and run by this module,
+    without TensorFlow."""
+
+    name = "numpy"
+
+    def load(self, path: Path) -> Network:
+        return load_network(path)
+
+    def call(self, network: Network, arrays: list[np.ndarray]) -> Any:
+        return network(arrays if len(arrays) > 1 else arrays[0])
+
+    def truncated(self, network: Network, layer_name: str) -> Network:
+        return network.truncated(layer_name)
+
+
+NUMPY = NumpyRuntime()

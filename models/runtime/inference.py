@@ -1,12 +1,11 @@
 """The one inference layer the pages, benchmarks and card evaluation call.
 
-Wraps a loaded checkpoint bundle in a small object per family, on one of two runtimes:
+Wraps a loaded checkpoint bundle in a small object per family, run by a ``Runtime`` passed in:
 
-- ``"numpy"`` (the app): the ``.keras`` file run by ``models.runtime.graph`` without importing TensorFlow, so a
-  page's first render does not wait ~4 s for the import and ~1 s per model for loading and tracing;
-- ``"keras"`` (training, cards, ``--verify``): the Keras bundle, each network one ``tf.function`` with a
-  free batch dimension (~1 ms per call, traced once whatever the batch size), so card metrics are
-  reproduced exactly by the code that trained them.
+- ``models.runtime.graph.NUMPY`` (the app): the ``.keras`` file run without importing TensorFlow, so a page's
+  first render does not wait for the import and for tracing (docs/DECISIONS.md);
+- ``models.nets.keras_runtime.KERAS`` (training, cards, ``--verify``; the default): the Keras bundle, each network
+  one ``tf.function`` with a free batch dimension, so card metrics are reproduced by the code that trained them.
 
 Both give the same outputs (``tests/test_graph.py``: ≤ 1e-4 on every committed network). The wrappers
 hold no per-call state, so one instance is safe to share between Streamlit sessions and threads.
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,7 +23,24 @@ from models.checkpoints import CheckpointError, load_checkpoint
 from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec, resolve
 from models.runtime import graph
 
-RUNTIMES = ("keras", "numpy")
+
+class Runtime(Protocol):
+    """How a network runs: the loader deals in files and cards, this object in networks."""
+
+    name: str
+
+    def load(self, path: Path) -> Any: ...
+
+    def call(self, network: Any, arrays: list[np.ndarray]) -> Any: ...
+
+    def truncated(self, network: Any, layer_name: str) -> Any: ...
+
+
+def keras_runtime() -> Runtime:
+    """The default runtime, imported only when asked for: reading cards must not wait for TensorFlow."""
+    from models.nets.keras_runtime import KERAS
+
+    return KERAS
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -39,26 +55,22 @@ def realness_logit(output):
     return output[0] if isinstance(output, (list, tuple)) else output
 
 
-def _call(model, inputs) -> Any:
+def _call(runtime: Runtime, network, inputs) -> Any:
     arrays = inputs if isinstance(inputs, list) else [inputs]
-    arrays = [np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, model.inputs)]
-    if isinstance(model, graph.Network):
-        out = model(arrays if len(arrays) > 1 else arrays[0])
-    else:
-        from models.nets.keras_runtime import compiled  # training and cards only: the app runs graph
-
-        out = compiled(model)(*arrays)
+    arrays = [np.asarray(a, dtype=t.dtype) for a, t in zip(arrays, network.inputs)]
+    out = runtime.call(network, arrays)
     return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
 
-def _run(model, inputs, batch: int = 2048) -> Any:
-    """One call per chunk (for Keras: ``models.nets.keras_runtime.compiled``), so a 10,000-image evaluation does not
-    allocate at once."""
+def _run(runtime: Runtime, network, inputs, batch: int = 2048) -> Any:
+    """One call per chunk, so a 10,000-image evaluation does not allocate at once."""
     first = inputs[0] if isinstance(inputs, list) else inputs
     if len(first) <= batch:
-        return _call(model, inputs)
+        return _call(runtime, network, inputs)
     parts = [
-        _call(model, [a[i : i + batch] for a in inputs] if isinstance(inputs, list) else inputs[i : i + batch])
+        _call(
+            runtime, network, [a[i : i + batch] for a in inputs] if isinstance(inputs, list) else inputs[i : i + batch]
+        )
         for i in range(0, len(first), batch)
     ]
     if isinstance(parts[0], (list, tuple)):
@@ -74,7 +86,12 @@ class LoadedModel:
     spec: ModelSpec
     dataset: str
     card: dict
-    bundle: Any = field(repr=False)  # keras.Model or models.runtime.graph.Network
+    bundle: Any = field(repr=False)  # what ``runtime`` loaded: a keras.Model or a models.runtime.graph.Network
+    runtime: Runtime = field(repr=False)
+
+    def run(self, network: Any, inputs: Any) -> Any:
+        """``network`` (a part of ``bundle``) on ``inputs``, by this model's runtime."""
+        return _run(self.runtime, network, inputs)
 
     def warm_up(self) -> None:
         """Trace each network's compiled function once (on load, on a dummy input), so the first slider move
@@ -89,13 +106,13 @@ class Autoencoder(LoadedModel):
 
     def encode(self, x: np.ndarray) -> np.ndarray:
         """The code of each input (for a VAE: the posterior mean)."""
-        return np.asarray(_run(self.encoder, x))
+        return np.asarray(self.run(self.encoder, x))
 
     def warm_up(self) -> None:
         self.reconstruct(np.zeros((1, *self.bundle.inputs[0].shape[1:]), np.float32))
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        return np.asarray(_run(self.decoder, np.asarray(z, np.float32)))
+        return np.asarray(self.run(self.decoder, np.asarray(z, np.float32)))
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """Decoder after encoder (what the bundle computes): two traced networks per model, not three."""
@@ -110,7 +127,7 @@ class VariationalAE(Autoencoder):
 
     def posterior(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z_mean, z_log_var) of q(z|x) for each input."""
-        z_mean, z_log_var = _run(self.encoder, x)
+        z_mean, z_log_var = self.run(self.encoder, x)
         return np.asarray(z_mean), np.asarray(z_log_var)
 
     def encode(self, x: np.ndarray) -> np.ndarray:
@@ -148,13 +165,13 @@ class GenerativeAdversarial(LoadedModel):
     def generate(self, z: np.ndarray, labels=None) -> np.ndarray:
         z = np.asarray(z, np.float32)
         inputs = [z, self._labels(len(z), labels)] if self.conditional else z
-        return np.asarray(_run(self.generator, inputs))
+        return np.asarray(self.run(self.generator, inputs))
 
     def discriminate(self, images: np.ndarray, labels=None) -> np.ndarray:
         """Probability the discriminator assigns to "real" for each image."""
         x = to_model_input(images)
         inputs = [x, self._labels(len(x), labels)] if self.conditional else x
-        logits = np.asarray(realness_logit(_run(self.discriminator, inputs))).reshape(-1)
+        logits = np.asarray(realness_logit(self.run(self.discriminator, inputs))).reshape(-1)
         return 1.0 / (1.0 + np.exp(-logits))
 
     def warm_up(self) -> None:
@@ -164,18 +181,13 @@ class GenerativeAdversarial(LoadedModel):
 @dataclass
 class Classifier(LoadedModel):
     def __post_init__(self):
-        if isinstance(self.bundle, graph.Network):
-            self.feature_model = self.bundle.truncated(CLASSIFIER_FEATURES)
-        else:
-            from models.nets.keras_runtime import truncated
-
-            self.feature_model = truncated(self.bundle, CLASSIFIER_FEATURES)
+        self.feature_model = self.runtime.truncated(self.bundle, CLASSIFIER_FEATURES)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(_run(self.bundle, to_model_input(x)))
+        return np.asarray(self.run(self.bundle, to_model_input(x)))
 
     def features(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(_run(self.feature_model, to_model_input(x)))
+        return np.asarray(self.run(self.feature_model, to_model_input(x)))
 
     def warm_up(self) -> None:
         self.features(np.zeros((1, 28, 28), np.uint8))
@@ -191,7 +203,7 @@ class Translator(LoadedModel):
 
     def translate(self, x: np.ndarray, to: str) -> np.ndarray:
         """``x`` drawn in the other style, redrawn in style ``to`` ("bold" or "regular")."""
-        return np.asarray(_run(self.generators[to], to_model_input(x)))
+        return np.asarray(self.run(self.generators[to], to_model_input(x)))
 
     def round_trip(self, x: np.ndarray, to: str) -> tuple[np.ndarray, np.ndarray]:
         """(translated, translated back): the back image should be ``x`` again (cycle consistency)."""
@@ -203,22 +215,22 @@ class Translator(LoadedModel):
             self.translate(np.zeros((1, 28, 28, 1), np.float32), to)
 
 
-def wrap(spec: ModelSpec, dataset: str, bundle: Any, card: dict) -> LoadedModel:
-    """``bundle`` in its family's wrapper (``models.registry.FAMILIES``)."""
-    return resolve(spec.kind.wrapper)(spec=spec, dataset=dataset, card=card, bundle=bundle)
+def wrap(spec: ModelSpec, dataset: str, bundle: Any, card: dict, runtime: Runtime | None = None) -> LoadedModel:
+    """``bundle`` in its family's wrapper (``models.registry.FAMILIES``), run by ``runtime`` (default: Keras)."""
+    runtime = runtime or keras_runtime()
+    return resolve(spec.kind.wrapper)(spec=spec, dataset=dataset, card=card, bundle=bundle, runtime=runtime)
 
 
-def load_model(dataset: str, name: str, root: Path | None = None, runtime: str = "keras") -> LoadedModel:
-    """Load one checkpoint (card checked) as its inference wrapper, ready to call: on ``"keras"``
-    (safe_mode, traced) or on the app's ``"numpy"`` runtime (module docstring).
+def load_model(dataset: str, name: str, root: Path | None = None, runtime: Runtime | None = None) -> LoadedModel:
+    """Load one checkpoint (card checked) as its inference wrapper, ready to call, on ``runtime`` (default: Keras,
+    ``safe_mode``, traced; the app passes ``models.runtime.graph.NUMPY``).
 
     Raises ``models.checkpoints.CheckpointError`` with the rebuild command on any problem.
     """
-    if runtime not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
+    runtime = runtime or keras_runtime()
     spec = get_spec(name)
     bundle, card = load_checkpoint(dataset, name, root, runtime=runtime)
-    model = wrap(spec, dataset, bundle, card)
+    model = wrap(spec, dataset, bundle, card, runtime)
     try:
         model.warm_up()  # one call of every network: anything the NumPy runtime cannot run shows up here
     except graph.UnsupportedGraph as err:

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 
 def _load(dataset: str, name: str) -> LoadedModel:
+    from models.runtime.graph import NUMPY
     from models.runtime.inference import load_model
 
-    model = load_model(dataset, name, runtime="numpy")  # no TensorFlow in the app (models/runtime/inference.py)
+    model = load_model(dataset, name, runtime=NUMPY)  # no TensorFlow in the app (models/runtime/inference.py)
     freeze_long_lived_objects()
     return model
 

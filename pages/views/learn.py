@@ -18,7 +18,7 @@ from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
 from pages.ui.state import lecture_mode
-from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Settings, Snapshot
+from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Build, Pause, Settings, Snapshot, Step, Train
 
 REFRESH_S = 0.3  # the fragment's redraw period: ≥ 3 updates a second while a model trains
 LEARNING_RATES = (1e-4, 3e-4, 4e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -48,58 +48,41 @@ def _buttons(settings: Settings, prefix: str) -> None:
     """Train / Pause / Step / Reset, acting on this session's worker (or its place in the queue)."""
     c_train, c_pause, c_step, c_reset = st.columns(4)
     if c_train.button(t("learn.train"), key=f"{prefix}-train", type="primary", icon=":material/play_arrow:"):
-        _start(settings, ("train",))
+        supervisor.start(session, settings, Train())
     if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:"):
-        supervisor.send(session, "pause")
+        supervisor.start(session, settings, Pause())
     if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:"):
-        _start(settings, ("step", 1))
+        supervisor.start(session, settings, Step(1))
     if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:"):
-        if not supervisor.send(session, "build", settings):
-            supervisor.release(session)
+        supervisor.start(session, settings, Build(settings))
     supervisor.configure(session, settings)  # learning rates, β, batch size: applied while it trains
-
-
-def _start(settings: Settings, command: tuple) -> None:
-    lease = supervisor.lease(session)
-    worker = lease.worker if lease else None
-    if worker is None:
-        supervisor.request(session, settings, command)  # granted now, or queued
-        return
-    if not worker.alive:
-        supervisor.restart(session, settings, command)
-        return
-    latest = worker.latest
-    stale = lease.settings is None or not lease.settings.same_run(settings)
-    if stale or latest is None or latest.lesson != settings.lesson or latest.state in ("diverged", "capped"):
-        supervisor.send(session, "build", settings)
-    supervisor.send(session, *command)
 
 
 def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
     """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's. Every call is
     also the session's heartbeat, the first one as the page opens: a spare trainer starts loading TensorFlow
     then, not when Train is pressed."""
-    supervisor.visit(session)
-    lease = supervisor.lease(session)
-    if lease is None:
-        spare = supervisor.spare()
+    status = supervisor.status(session)
+    if not status.held:
         st.markdown(
-            t({"ready": "learn.status_ready", "warming": "learn.status_warming"}.get(spare, "learn.status_none"))
+            t(
+                {"ready": "learn.status_ready", "warming": "learn.status_warming"}.get(
+                    status.trainer, "learn.status_none"
+                )
+            )
         )
         return None
-    worker, position = lease.worker, supervisor.position(session)
-    if position is not None:
-        st.info(t("learn.queue", slots=supervisor.slots, position=position))
-    if worker is not None and worker.error is not None:
-        key, detail = worker.error
-        st.error(t(f"learn.error.{key}", detail=detail))
-        st.button(t("learn.restart"), key=f"learn-restart-{lessons[0]}", on_click=supervisor.restart,
-                  args=(session, settings), icon=":material/refresh:")  # fmt: skip
+    if status.position is not None:
+        st.info(t("learn.queue", slots=status.slots, position=status.position))
+    if status.error is not None:
+        st.error(t(f"learn.error.{status.error.key}", detail=status.error.detail))
+        st.button(t("learn.restart"), key=f"learn-restart-{lessons[0]}", on_click=supervisor.start,
+                  args=(session, settings, Train()), icon=":material/refresh:")  # fmt: skip
         return None
-    snap = (worker.latest if worker is not None else None) or lease.last  # a parked run shows where it stopped
+    snap = status.snapshot
     if snap is None:
-        if worker is not None:
-            st.markdown(t("learn.status_warming" if not worker.ready else "learn.status_ready"))
+        if status.trainer != "none":
+            st.markdown(t("learn.status_warming" if status.trainer == "warming" else "learn.status_ready"))
         return None
     if snap.lesson not in lessons:
         st.markdown(t("learn.status_other_lesson"))
@@ -112,7 +95,7 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
         st.error(t("learn.diverged"))
     elif snap.state == "capped":
         st.warning(t("learn.capped", cap=settings.cap_s))
-    if worker is None and position is None:
+    if status.parked:
         st.caption(t("learn.parked"))
     st.caption(t("learn.trained_on", note=t(f"learn.note.{snap.note}")))
     if snap.notice:

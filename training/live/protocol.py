@@ -1,12 +1,6 @@
-"""What the app and a live-training worker send each other: plain data, no TensorFlow on either side's import.
-
-Commands (app → worker) are tuples: ``("build", Settings)``, ``("train",)``, ``("pause",)``, ``("step", n)``,
-``("set", {"learning_rate": …, "g_learning_rate": …, "beta": …, "batch_size": …, "g_loss": …})``, ``("drop",)`` (forget
-the run: its session left), ``("park", path)`` (save the paused run to ``path``, then forget it),
-``("restore", path)`` (after ``build``: continue the run saved there), ``("quit",)``.
-Messages (worker → app): ``("ready", pid, warmed)`` once Keras is imported (and, unless a command was already
-waiting, the default lesson built and trained one batch: ``warmed``), ``("snapshot", Snapshot)``,
-``("error", key, detail)`` with ``key`` a catalogue key under ``learn.error``.
+"""What the app and a live-training worker send each other: frozen dataclasses, no TensorFlow on either side's
+import. Commands go app → worker (``Command``); messages come back (``Ready``, ``Failed``, ``Snapshot``); ``Status``
+is what the supervisor tells the page about one session.
 """
 
 from __future__ import annotations
@@ -80,3 +74,103 @@ class Snapshot:
     note: str = ""  # a catalogue key under learn.note, e.g. the data it trains on
     seq: int = 0  # counts snapshots: the page redraws only when it changed
     notice: str = ""  # a catalogue key under learn.notice: what happened to this run that the page must say
+
+
+# ---------------------------------------------------------------- commands (app → worker)
+
+
+@dataclass(frozen=True)
+class Build:
+    """Start a new run with these settings (Reset; Train after the lesson, data or seed changed)."""
+
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Train:
+    """Run freely until paused, stopped or rebuilt."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Hold the run after the current batch."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Train ``n`` batches, then pause."""
+
+    n: int = 1
+
+
+@dataclass(frozen=True)
+class Tune:
+    """Settings a run takes while it trains (``LIVE_SETTINGS``): their new values."""
+
+    values: dict[str, float | int | str]
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Forget the run: its session left."""
+
+
+@dataclass(frozen=True)
+class Park:
+    """Save the paused run to ``path`` (for whichever worker continues it), then forget it."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    """After ``Build``: continue the run saved at ``path``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Quit:
+    """End the worker process."""
+
+
+Command = Build | Train | Pause | Step | Tune | Drop | Park | Restore | Quit
+Action = Train | Step | Pause | Build  # what the page's buttons ask of ``Supervisor.start``
+
+
+# ---------------------------------------------------------------- messages (worker → app), besides Snapshot
+
+
+@dataclass(frozen=True)
+class Ready:
+    """Keras is imported; ``warmed``: the default lesson was built and trained one batch first."""
+
+    pid: int
+    warmed: bool
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The worker cannot go on: ``key`` is a catalogue key under ``learn.error``."""
+
+    key: str
+    detail: str
+
+
+Message = Ready | Failed | Snapshot
+
+
+# ---------------------------------------------------------------- what the page draws
+
+
+@dataclass(frozen=True)
+class Status:
+    """One session's live training as the page shows it, from the supervisor alone."""
+
+    slots: int  # trainings the server runs at once
+    trainer: str = "none"  # "none", "warming" or "ready": the session's trainer, or the spare while it holds none
+    held: bool = False  # the session has a run: training, queued or parked
+    position: int | None = None  # in the queue (1: next); None when not waiting
+    error: Failed | None = None  # the session's trainer died: what the page says, with Restart
+    snapshot: Snapshot | None = None  # the run's latest (a parked run's last, until a trainer restores it)
+    parked: bool = False  # paused long enough to give its trainer back

@@ -5,7 +5,8 @@ process, so a session's training neither blocks the script thread nor survives t
 - A **spare** worker is started when someone opens the page (``visit``), so Train does not wait for the
   TensorFlow import; spares and leased workers together never exceed ``slots``, however many sessions open the
   page, and once nobody has the page open no worker is left.
-- ``request`` leases a worker to a session, or queues it; ``position`` says where in the queue it waits.
+- The page calls ``start(session, settings, action)`` for its buttons and draws ``status(session)``;
+  ``request`` leases a worker to a session, or queues it; ``position`` says where in the queue it waits.
 - A session that goes to another page (``leave``) or whose tab is gone — its page's refreshes stopped for
   ``idle_s`` and the app says it is no longer connected (``still_open``) — loses its worker, which is reset
   and handed to the next in the queue (or kept as the spare).
@@ -31,7 +32,24 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from training.live.protocol import LIVE_SETTINGS, Settings, Snapshot
+from training.live.protocol import (
+    LIVE_SETTINGS,
+    Action,
+    Build,
+    Command,
+    Drop,
+    Failed,
+    Park,
+    Pause,
+    Quit,
+    Ready,
+    Restore,
+    Settings,
+    Snapshot,
+    Status,
+    Train,
+    Tune,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +80,7 @@ class Worker:
         self._lock = threading.Lock()
         self.ready = False
         self.warmed = False  # it built and trained the default lesson one batch before it said it was ready
-        self.error: tuple[str, str] | None = None  # (catalogue key, detail)
+        self.error: Failed | None = None
         self.latest: Snapshot | None = None
         self._reader = threading.Thread(target=self._read, name=f"live-worker-{self.pid}", daemon=True)
         self._reader.start()
@@ -78,21 +96,20 @@ class Worker:
     def _read(self) -> None:
         try:
             while True:
-                message = self._in.recv()
-                if message[0] == "ready":
-                    self.warmed = message[2]
-                    self.ready = True
-                elif message[0] == "snapshot":
-                    self.latest = message[1]
-                elif message[0] == "error":
-                    self.error = (message[1], message[2])
+                match self._in.recv():
+                    case Ready(warmed=warmed):
+                        self.warmed, self.ready = warmed, True
+                    case Snapshot() as snapshot:
+                        self.latest = snapshot
+                    case Failed() as failed:
+                        self.error = failed
         except (EOFError, OSError):
             pass
         code = self.process.wait()
         if self.error is None:
-            self.error = ("crashed", f"exit code {code}")
+            self.error = Failed("crashed", f"exit code {code}")
 
-    def send(self, *command) -> bool:
+    def send(self, command: Command) -> bool:
         """Send a command; False if the worker is gone (its error says why)."""
         with self._lock:
             try:
@@ -107,7 +124,7 @@ class Worker:
 
     def stop(self, grace_s: float = 2.0) -> None:
         """Ask it to quit, then kill it if it has not within ``grace_s``."""
-        self.send("quit")
+        self.send(Quit())
         try:
             self.process.wait(grace_s)
         except subprocess.TimeoutExpired:
@@ -129,7 +146,7 @@ class Lease:
     settings: Settings | None = None
     seen: float = field(default_factory=time.monotonic)
     paused_since: float | None = None
-    start: tuple = ("train",)  # sent to the worker once granted, after the run is built
+    start: Action = field(default_factory=Train)  # sent to the worker once granted, after the run is built
     parked: Parked | None = None  # a paused run whose worker went back to the pool
     last: Snapshot | None = None  # the parked run's last snapshot: shown until a worker restores it
 
@@ -181,12 +198,53 @@ class Supervisor:
                 lease.seen = now
             self._top_up()
 
-    def request(self, session: str, settings: Settings, start: tuple = ("train",)) -> Lease:
-        """Lease a worker for ``settings`` (or queue for one); ``start`` is sent as soon as it has one (Train:
-        ``("train",)``, Step: ``("step", 1)``)."""
+    def start(self, session: str, settings: Settings, action: Action) -> None:
+        """A button on the page: ``Train()``, ``Step(n)``, ``Pause()`` or ``Build(settings)`` (Reset). A session
+        without a worker asks for one (granted now, or queued); a dead one is replaced; a run of other settings
+        (lesson, data, seed) or one that stopped (diverged, capped) is rebuilt before it trains."""
+        match action:
+            case Pause():
+                self.send(session, action)
+                return
+            case Build():
+                if not self.send(session, action):
+                    self.release(session)
+                return
+        with self._lock:
+            lease = self._find(session)
+            worker = lease.worker if lease else None
+            if worker is None:
+                self.request(session, settings, action)
+                return
+            if not worker.alive:
+                self.restart(session, settings, action)
+                return
+            latest, old = worker.latest, lease.settings
+            stale = old is None or not old.same_run(settings)
+            if stale or latest is None or latest.lesson != settings.lesson or latest.state in ("diverged", "capped"):
+                self.send(session, Build(settings))
+            self.send(session, action)
+
+    def status(self, session: str) -> Status:
+        """What the page draws for ``session``; asking is also its heartbeat (``visit``)."""
+        with self._lock:
+            self.visit(session)
+            lease = self._find(session)
+            if lease is None:
+                return Status(self.slots, trainer=self.spare() or "none")
+            worker, position = lease.worker, self.position(session)
+            trainer = "none" if worker is None else ("ready" if worker.ready else "warming")
+            snapshot = (worker.latest if worker is not None else None) or lease.last
+            error = worker.error if worker is not None else None
+            parked = worker is None and position is None
+            return Status(self.slots, trainer, True, position, error, snapshot, parked)
+
+    def request(self, session: str, settings: Settings, start: Action | None = None) -> Lease:
+        """Lease a worker for ``settings`` (or queue for one); ``start`` (default ``Train()``) is sent as soon as
+        it has one."""
         with self._lock:
             lease = self._find(session) or Lease(session)
-            lease.settings, lease.seen, lease.start = settings, time.monotonic(), start
+            lease.settings, lease.seen, lease.start = settings, time.monotonic(), start or Train()
             self._visitors[session] = lease.seen
             if lease.worker is None and lease not in self._queue:
                 self._parked.pop(session, None)
@@ -206,17 +264,19 @@ class Supervisor:
                     return i + 1
             return None
 
-    def send(self, session: str, *command) -> bool:
+    def send(self, session: str, command: Command) -> bool:
+        """Send ``command`` to the session's worker; False if it holds none (or it is gone)."""
         with self._lock:
             lease = self._leases.get(session)
             worker = lease.worker if lease else None
             if worker is None:
                 return False
-            if command[0] == "train":
-                lease.paused_since = None  # not parked while the worker has yet to say it trains again
-            if command[0] == "build":
-                lease.settings = command[1]
-        return worker.send(*command)
+            match command:
+                case Train():
+                    lease.paused_since = None  # not parked while the worker has yet to say it trains again
+                case Build(settings):
+                    lease.settings = settings
+        return worker.send(command)
 
     def configure(self, session: str, settings: Settings) -> None:
         """Settings changed on the page: those a run takes while it trains (learning rates, β, batch size) go to
@@ -228,7 +288,7 @@ class Supervisor:
             old, lease.settings = lease.settings, settings
             changed = {k: getattr(settings, k) for k in LIVE_SETTINGS if getattr(settings, k) != getattr(old, k)}
             if changed:
-                lease.worker.send("set", changed)
+                lease.worker.send(Tune(changed))
 
     def spare(self) -> str | None:
         """ "ready" or "warming" when an unleased worker is up or starting, else None."""
@@ -263,14 +323,14 @@ class Supervisor:
             lease = self._leases.pop(session, None)
             if lease is None or lease.worker is None:
                 return
-            self._give_back(lease, ("drop",), keep=bool(self._queue or set(self._visitors) - {session}))
+            self._give_back(lease, Drop(), keep=bool(self._queue or set(self._visitors) - {session}))
 
-    def _give_back(self, lease: Lease, command: tuple, keep: bool) -> None:
+    def _give_back(self, lease: Lease, command: Drop | Park, keep: bool) -> None:
         """Take the lease's worker: ``command`` tells it to forget (or park) the run; it then serves the next in
         line, or waits as the spare when ``keep``, or exits."""
         worker, lease.worker = lease.worker, None
         if worker.alive and keep:
-            worker.send(*command)
+            worker.send(command)
             worker.latest = None
             self._spares.append(worker)
         else:
@@ -284,9 +344,9 @@ class Supervisor:
         lease.last = lease.worker.latest if lease.worker else None
         lease.parked, lease.paused_since = Parked(lease.settings, path), None
         self._parked[lease.session] = lease
-        self._give_back(lease, ("park", str(path)), keep=True)
+        self._give_back(lease, Park(str(path)), keep=True)
 
-    def restart(self, session: str, settings: Settings, start: tuple = ("train",)) -> Lease:
+    def restart(self, session: str, settings: Settings, start: Action | None = None) -> Lease:
         """After a crash: drop the dead worker and ask again (a fresh process if a slot is free)."""
         self.release(session)
         return self.request(session, settings, start)
@@ -348,15 +408,15 @@ class Supervisor:
             lease.worker, lease.paused_since = worker, None
             self._leases[lease.session] = lease
             if lease.settings is not None:
-                worker.send("build", lease.settings)
+                worker.send(Build(lease.settings))
                 parked, lease.parked = lease.parked, None
                 if parked is not None and parked.settings.same_run(lease.settings):
-                    worker.send("restore", str(parked.path))  # the worker deletes the file once read
+                    worker.send(Restore(str(parked.path)))  # the worker deletes the file once read
                 else:
                     lease.last = None
                     if parked is not None:
                         parked.path.unlink(missing_ok=True)
-                worker.send(*lease.start)
+                worker.send(lease.start)
         self._top_up()
 
     def _reap(self) -> None:

@@ -13,21 +13,52 @@ import os
 import sys
 import time
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
+
+from training.live.protocol import (
+    LIVE_SETTINGS,
+    STATES,
+    Build,
+    Command,
+    Drop,
+    Failed,
+    Park,
+    Pause,
+    Quit,
+    Ready,
+    Restore,
+    Snapshot,
+    Step,
+    Train,
+    Tune,
+)
 
 SNAPSHOT_S = 0.25
 EPOCHS = 1_000_000  # fit's epoch count: runs end by pause, reset, the time cap or divergence, never by this
 RESTORE_WAIT_S = 10.0  # a parked run's file may still be being written by the worker that parked it
 
 
+@dataclass(frozen=True)
+class Refit:
+    """Within the worker: the batch size changed, so ``fit`` starts again on the same run."""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Within the worker: the run diverged or used its time cap."""
+
+
+Ending = Command | Refit | Stopped  # what ends a ``fit`` call
+
+
 class Interrupt(Exception):
     """A command that ends the current ``fit`` call (a new run, a new batch size, quit)."""
 
-    def __init__(self, command: tuple):
+    def __init__(self, command: Ending):
         self.command = command
 
 
@@ -55,8 +86,6 @@ class Run:
     # ---------------------------------------------------------------- what the page sees
 
     def send(self) -> None:
-        from training.live.protocol import Snapshot
-
         self.seq += 1
         epoch = self.step / self.lesson.steps_per_epoch(self.settings.batch_size)
         snapshot = Snapshot(
@@ -73,7 +102,7 @@ class Run:
             self.seq,
             self.notice,
         )
-        self.conn_out.send(("snapshot", snapshot))
+        self.conn_out.send(snapshot)
 
     def _close_window(self) -> None:
         """One curve point: the mean of each loss over the steps since the last point."""
@@ -93,8 +122,6 @@ class Run:
 
     def park(self, path: str) -> None:
         """Write everything needed to continue this run (atomically: a reader never sees half a file)."""
-        from training.live.protocol import STATES
-
         arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self.lesson.variables())}
         arrays["counters"] = np.array([self.step, self.elapsed, self.seq, STATES.index(self.state)], np.float64)
         arrays["curve_steps"] = np.asarray(self.curve_steps, np.int64)
@@ -108,8 +135,6 @@ class Run:
         """Continue a parked run of the same lesson: its weights, moments, counters and curves; the page's
         current learning rates and β win over the saved ones. An unusable file leaves the fresh run, and its
         snapshots say so (``notice``): the page tells the lecturer why the run starts from random weights."""
-        from training.live.protocol import LIVE_SETTINGS, STATES
-
         file, deadline = Path(path), time.monotonic() + RESTORE_WAIT_S
         while not file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -140,26 +165,26 @@ class Run:
 
     # ---------------------------------------------------------------- commands
 
-    def handle(self, command: tuple) -> None:
+    def handle(self, command: Command) -> None:
         """Apply one command; raises ``Interrupt`` for those that end the current ``fit``."""
-        kind = command[0]
-        if kind == "pause":
-            self.state, self.allowed = "paused", None
-        elif kind == "train":
-            if self.state in ("idle", "paused"):
+        match command:
+            case Pause():
+                self.state, self.allowed = "paused", None
+            case Train() if self.state in ("idle", "paused"):
                 self.state, self.allowed = "training", None
-        elif kind == "step":
-            if self.state in ("idle", "paused"):
-                self.state, self.allowed = "training", int(command[1])
-        elif kind == "set":
-            values = dict(command[1])
-            batch = values.pop("batch_size", self.settings.batch_size)
-            self.settings = replace(self.settings, **values, batch_size=batch)
-            self.lesson.apply(values)
-            if batch != self._fit_batch:
-                raise Interrupt(("refit",))
-        else:  # build, quit
-            raise Interrupt(command)
+            case Step(n) if self.state in ("idle", "paused"):
+                self.state, self.allowed = "training", int(n)
+            case Train() | Step():
+                pass  # a stopped run (diverged, capped) stays stopped until Reset
+            case Tune(values):
+                values = dict(values)
+                batch = values.pop("batch_size", self.settings.batch_size)
+                self.settings = replace(self.settings, **values, batch_size=batch)
+                self.lesson.apply(values)
+                if batch != self._fit_batch:
+                    raise Interrupt(Refit())
+            case _:  # Build, Quit (and Drop, Park, Restore, which the serving loop handles)
+                raise Interrupt(command)
 
     def _poll(self) -> None:
         while self.conn_in.poll():
@@ -206,10 +231,10 @@ class Run:
             self.wait_while_paused()
             self._last = time.perf_counter()
         if self.state in ("diverged", "capped"):
-            raise Interrupt(("stopped",))
+            raise Interrupt(Stopped())
 
-    def fit(self) -> tuple:
-        """Train until a command ends it; returns that command (``("stopped",)`` after divergence or the cap)."""
+    def fit(self) -> Ending:
+        """Train until a command ends it; returns that command (``Stopped()`` after divergence or the cap)."""
         import keras
 
         run = self
@@ -236,37 +261,38 @@ class Run:
             )
         except Interrupt as stop:
             return stop.command
-        return ("stopped",)
+        return Stopped()
 
 
 def serve(conn_in: Connection, conn_out: Connection) -> None:
     """The worker's life: wait for a run, train it as told, start the next."""
     run: Run | None = None
-    pending: tuple | None = None
+    pending: Ending | None = None
     while True:
         command, pending = pending or conn_in.recv(), None
-        if command[0] == "quit":
-            return
-        if command[0] == "build":
-            run = Run(conn_in, conn_out, command[1])
-            run.send()
-            continue
-        if command[0] == "drop":  # the session left: forget its run, wait for the next
-            run = None
-            continue
-        if command[0] == "park":  # paused long enough: save it for whichever worker continues it, then forget it
-            if run is not None:
-                run.park(command[1])
-            run = None
-            continue
-        if command[0] == "restore":
-            if run is not None:
-                run.restore(command[1])
+        match command:
+            case Quit():
+                return
+            case Build(settings):
+                run = Run(conn_in, conn_out, settings)
                 run.send()
-            continue
+                continue
+            case Drop():  # the session left: forget its run, wait for the next
+                run = None
+                continue
+            case Park(path):  # paused long enough: save it for whichever worker continues it, then forget it
+                if run is not None:
+                    run.park(path)
+                run = None
+                continue
+            case Restore(path):
+                if run is not None:
+                    run.restore(path)
+                    run.send()
+                continue
         if run is None:
             continue
-        if command[0] != "refit":
+        if not isinstance(command, Refit):
             try:
                 run.handle(command)
             except Interrupt as stop:
@@ -275,13 +301,13 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
         if run.state != "training":
             run.send()
             continue
-        ended = run.fit()
-        if ended[0] == "stopped":
-            run.send()  # the final state: diverged or capped
-        elif ended[0] == "refit":
-            pending = ("refit",) if run.state == "training" else None
-        else:
-            pending = ended  # build or quit
+        match run.fit():
+            case Stopped():
+                run.send()  # the final state: diverged or capped
+            case Refit():
+                pending = Refit() if run.state == "training" else None
+            case ended:
+                pending = ended  # Build or Quit
 
 
 def _warm_up(conn_in: Connection) -> bool:
@@ -312,10 +338,10 @@ def main(argv: list[str]) -> int:
         import keras  # noqa: F401  (the slow import, done before the page asks for anything)
         import tensorflow  # noqa: F401
     except ImportError as err:
-        conn_out.send(("error", "tensorflow_missing", str(err)))
+        conn_out.send(Failed("tensorflow_missing", str(err)))
         return 1
     warmed = _warm_up(conn_in)
-    conn_out.send(("ready", os.getpid(), warmed))
+    conn_out.send(Ready(os.getpid(), warmed))
     try:
         serve(conn_in, conn_out)
     except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
@@ -325,7 +351,7 @@ def main(argv: list[str]) -> int:
 
         traceback.print_exc()
         try:
-            conn_out.send(("error", "crashed", f"{type(err).__name__}: {err}"))
+            conn_out.send(Failed("crashed", f"{type(err).__name__}: {err}"))
         except OSError:
             pass
         return 1
