@@ -70,27 +70,25 @@ class NoLivePicture(AssertionError):
     """Train was pressed and no snapshot was drawn: what the page said instead is in the message."""
 
 
-def train_and_pause(browser_page, view: View, clicks: int = 3, wait_ms: int = 50_000) -> None:
+def train_and_pause(browser_page, view: View, wait_ms: int = 90_000) -> None:
     """Watch it learn with a model on it: Train, its first picture, Pause, the paused snapshot drawn.
 
-    Train is pressed again if no picture came within ``wait_ms`` (as a user would: a click made while the
-    page's first run is still drawing can be lost); after ``clicks`` presses the page's own words are the
-    failure's message (queue, warm-up or a trainer's error)."""
+    Train is pressed once, after the page says its trainer is ready: a click made while the page's first run was
+    still drawing the buttons landed on a button about to be replaced, and was lost (docs/DECISIONS.md). If no
+    picture comes, the page's own words are the failure's message (queue, warm-up or a trainer's error)."""
     words = catalogue(view.lang)
     alt = words[LIVE_PICTURES[view.section or next(iter(LIVE_PICTURES))]].split("{")[0]
     picture = browser_page.locator(f'img[alt^="{alt}"]').first
-    for _ in range(clicks):
-        browser_page.get_by_role("button", name=words["learn.train"], exact=True).click(timeout=60_000)
-        try:
-            picture.wait_for(state="visible", timeout=wait_ms)
-            break
-        except PlaywrightTimeout:
-            continue
-    else:
+    browser_page.get_by_text(words["learn.status_ready"].replace("**", "")).first.wait_for(timeout=wait_ms)
+    wait_idle(browser_page)
+    browser_page.get_by_role("button", name=words["learn.train"], exact=True).click(timeout=60_000)
+    try:
+        picture.wait_for(state="visible", timeout=wait_ms)
+    except PlaywrightTimeout:
         said = browser_page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
-        raise NoLivePicture(f"{view}: no picture after {clicks} presses of Train; the page said:\n{said[-2000:]}")
+        raise NoLivePicture(f"{view}: no picture after Train; the page said:\n{said[-2000:]}") from None
     browser_page.get_by_role("button", name=words["learn.pause"], exact=True).click()
-    browser_page.wait_for_timeout(1_000)
+    browser_page.get_by_text(words["learn.state_paused"]).first.wait_for(timeout=wait_ms)
 
 
 def audit_view(browser_page, base: str, view: View) -> dict:

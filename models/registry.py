@@ -7,7 +7,7 @@ Pages, the training CLI, tests and benchmarks all read these; nothing else names
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
@@ -45,74 +45,55 @@ class Recipe:
     seed: int = 42
 
 
-def resolve(target: str):
-    """The object named by ``"module:attribute"``, imported only now: naming code costs no import."""
-    module, attribute = target.split(":")
-    return getattr(importlib.import_module(module), attribute)
-
-
 @dataclass(frozen=True)
 class Builder:
-    """A network builder named by ``"module:function"``: importing the registry needs no TensorFlow,
-    so the home page can list models before any model code is loaded."""
+    """A network builder, by its name in ``models.nets.builders.BUILDERS`` (imported only when called: importing
+    the registry needs no TensorFlow, so the home page lists models before any model code is loaded)."""
 
-    target: str
+    name: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
 
+    def function(self) -> Callable:
+        from models.nets.builders import BUILDERS
+
+        return BUILDERS[self.name]
+
     def __call__(self):
-        return resolve(self.target)(*self.args, **self.kwargs)
+        return self.function()(*self.args, **self.kwargs)
 
     def describe(self) -> dict:
         """What the model card records about the architecture."""
-        return {"builder": self.target.replace(":", "."), "args": list(self.args), "kwargs": dict(self.kwargs)}
+        fn = self.function()
+        return {"builder": f"{fn.__module__}.{fn.__name__}", "args": list(self.args), "kwargs": dict(self.kwargs)}
 
 
 @dataclass(frozen=True)
 class Family:
-    """Everything about a model family, in one record: the code that serves, trains and scores it is named by
-    ``"module:attribute"`` strings (``resolve``), so reading the record imports nothing and no module needs a
-    table of its own."""
+    """Everything about a model family, in one record. The code that serves, trains and scores it sits in one
+    table per module, keyed by the family's name: ``models.runtime.inference.WRAPPERS``,
+    ``training.recipes.TRAINERS``, ``models.eval.evaluation.EVALUATORS``."""
 
     name: str
-    wrapper: str  # the inference class a loaded bundle is wrapped in (models/runtime/inference.py)
-    fit: str  # how it trains (training/recipes.py): (spec, x, y, epochs, steps, verbose[, run_dir, resume, stop])
-    evaluator: str  # its card metrics (models/eval/evaluation.py): (model, x, y, classifier, n_generated)
     bundle: tuple[str, ...]  # the named networks of its checkpoint (empty: the checkpoint is the network)
     key_metrics: tuple[tuple[str, str], ...]  # (card metric, format) the home page shows; label: metric.<key>
     judged: bool = False  # scored by the dataset's classifier (the GANs)
     resumable: bool = False  # trains epoch by epoch with a saved run state (--resume)
 
 
-def _family(name: str, wrapper: str, bundle: tuple[str, ...], key_metrics, **flags) -> Family:
-    return Family(
-        name,
-        f"models.runtime.inference:{wrapper}",
-        f"training.recipes:fit_{name}",
-        f"models.eval.evaluation:evaluate_{name}",
-        bundle,
-        key_metrics,
-        **flags,
-    )
-
-
 FAMILIES = {
-    "autoencoder": _family(
-        "autoencoder", "Autoencoder", ("encoder", "decoder"), (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))
-    ),
-    "vae": _family("vae", "VariationalAE", ("encoder", "decoder"), (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
-    "gan": _family(
+    "autoencoder": Family("autoencoder", ("encoder", "decoder"), (("mse", "{:.4f}"), ("psnr_denoised_db", "{:.1f}"))),
+    "vae": Family("vae", ("encoder", "decoder"), (("neg_elbo", "{:.1f}"), ("active_dims", "{}"))),
+    "gan": Family(
         "gan",
-        "GenerativeAdversarial",
         ("generator", "discriminator"),
         (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
         judged=True,
         resumable=True,
     ),
-    "classifier": _family("classifier", "Classifier", (), (("accuracy", "{:.2%}"),)),
-    "cyclegan": _family(
+    "classifier": Family("classifier", (), (("accuracy", "{:.2%}"),)),
+    "cyclegan": Family(
         "cyclegan",
-        "Translator",
         ("to_bold", "to_regular"),
         (("cycle_l1", "{:.3f}"), ("class_kept", "{:.1%}")),
         judged=True,
@@ -165,7 +146,7 @@ _SPECS = [
         "classifier",
         "CNN classifier",
         "classifier",
-        Builder("models.nets.classifier:cnn_classifier"),
+        Builder("cnn_classifier", kwargs={"features_layer": CLASSIFIER_FEATURES}),
         # 20 epochs: 10 fell short of the Fashion-MNIST bar (docs/DECISIONS.md).
         Recipe(epochs=20),
         "Scores generated images and labels reconstructions.",
@@ -174,7 +155,7 @@ _SPECS = [
         "linear_ae_3d",
         "Linear AE on 3-D points",
         "autoencoder",
-        Builder("models.nets.autoencoders:linear_ae_3d"),
+        Builder("linear_ae_3d"),
         Recipe(epochs=500, batch_size=60, optimizer="sgd", learning_rate=0.1),
         "The course's toy: 3-D points projected onto the plane PCA finds.",
         datasets=(TOY_DATASET,),
@@ -185,7 +166,7 @@ _SPECS = [
         "linear_ae",
         "Linear AE (= PCA)",
         "autoencoder",
-        Builder("models.nets.autoencoders:linear_ae", kwargs={"code_size": 16}),
+        Builder("linear_ae", kwargs={"code_size": 16}),
         Recipe(epochs=12),
         "No activations: it learns PCA's top-16 subspace.",
         tags=("reconstruction", "pca"),
@@ -194,7 +175,7 @@ _SPECS = [
         "stacked_ae",
         "Stacked dense AE",
         "autoencoder",
-        Builder("models.nets.autoencoders:stacked_ae"),
+        Builder("stacked_ae"),
         Recipe(epochs=30),
         "784-100-30 SELU encoder, mirrored decoder.",
         tags=("reconstruction",),
@@ -203,7 +184,7 @@ _SPECS = [
         "tied_ae",
         "Tied-weights AE",
         "autoencoder",
-        Builder("models.nets.autoencoders:tied_ae"),
+        Builder("tied_ae"),
         Recipe(epochs=30, learning_rate=3e-3, loss="binary_crossentropy"),
         "The decoder reuses the encoder's kernels, transposed: half the weights.",
         tags=("reconstruction",),
@@ -212,7 +193,7 @@ _SPECS = [
         "conv_ae_upsampling",
         "Conv AE (upsampling)",
         "autoencoder",
-        Builder("models.nets.autoencoders:conv_ae_upsampling"),
+        Builder("conv_ae_upsampling"),
         Recipe(epochs=10),
         "Conv encoder, 64-value code; decoder upsamples then convolves.",
         tags=("reconstruction",),
@@ -221,7 +202,7 @@ _SPECS = [
         "conv_ae_transpose",
         "Conv AE (transposed conv)",
         "autoencoder",
-        Builder("models.nets.autoencoders:conv_ae_transpose"),
+        Builder("conv_ae_transpose"),
         Recipe(epochs=10),
         "Same encoder; decoder learns its upsampling with transposed convolutions.",
         tags=("reconstruction",),
@@ -230,7 +211,7 @@ _SPECS = [
         "recurrent_ae",
         "Recurrent (LSTM) AE",
         "autoencoder",
-        Builder("models.nets.autoencoders:recurrent_ae"),
+        Builder("recurrent_ae"),
         Recipe(epochs=24),
         "Reads the image row by row with LSTMs (100 → 30) and writes it back.",
         tags=("reconstruction",),
@@ -239,7 +220,7 @@ _SPECS = [
         "denoising_gaussian",
         "Denoising AE (Gaussian)",
         "autoencoder",
-        Builder("models.nets.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Builder("denoising_conv_ae", kwargs={"filters": 16}),
         Recipe(epochs=8, loss="binary_crossentropy", noise=("gaussian", 0.55)),
         "Trained to undo Gaussian noise of σ = 0.55.",
         tags=("denoising",),
@@ -248,7 +229,7 @@ _SPECS = [
         "denoising_masking",
         "Denoising AE (dropout)",
         "autoencoder",
-        Builder("models.nets.autoencoders:denoising_conv_ae", kwargs={"filters": 16}),
+        Builder("denoising_conv_ae", kwargs={"filters": 16}),
         Recipe(epochs=8, loss="binary_crossentropy", noise=("masking", 0.5)),
         "Trained to fill in images with half the pixels dropped.",
         tags=("denoising",),
@@ -257,7 +238,7 @@ _SPECS = [
         "sparse_l1",
         "Sparse AE (L1)",
         "autoencoder",
-        Builder("models.nets.autoencoders:sparse_ae", ("l1",)),
+        Builder("sparse_ae", ("l1",)),
         Recipe(epochs=25),
         "300 sigmoid codings with an L1 activity penalty.",
         tags=("reconstruction", "sparse"),
@@ -266,7 +247,7 @@ _SPECS = [
         "sparse_kl",
         "Sparse AE (KL)",
         "autoencoder",
-        Builder("models.nets.autoencoders:sparse_ae", ("kl",)),
+        Builder("sparse_ae", ("kl",)),
         Recipe(epochs=25),
         "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
         tags=("reconstruction", "sparse"),
@@ -275,7 +256,7 @@ _SPECS = [
         "vae_dense",
         "Dense VAE (10-D), β = 1",
         "vae",
-        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=1.0),
         "A 10-D latent for sample quality; also the β = 1 β-VAE.",
         tags=("beta",),
@@ -284,7 +265,7 @@ _SPECS = [
         "beta_vae_4",
         "β-VAE, β = 4",
         "vae",
-        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=4.0),
         "Same network; the KL term weighs 4×.",
         tags=("beta",),
@@ -293,7 +274,7 @@ _SPECS = [
         "beta_vae_10",
         "β-VAE, β = 10",
         "vae",
-        Builder("models.nets.vae:dense_vae", kwargs={"latent_dim": 10}),
+        Builder("dense_vae", kwargs={"latent_dim": 10}),
         Recipe(epochs=20, beta=10.0),
         "Same network; the KL term weighs 10×.",
         tags=("beta",),
@@ -302,7 +283,7 @@ _SPECS = [
         "vae_conv_2d",
         "Conv VAE (2-D latent)",
         "vae",
-        Builder("models.nets.vae:conv_vae", kwargs={"latent_dim": 2}),
+        Builder("conv_vae", kwargs={"latent_dim": 2}),
         Recipe(epochs=16),
         "A 2-D latent you can draw as a map and sample.",
         tags=("map",),
@@ -311,7 +292,7 @@ _SPECS = [
         "ae_2d",
         "Plain AE (2-D code)",
         "autoencoder",
-        Builder("models.nets.autoencoders:dense_ae", kwargs={"hidden": (128, 64), "code_size": 2}),
+        Builder("dense_ae", kwargs={"hidden": (128, 64), "code_size": 2}),
         Recipe(epochs=20),
         "A deterministic 2-D code: the map the VAE's is compared with.",
         tags=("map",),
@@ -321,7 +302,7 @@ _SPECS = [
         "DCGAN",
         "gan",
         Builder(
-            "models.nets.gan:dcgan",
+            "dcgan",
             kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True, "class_head": True},
         ),
         GAN_RECIPE,
@@ -333,9 +314,7 @@ _SPECS = [
         "cgan",
         "Conditional GAN",
         "gan",
-        Builder(
-            "models.nets.gan:conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True}
-        ),
+        Builder("conditional_gan", kwargs={"noise_dim": GAN_NOISE_DIM, "g_width": 64, "minibatch_std": True}),
         CGAN_RECIPE,
         "Generates an image of the class you ask for.",
         tags=("gan",),
@@ -346,7 +325,7 @@ _SPECS = [
         "cyclegan",
         "CycleGAN (regular ↔ bold)",
         "cyclegan",
-        Builder("models.nets.cyclegan:cyclegan"),
+        Builder("cyclegan"),
         CYCLEGAN_RECIPE,
         "Translates regular handwriting to bold and back, trained without a single pair.",
         datasets=("mnist",),
@@ -357,9 +336,7 @@ _SPECS = [
 
 def _shapes_vae(name: str, title: str, recipe: Recipe, summary: str) -> ModelSpec:
     """Higgins et al.'s dense β-VAE, scaled to 32×32 shapes and the CPU budget (docs/DECISIONS.md)."""
-    build = Builder(
-        "models.nets.vae:dense_vae", kwargs={"latent_dim": 10, "hidden": (512, 256), "image_shape": (32, 32, 1)}
-    )
+    build = Builder("dense_vae", kwargs={"latent_dim": 10, "hidden": (512, 256), "image_shape": (32, 32, 1)})
     metrics = (("neg_elbo", "{:.1f}"), ("active_dims", "{}"), ("mig", "{:.3f}"))
     return ModelSpec(
         name, title, "vae", build, recipe, summary, datasets=(SHAPES_DATASET,), tags=("shapes",), key_metrics=metrics
@@ -404,7 +381,7 @@ LIVE_SPECS = {
             "points_gan",
             "GAN on 2-D points",
             "gan",
-            Builder("models.nets.gan:points_gan", kwargs={"noise_dim": 2, "width": 64}),
+            Builder("points_gan", kwargs={"noise_dim": 2, "width": 64}),
             Recipe(epochs=1, batch_size=128, learning_rate=1e-3),
             "GAN Lab's lesson: a generator learns to place points where the real ones are.",
             datasets=("ring", "grid"),
@@ -414,7 +391,7 @@ LIVE_SPECS = {
             "dense_gan",
             "Dense GAN (HOML)",
             "gan",
-            Builder("models.nets.gan:dense_gan", kwargs={"noise_dim": 30}),
+            Builder("dense_gan", kwargs={"noise_dim": 30}),
             Recipe(epochs=1, batch_size=128, learning_rate=1e-3),
             "HOML ch. 17's first GAN, small enough to watch learn.",
             noise_dim=30,
@@ -423,7 +400,7 @@ LIVE_SPECS = {
             "course_dcgan",
             "The course's DCGAN",
             "gan",
-            Builder("models.nets.gan:course_dcgan", kwargs={"noise_dim": 32}),
+            Builder("course_dcgan", kwargs={"noise_dim": 32}),
             # The notes: Adam 4e-4 (Keras' β₁ 0.9), batch 128, 2,000 iterations (COURSE_DCGAN_ITERATIONS).
             Recipe(epochs=1, batch_size=128, learning_rate=4e-4, beta_1=0.9),
             "The course notes' DCGAN as written there: the code from class, learning live.",
@@ -433,7 +410,7 @@ LIVE_SPECS = {
             "course_dense_ae",
             "The course's dense AE",
             "autoencoder",
-            Builder("models.nets.autoencoders:course_dense_ae", kwargs={"code_size": 32}),
+            Builder("course_dense_ae", kwargs={"code_size": 32}),
             Recipe(epochs=1, batch_size=128, loss="mse"),
             "784-32-784, MSE, Adam: the course's first autoencoder.",
         ),

@@ -45,6 +45,18 @@ def changed(before: np.ndarray, after: np.ndarray) -> bool:
     return before.shape != after.shape or np.abs(before - after).mean() > 1.0
 
 
+def wait_changed(page, caption: str, before: np.ndarray, timeout: float = 60.0) -> np.ndarray:
+    """The picture captioned ``caption`` once it differs from ``before`` (what the page shows, not a delay)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        after = pixels(page, caption)
+        if changed(before, after):
+            wait_idle(page)
+            return after
+        time.sleep(0.1)
+    raise AssertionError(f"the picture captioned {caption!r} did not change within {timeout:.0f} s")
+
+
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -55,8 +67,6 @@ def press(page, slider_label: str, key: str, times: int) -> None:
     thumb.focus()
     for _ in range(times):
         page.keyboard.press(key)
-    time.sleep(0.5)
-    wait_idle(page)
 
 
 def test_home(page, app_url):
@@ -114,9 +124,7 @@ def test_every_class_of_the_input_picker_is_in_view_and_one_click_picks_it(page,
     assert inside, "a class pill lies outside its column"
     before = pixels(page, "β = 1")
     group.locator('button:has-text("9: 9")').click()
-    time.sleep(0.5)
-    wait_idle(page)
-    assert changed(before, pixels(page, "β = 1"))
+    wait_changed(page, "β = 1", before)
 
 
 def test_language_switch_survives_page_change_and_reload(page, app_url):
@@ -172,7 +180,7 @@ def test_denoising_slider(page, app_url):
     visit(page, app_url, "/Denoising")
     before = pixels(page, "noisy input")
     press(page, "Noise level", "ArrowRight", 6)
-    assert changed(before, pixels(page, "noisy input"))
+    wait_changed(page, "noisy input", before)
     shoot(page, "2_denoising")
 
 
@@ -210,10 +218,7 @@ def test_gan_seed_button(page, app_url):
     visit(page, app_url, "/GAN")
     before = pixels(page, "")  # the first image: the sample grid
     page.locator('[data-testid="stNumberInput"]:has-text("Seed") [data-testid="stNumberInputStepUp"]').first.click()
-    time.sleep(0.5)
-    wait_idle(page)
-    after = pixels(page, "")
-    assert changed(before, after)
+    wait_changed(page, "", before)
     shoot(page, "5_gan")
 
 

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from models.data.toy import generate_3d_data
 from models.data import shapes
+from models.data.toy import generate_3d_data
 from models.registry import REGISTRY, SHAPES_DATASET, TOY_DATASET
 from models.runtime.inference import to_model_input, wrap
 from training.recipes import fit
@@ -63,3 +63,18 @@ def test_one_loaded_model_is_safe_to_share_between_threads():
         together = list(pool.map(vae.decode, points))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_every_name_the_registry_uses_is_in_its_modules_table():
+    """Builders, wrappers, trainers and evaluators are reached through per-module tables, not import strings."""
+    from models.eval.evaluation import EVALUATORS
+    from models.nets.builders import BUILDERS
+    from models.registry import FAMILIES, lesson_spec
+    from models.runtime.inference import WRAPPERS
+    from training.live.protocol import LESSONS
+    from training.recipes import TRAINERS
+
+    specs = [*REGISTRY.values(), *(lesson_spec(lesson) for lesson in LESSONS)]
+    assert {s.build.name for s in specs} <= set(BUILDERS)
+    assert set(FAMILIES) == set(WRAPPERS) == set(TRAINERS) == set(EVALUATORS)
+    assert all(BUILDERS[s.build.name].__name__ == s.build.name for s in specs)

@@ -146,7 +146,7 @@ def dense_gan(r: CourseRecipe, x, x_test) -> dict:
         "course_gan",
         "HOML GAN",
         "gan",
-        Builder("models.nets.gan:dcgan", kwargs={"noise_dim": 30}),
+        Builder("dcgan", kwargs={"noise_dim": 30}),
         Recipe(epochs=r.epochs),
         "",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from models.nets.cyclegan import ConstantThenLinearDecay, CycleGAN, translation_
 from models.nets.gan import GAN
 from models.nets.layers import ClippedGaussianNoise, MaskingNoise
 from models.nets.vae import VAE
-from models.registry import ModelSpec, Recipe, resolve
+from models.registry import ModelSpec, Recipe
 from training.run_state import RunState
 
 PROGRESS_IMAGES = 20  # fixed-seed samples saved per GAN epoch (2 rows of 10)
@@ -280,6 +281,17 @@ def fit_cyclegan(
     return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history, seconds_before=seconds_before)
 
 
+# Each family's training (models.registry.FAMILIES), by family name: (spec, x, y, epochs, steps, verbose), and for
+# the resumable ones also (run_dir, resume, stop_after).
+TRAINERS: dict[str, Callable[..., FitResult]] = {
+    "autoencoder": fit_autoencoder,
+    "vae": fit_vae,
+    "gan": fit_gan,
+    "classifier": fit_classifier,
+    "cyclegan": fit_cyclegan,
+}
+
+
 def fit(
     spec: ModelSpec,
     x: np.ndarray,
@@ -297,7 +309,7 @@ def fit(
     """
     keras.utils.set_random_seed(spec.recipe.seed)
     epochs = epochs or spec.recipe.epochs
-    train = resolve(spec.kind.fit)  # the family record names its trainer
+    train = TRAINERS[spec.family]
     if spec.kind.resumable:
         return train(spec, x, y, epochs, steps, verbose, run_dir, resume, stop_after)
     return train(spec, x, y, epochs, steps, verbose)

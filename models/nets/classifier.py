@@ -12,7 +12,6 @@ import keras
 from keras import layers
 
 from models.nets.autoencoders import IMAGE_SHAPE
-from models.registry import CLASSIFIER_FEATURES
 
 
 def _block(h, filters: int, convs: int, dropout: float):
@@ -22,10 +21,11 @@ def _block(h, filters: int, convs: int, dropout: float):
     return layers.Dropout(dropout)(layers.MaxPooling2D(2)(h))
 
 
-def cnn_classifier(num_classes: int = 10) -> keras.Model:
+def cnn_classifier(features_layer: str, num_classes: int = 10) -> keras.Model:
+    """``features_layer`` names the layer GANs are scored in (the registry's ``CLASSIFIER_FEATURES``)."""
     image = keras.Input(IMAGE_SHAPE, name="image")
     h = _block(_block(image, 32, 1, 0.1), 64, 2, 0.25)  # 28 → 14 → 7
     h = layers.Flatten()(h)
-    features = layers.Dense(128, activation="relu", name=CLASSIFIER_FEATURES)(h)
+    features = layers.Dense(128, activation="relu", name=features_layer)(h)
     probs = layers.Dense(num_classes, activation="softmax", name="probs")(layers.Dropout(0.4)(features))
     return keras.Model(image, probs, name="classifier")

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from models.checkpoints import CheckpointError, load_checkpoint
-from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec, resolve
+from models.registry import CLASSIFIER_FEATURES, ModelSpec, get_spec
 from models.runtime import graph
 
 
@@ -215,10 +215,20 @@ class Translator(LoadedModel):
             self.translate(np.zeros((1, 28, 28, 1), np.float32), to)
 
 
+# Each family's wrapper (models.registry.FAMILIES), by family name.
+WRAPPERS: dict[str, type[LoadedModel]] = {
+    "autoencoder": Autoencoder,
+    "vae": VariationalAE,
+    "gan": GenerativeAdversarial,
+    "classifier": Classifier,
+    "cyclegan": Translator,
+}
+
+
 def wrap(spec: ModelSpec, dataset: str, bundle: Any, card: dict, runtime: Runtime | None = None) -> LoadedModel:
     """``bundle`` in its family's wrapper (``models.registry.FAMILIES``), run by ``runtime`` (default: Keras)."""
     runtime = runtime or keras_runtime()
-    return resolve(spec.kind.wrapper)(spec=spec, dataset=dataset, card=card, bundle=bundle, runtime=runtime)
+    return WRAPPERS[spec.family](spec=spec, dataset=dataset, card=card, bundle=bundle, runtime=runtime)
 
 
 def load_model(dataset: str, name: str, root: Path | None = None, runtime: Runtime | None = None) -> LoadedModel:
