@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.analysis import outliers
+from models.analysis import debias, outliers
 from models.checkpoints import outliers_path
 from models.data.samples import load_sample
 from models.registry import IMAGE_DATASETS
@@ -79,6 +79,66 @@ def test_the_mnist_bar_holds_and_the_fashion_failure_is_reported_as_measured():
     assert 0.0 <= fashion["neg_elbo"]["other"] <= 1.0
 
 
+def _toy_codes() -> np.ndarray:
+    """900 codes spread over [0, 1]² and 100 off at 5 in the first dimension: the 100 are the rare group."""
+    rng = np.random.default_rng(0)
+    codes = rng.uniform(0.0, 1.0, (1000, 2))
+    codes[900:, 0] += 4.0
+    return codes
+
+
+def test_resampling_weights_are_inverse_to_the_latent_density():
+    codes = _toy_codes()
+    p = debias.resampling_weights(codes, alpha=0.0)
+    density = np.exp(debias.log_density(codes))
+    product = p * density  # exactly inverse: the same for every image
+    np.testing.assert_allclose(product, product[0], rtol=1e-9)
+    assert p.sum() == pytest.approx(1.0)
+    smoothed = debias.resampling_weights(codes)  # α > 0 caps the extremes
+    assert smoothed[900:].sum() > 3 * 0.1  # the rare tenth is drawn over three times as often as its share
+
+
+def test_rarest_images_are_the_lowest_density_ones():
+    codes = _toy_codes()
+    rarest = debias.rarest(debias.log_density(codes), 0.05)
+    assert len(rarest) == 50 and np.all(rarest >= 900)
+    uniform = np.full(10, 0.1)
+    assert debias.effective_sample_size(uniform) == pytest.approx(10.0)
+
+
+def test_alpha_is_the_strongest_resampling_that_keeps_half_the_training_set():
+    codes = _toy_codes()
+    alpha = debias.choose_alpha(codes)
+    ess = {a: debias.effective_sample_size(debias.resampling_weights(codes, alpha=a)) for a in debias.ALPHAS}
+    assert ess[alpha] >= debias.MIN_ESS_SHARE * len(codes)
+    assert all(ess[a] < debias.MIN_ESS_SHARE * len(codes) for a in debias.ALPHAS if a < alpha)
+    assert debias.choose_alpha(codes, grid=(0.01,), min_ess_share=1.0) == 0.01  # none qualifies: the largest
+
+
+def test_the_stored_imbalance_result_agrees_with_itself():
+    """The marks the page shows are recomputed here from the stored accuracies (``python -m training.debias``)."""
+    from models.checkpoints import debias_path
+
+    result = json.loads(debias_path().read_text())
+    acc, goal = result["accuracy"], result["bar_values"]
+    for method in ("plain", "resampled"):
+        for group in ("common", "rare"):
+            assert len(acc[method][group]["runs"]) == len(result["seeds"]) == 3
+            assert acc[method][group]["mean"] == pytest.approx(np.mean(acc[method][group]["runs"]), abs=1e-4)
+    gap = {m: acc[m]["common"]["mean"] - acc[m]["rare"]["mean"] for m in ("plain", "resampled")}
+    assert gap["plain"] > 0.05  # the plain classifier does fail on the hidden group: the lesson's premise
+    closed = (gap["plain"] - gap["resampled"]) / gap["plain"]
+    cost = 100 * (acc["plain"]["common"]["mean"] - acc["resampled"]["common"]["mean"])
+    assert result["gap_closed"] == pytest.approx(closed, abs=1e-3)
+    assert result["rarest_ratio"] == pytest.approx(result["rare_share_in_rarest"] / result["base_rate"], rel=1e-2)
+    assert result["bars"] == {
+        "rarest_ratio": result["rarest_ratio"] >= goal["rarest_ratio"],
+        "gap_closed": closed >= goal["gap_closed"],
+        "common_cost_points": cost <= goal["common_cost_points"],
+    }
+    assert len(result["rarest_images"]) == len(result["rarest_is_rare"]) == 16
+
+
 def _open(section: str, lang: str = "en", dataset: str = "mnist", **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["lang"] = lang
@@ -117,7 +177,8 @@ def test_every_section_draws_in_each_language(section, lang):
     if section == "density":
         assert len(at.get("image")) == 2 and words["why.gan_no_number"] in _texts(at)
     if section == "debias":
-        assert at.dataframe or words["why.debias_missing"].split(":")[0] in _texts(at)
+        assert len(at.dataframe[0].value) == 2 and at.get("image")  # plain and resampled; the rarest images
+        assert re.search("[✓✗]", _texts(at))
 
 
 def test_a_picked_image_lands_on_the_histogram_with_its_percentile():

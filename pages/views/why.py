@@ -252,6 +252,15 @@ def debias_section() -> None:
             mark_cost=ok if bars["common_cost_points"] else bad,
         )
     )
+    st.caption(
+        t(
+            "why.debias_alpha",
+            alpha=result["alpha"],
+            ess=result["effective_sample_size"],
+            total=result["training_images"],
+            drawn=result["rare_share_of_draws"],
+        )
+    )
     images = np.asarray(result["rarest_images"], np.uint8)
     flags = "".join("●" if r else "○" for r in result["rarest_is_rare"])
     show_grid(
