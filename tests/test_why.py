@@ -166,6 +166,11 @@ def test_every_section_draws_in_each_language(section, lang):
     words = catalogue(lang)
     assert at.header[0].value == words[f"why.{SECTIONS[section]}"]
     assert bool(HANGUL.search(_texts(at))) == (lang == "ko")
+    if lang == "ko":  # every string the section shows, table headers and chart legends included
+        from tests.test_i18n import _english_sentences
+        from tests.test_i18n import _texts as every_text
+
+        assert not _english_sentences(every_text(at)), _english_sentences(every_text(at))
     assert not at.error and not at.warning
     if section == "outliers":
         assert at.get("plotly_chart") and at.dataframe and at.metric  # histogram, AUROC table, the picked image

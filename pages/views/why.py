@@ -271,6 +271,8 @@ def debias_section() -> None:
         "why-rarest",
         alt=t("why.rarest_alt", n=len(images), hidden=sum(result["rarest_is_rare"]), group=group),
     )
+    if result["group"] == "inverted":  # the caveat is about this group and the two that failed beside it
+        st.info(t("why.debias_caveat"))
 
 
 SECTIONS = {
