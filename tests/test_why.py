@@ -232,3 +232,11 @@ def test_missing_result_files_name_the_command_that_rebuilds_them(tmp_path, monk
         at = _open(section)
         assert any(command in i.value for i in at.info), (section, [i.value for i in at.info])
         assert not at.get("plotly_chart") and not at.dataframe and not at.get("image")
+
+
+def test_readme_tables_are_the_reports_output():
+    """README's AUROC and imbalance tables are ``python -m training.why_report``'s output, not typed by hand."""
+    from training.why_report import markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert markdown().strip() in readme
