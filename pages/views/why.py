@@ -122,25 +122,29 @@ def outlier_section() -> None:
         required=True,
     )
     st.caption(t(f"why.score_{score}_help"))
-    picked = image_input("why", dataset)
+    # The picker beside the histogram: a drawing and where it lands are in view together.
+    left, right = st.columns([2, 3])
     marker = None
-    if picked is not None:
-        image, caption = picked
-        show_image(image, caption=t("common.input", caption=caption), alt=t("alt.input", caption=caption))
-        vae = get_model(dataset, outliers.VAE)
-        autoencoder = get_model(dataset, outliers.AUTOENCODER)
-        scores = _live_scores(dataset, image, weights_of(vae, autoencoder))
-        if scores is not None:
-            marker = scores[score]
-            percentile = outliers.percentile_of(marker, result["test_percentiles"][score])
-            name = outliers.verdict(percentile)
-            st.metric(
-                t("why.your_score", caption=caption), f"{marker:,.4g}", t(f"why.verdict_{name}"), delta_color="off"
-            )
-            st.markdown(t("why.placed", percentile=percentile, verdict=t(f"why.verdict_{name}")))
-    fig = histogram_figure(result, score, result["sets"], marker)
-    st.plotly_chart(fig, key="why-histogram")
-    st.caption(t("why.hist_alt", score=t(f"why.score_{score}"), dataset=DATASET_TITLES[dataset]))
+    with left:
+        picked = image_input("why", dataset)
+        if picked is not None:
+            image, caption = picked
+            if st.session_state.get("why-source") in ("sample", "random"):  # drawings and uploads show themselves
+                show_image(image, caption=t("common.input", caption=caption), alt=t("alt.input", caption=caption))
+            vae = get_model(dataset, outliers.VAE)
+            autoencoder = get_model(dataset, outliers.AUTOENCODER)
+            scores = _live_scores(dataset, image, weights_of(vae, autoencoder))
+            if scores is not None:
+                marker = scores[score]
+                percentile = outliers.percentile_of(marker, result["test_percentiles"][score])
+                name = outliers.verdict(percentile)
+                st.metric(
+                    t("why.your_score", caption=caption), f"{marker:,.4g}", t(f"why.verdict_{name}"), delta_color="off"
+                )
+                st.markdown(t("why.placed", percentile=percentile, verdict=t(f"why.verdict_{name}")))
+    with right:
+        st.plotly_chart(histogram_figure(result, score, result["sets"], marker), key="why-histogram")
+        st.caption(t("why.hist_alt", score=t(f"why.score_{score}"), dataset=DATASET_TITLES[dataset]))
     st.subheader(t("why.auroc_title"))
     st.caption(t("why.auroc_help", samples=result["importance_samples"]))
     auroc_table(result)
