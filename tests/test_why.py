@@ -79,6 +79,16 @@ def test_the_mnist_bar_holds_and_the_fashion_failure_is_reported_as_measured():
     assert 0.0 <= fashion["neg_elbo"]["other"] <= 1.0
 
 
+@pytest.mark.parametrize("dataset", IMAGE_DATASETS)
+def test_the_stored_bars_agree_with_the_stored_aurocs(dataset):
+    """The ✓/✗ the page and the report show are the stored AUROCs against the stored bars."""
+    stored = _stored(dataset)
+    assert stored["bars"], "no bar stored: rebuild with python -m training.outliers"
+    for bar in stored["bars"]:
+        assert bar["auroc"] == stored["auroc"][bar["score"]][bar["set"]]
+        assert bar["met"] == (bar["auroc"] >= bar["at_least"])
+
+
 def _toy_codes() -> np.ndarray:
     """900 codes spread over [0, 1]² and 100 off at 5 in the first dimension: the 100 are the rare group."""
     rng = np.random.default_rng(0)
@@ -175,10 +185,12 @@ def test_every_section_draws_in_each_language(section, lang):
     if section == "outliers":
         assert at.get("plotly_chart") and at.dataframe and at.metric  # histogram, AUROC table, the picked image
         assert len(at.dataframe[0].value) == 4  # one row per score
+        assert re.search("[✓✗] AUROC" if lang == "en" else "[✓✗] ", _texts(at))  # the issue's bar, marked
     if section == "failure":
         assert len(at.metric) == 3 and at.get("plotly_chart")
         raw = _stored("fashion_mnist")["auroc"]["neg_elbo"]["other"]
         assert at.metric[0].value == f"{raw:.3f}"
+        assert re.search("[✓✗]", _texts(at))  # the corrected score's bar, marked
     if section == "density":
         assert len(at.get("image")) == 2 and words["why.gan_no_number"] in _texts(at)
     if section == "debias":

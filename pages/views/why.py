@@ -107,6 +107,21 @@ def _live_scores(dataset: str, image: np.ndarray, weights: tuple) -> dict[str, f
     return {k: float(v[0]) for k, v in outliers.score_images(vae, autoencoder, image[None]).items()}
 
 
+def bar_lines(result: dict) -> None:
+    """Issue #35's bars stored with the result, each marked ✓ met or ✗ missed."""
+    for bar in result.get("bars", []):
+        st.markdown(
+            t(
+                "why.bar_line",
+                mark="✓" if bar["met"] else "✗",
+                score=t(f"why.score_{bar['score']}"),
+                set=_set_name(result, bar["set"]),
+                auroc=bar["auroc"],
+                at_least=bar["at_least"],
+            )
+        )
+
+
 def outlier_section() -> None:
     st.header(t("why.out_title"))
     st.caption(t("why.out_help"))
@@ -148,6 +163,7 @@ def outlier_section() -> None:
     st.subheader(t("why.auroc_title"))
     st.caption(t("why.auroc_help", samples=result["importance_samples"]))
     auroc_table(result)
+    bar_lines(result)
 
 
 def failure_section() -> None:
@@ -172,6 +188,7 @@ def failure_section() -> None:
     st.plotly_chart(histogram_figure(result, which, ["test", "other"]), key="why-fail-histogram")
     st.caption(t("why.fail_alt", score=t(f"why.score_{which}")))
     st.markdown(t("why.fail_why", raw=raw, fixed=fixed, noise=result["auroc"]["corrected"]["noise"]))
+    bar_lines(result)
 
 
 def _strip(png: str) -> np.ndarray:
