@@ -192,7 +192,7 @@ def test_every_section_draws_in_each_language(section, lang):
         assert at.metric[0].value == f"{raw:.3f}"
         assert re.search("[✓✗]", _texts(at))  # the corrected score's bar, marked
     if section == "density":
-        assert len(at.get("image")) == 2 and words["why.gan_no_number"] in _texts(at)
+        assert len(at.get("image")) == 3 and words["why.gan_no_number"] in _texts(at)  # most, least likely; GAN
     if section == "debias":
         assert len(at.dataframe[0].value) == 2 and at.get("image")  # plain and resampled; the rarest images
         assert re.search("[✓✗]", _texts(at))

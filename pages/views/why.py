@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from models.analysis import outliers
+from models.analysis import generation, outliers
+from models.data import imaging
 from models.registry import DATASET_TITLES
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
@@ -18,7 +19,8 @@ from pages.ui.layout import draw_sections, get_model, page_header, table, weight
 from pages.ui.loaders import debias_results, outlier_results
 from pages.ui.pictures import show_grid, show_image, show_picture
 
-dataset = page_header("why", lambda ds: [outliers.VAE, outliers.AUTOENCODER])
+GAN_BESIDE = "cgan"  # conditional: it draws the very class whose most and least likely images are shown
+dataset = page_header("why", lambda ds: [outliers.VAE, outliers.AUTOENCODER, GAN_BESIDE])
 SET_COLOURS = {
     "test": "#6C4CF1",
     "other": "#d35400",
@@ -195,6 +197,18 @@ def _strip(png: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(png))))
 
 
+def _enlarged(strip: np.ndarray, factor: int = 3) -> np.ndarray:
+    return np.repeat(np.repeat(strip, factor, 0), factor, 1)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _gan_strip(dataset: str, label: int, weights: tuple) -> np.ndarray:
+    """Eight of the conditional GAN's samples of ``label`` in a row (fixed noise: the same row every time)."""
+    gan = get_model(dataset, GAN_BESIDE, quiet=True)
+    samples = imaging.to_uint8(generation.gan_grid(gan, 8, 35, None, label))
+    return np.concatenate(list(samples), axis=1)
+
+
 def density_section() -> None:
     st.header(t("why.density_title"))
     st.caption(t("why.density_help", model=model_title(outliers.VAE)))
@@ -214,8 +228,11 @@ def density_section() -> None:
         entry = result["extremes"][str(label)][kind]
         values = ", ".join(f"{v:.0f}" for v in entry["neg_elbo"])
         text = t(f"why.{kind}", name=names[label], values=values)
-        show_picture(np.repeat(np.repeat(_strip(entry["png"]), 3, 0), 3, 1), text, alt=text)
-        st.caption(text)
+        show_picture(_enlarged(_strip(entry["png"])), text, alt=text)
+    gan = get_model(dataset, GAN_BESIDE)
+    if gan is not None:
+        text = t("why.gan_samples", model=model_title(GAN_BESIDE), name=names[label])
+        show_picture(_enlarged(_gan_strip(dataset, label, weights_of(gan))), text, alt=text)
     st.info(t("why.gan_no_number"))
 
 
