@@ -64,6 +64,25 @@ def test_noise_is_an_outlier_and_a_test_digit_is_not(dataset):
     assert verdicts == {"noise": "outlier", "test": "typical"}, verdicts
 
 
+def test_more_importance_samples_give_a_tighter_bound():
+    """The −ELBO with 8 importance samples bounds −log p(x) more tightly (lower, on average) than with one."""
+    vae, _ = _models("mnist")
+    x, _ = load_sample("mnist")
+    one, eight = (outliers.importance_weighted_neg_elbo(vae, x[:100], k) for k in (1, 8))
+    assert eight.mean() < one.mean()
+
+
+def test_unseen_sets_are_made_the_same_way_every_time():
+    from models.data import unseen
+
+    assert np.array_equal(unseen.noise_images(4, 35), unseen.noise_images(4, 35))
+    letters, _ = unseen.letter_images()
+    assert letters.shape == (len(unseen.LETTERS) * len(unseen.STROKES) * len(unseen.SHEARS), 28, 28)
+    x, _ = load_sample("mnist")
+    assert np.array_equal(unseen.flipped(x[:3])[:, 0], x[:3, -1])
+    assert np.array_equal(unseen.rotated(unseen.rotated(x[:3])), x[:3, ::-1, ::-1])
+
+
 def test_percentile_and_verdict_follow_the_stored_percentiles():
     q = list(np.linspace(0.0, 100.0, 101))  # a score equal to its own percentile
     assert outliers.percentile_of(-1.0, q) == 0.0 and outliers.percentile_of(1e9, q) == 100.0
