@@ -26,7 +26,7 @@ LIVE_PICTURES = {"latent": "alt.learn_map", "points": "alt.learn_points", "image
 
 @dataclass(frozen=True)
 class View:
-    page: str  # catalogue section of the page: home, rec, dn, ls, bv, gan
+    page: str  # catalogue section of the page: home, rec, dn, ls, bv, gan, why
     section: str | None  # a section tab's name, None for the page's first
     lang: str
     lecture: bool

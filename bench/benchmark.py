@@ -26,6 +26,7 @@ from models.analysis import denoising, generation, latents, reconstruction
 from models.checkpoints import CheckpointError, read_card, read_pretraining_curve
 from models.data.samples import load_sample
 from models.registry import IMAGE_DATASETS, REGISTRY, SHAPES_DATASET, TOY_DATASET, specs_for
+from training import why_report
 from training.course import RESULTS as COURSE_RESULTS
 
 OUT = ROOT / "BENCHMARKS.md"
@@ -423,6 +424,21 @@ def interactions(dataset: str = "mnist", runtime=None) -> dict:
     }
 
 
+def why_scoring_line(dataset: str = "mnist") -> str:
+    """Issue #35: a drawing's four outlier scores on the app's runtime, against its 100 ms bar."""
+    from models.analysis import outliers
+    from models.runtime.graph import NUMPY
+    from models.runtime.inference import load_model
+
+    vae = load_model(dataset, outliers.VAE, runtime=NUMPY)
+    autoencoder = load_model(dataset, outliers.AUTOENCODER, runtime=NUMPY)
+    x, _ = load_sample(dataset)
+    rng = np.random.default_rng(0)
+    median, p95 = _timeit(lambda: outliers.score_images(vae, autoencoder, x[rng.integers(1000)][None]), calls=100)
+    mark = "✓" if median < 100 else "✗"
+    return f"{mark} one image's four outlier scores (NumPy runtime): median {median:.1f} ms, p95 {p95:.1f} ms (bar < 100 ms)"
+
+
 def speed_rows() -> list[dict]:
     """Each interaction on the app's NumPy runtime, and on Keras (compiled) for comparison."""
     rows = []
@@ -732,6 +748,14 @@ def main(argv: list[str] | None = None) -> int:
         "`python -m training`):",
         "",
         *beta_rows(),
+        "",
+        "## Why generative models? (issue #35)",
+        "",
+        "Printed by `python -m training.why_report` from the stored results (`python -m training.outliers`, "
+        "`python -m training.debias`); the timing is measured here.",
+        "",
+        why_report.markdown(),
+        why_scoring_line(),
         "",
         "## Interaction speed (server-side compute, MNIST models, 200 calls after warm-up)",
         "",

@@ -68,6 +68,16 @@ def pretraining_path(dataset: str, root: Path | None = None) -> Path:
     return Path(root or CHECKPOINT_DIR) / dataset / "pretraining.json"
 
 
+def outliers_path(dataset: str, root: Path | None = None) -> Path:
+    """The outlier lesson's stored scores of ``dataset`` (``python -m training.outliers``)."""
+    return Path(root or CHECKPOINT_DIR) / dataset / "outliers.json"
+
+
+def debias_path(root: Path | None = None) -> Path:
+    """The imbalance lesson's results on MNIST (``python -m training.debias``)."""
+    return Path(root or CHECKPOINT_DIR) / "mnist" / "debias.json"
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -194,6 +204,15 @@ def read_pretraining_curve(dataset: str) -> dict | None:
         result = json.loads(pretraining_path(dataset).read_text())
         return result if isinstance(result.get("points"), list) else None
     except (OSError, ValueError, AttributeError):
+        return None
+
+
+def read_json_result(path: Path, required: str) -> dict | None:
+    """A stored result (JSON object holding ``required``), or None if it is missing or damaged."""
+    try:
+        result = json.loads(path.read_text())
+        return result if isinstance(result, dict) and required in result else None
+    except (OSError, ValueError):
         return None
 
 

@@ -20,7 +20,7 @@ browser_only = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
     reason="Chromium is not installed (apt-get install chromium); CI requires it",
 )
-PAGES = ["home", "rec", "dn", "ls", "bv", "gan"]
+PAGES = ["home", "rec", "dn", "ls", "bv", "gan", "why"]
 
 
 @pytest.fixture(scope="module")

@@ -309,3 +309,41 @@ def test_drawing_canvas_feeds_the_models(page, app_url):
     wait_idle(page)
     assert changed(before, pixels(page, "Stacked dense AE"))
     shoot(page, "7_drawing")
+
+
+def test_a_drawing_lands_on_the_outlier_histogram(page, app_url):
+    """Why generative models?: draw on the canvas; the drawing's score appears with its percentile and verdict,
+    and the histogram gains a marker at that score."""
+    visit(page, app_url, "/Why_generative_models")
+
+    def traces() -> list[dict]:
+        return page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(d => (d.data || []).map("
+            "t => ({name: t.name, x: Array.from(t.x || [])})))"
+        )
+
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    assert "your image" in [t["name"] for t in traces()]  # the picked test image, before any drawing
+    page.get_by_role("radio", name="Draw").first.click()
+    page.wait_for_selector("text=Draw something to use it as input", timeout=60_000)
+    wait_idle(page)
+    assert "your image" not in [t["name"] for t in traces()]  # an empty canvas: no marker, no error
+    canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas').last
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + w * 0.2, y0 + h * 0.2)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 16):  # a zig-zag scribble: nothing like a digit
+        page.mouse.move(x0 + w * (0.2 + 0.6 * t), y0 + h * (0.2 + 0.6 * ((4 * t) % 1)))
+    page.mouse.up()
+    page.wait_for_selector("text=Score of your drawing", timeout=60_000)
+    wait_idle(page)
+    marker = [t for t in traces() if t["name"] == "your image"]
+    assert marker and marker[0]["x"][0] > 0
+    score = float(page.locator('[data-testid="stMetricValue"]').first.inner_text().replace(",", ""))
+    edges = [x for t in traces() if t["name"] != "your image" for x in t["x"]]
+    shown = min(max(score, min(edges)), max(edges))  # a score beyond the bins sits on the edge bar
+    assert marker[0]["x"][0] == pytest.approx(shown, rel=1e-3)
+    assert page.locator("text=of the test images").count() >= 1
+    shoot(page, "8_why_drawing")

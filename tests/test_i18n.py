@@ -15,7 +15,7 @@ from pages.ui.i18n import LANGUAGES, catalogue, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = [None, "reconstruction", "denoising", "latent_space", "beta_vae", "gan", "learn"]
+PAGES = [None, "reconstruction", "denoising", "latent_space", "beta_vae", "gan", "why", "learn"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Acronyms and names the Korean text keeps in Latin letters, as the textbook does.
 KEPT_LATIN = {
@@ -45,6 +45,7 @@ KEPT_LATIN = {
     "rgb",
     "truncation",
     "real",
+    "auroc",
 }
 
 

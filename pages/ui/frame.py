@@ -41,6 +41,7 @@ PAGES = [
     ("pages/views/latent_space.py", "ls", ":material/scatter_plot:"),
     ("pages/views/beta_vae.py", "bv", ":material/tune:"),
     ("pages/views/gan.py", "gan", ":material/auto_awesome:"),
+    ("pages/views/why.py", "why", ":material/travel_explore:"),
     ("pages/views/learn.py", "learn", ":material/model_training:"),
 ]
 URL_PATHS = {
@@ -50,6 +51,7 @@ URL_PATHS = {
     "ls": "Latent_space",
     "bv": "Beta_VAE",
     "gan": "GAN",
+    "why": "Why_generative_models",
     "learn": "Learn",
 }
 

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from models.checkpoints import CheckpointError, read_card, read_pretraining_curve, read_tsne_map
+from models.checkpoints import (
+    CheckpointError,
+    debias_path,
+    outliers_path,
+    read_card,
+    read_json_result,
+    read_pretraining_curve,
+    read_tsne_map,
+)
 from models.data.samples import load_sample, sample_path
 from models.registry import REGISTRY, TOY_DATASET
 from pages.ui.runtime_tuning import freeze_long_lived_objects
@@ -143,3 +152,27 @@ def tsne_map(model: LoadedModel) -> np.ndarray | None:
 def pretraining_curve(dataset: str) -> dict | None:
     """The stored few-label accuracy curve (``python -m training.pretraining``), or None."""
     return read_pretraining_curve(dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _stored_result(path: str, modified_ns: int, required: str) -> dict | None:
+    """One parse per file version, shared by every session (a result rebuilt while the app runs is read anew)."""
+    return read_json_result(Path(path), required)
+
+
+def _result(path: Path, required: str) -> dict | None:
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _stored_result(str(path), modified, required)
+
+
+def outlier_results(dataset: str) -> dict | None:
+    """The stored outlier scores of ``dataset`` (``python -m training.outliers``), or None."""
+    return _result(outliers_path(dataset), "auroc")
+
+
+def debias_results() -> dict | None:
+    """The stored imbalance lesson (``python -m training.debias``), or None."""
+    return _result(debias_path(), "accuracy")
