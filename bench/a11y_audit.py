@@ -21,6 +21,7 @@ from pages.ui.i18n import catalogue
 IMPACTS = ("critical", "serious", "moderate", "minor")
 RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 LIVE_PAGE = "learn"
+SHAPES_SECTIONS, SHAPES_QUERY = "bvs", "Shapes"  # catalogue prefix of its tabs; its ?dataset= value
 LIVE_PICTURES = {"latent": "alt.learn_map", "points": "alt.learn_points", "images": "alt.learn_samples"}
 
 
@@ -30,9 +31,11 @@ class View:
     section: str | None  # a section tab's name, None for the page's first
     lang: str
     lecture: bool
+    dataset: str | None = None  # a dataset whose sections differ (the β-VAE page on the shapes)
 
     def url(self, base: str) -> str:
         query = [f"lang={self.lang}"] + (["lecture=true"] if self.lecture else [])
+        query += [f"dataset={self.dataset}"] if self.dataset else []
         query += [f"section={self.section}"] if self.section else []
         return f"{base}/{URL_PATHS[self.page]}?" + "&".join(query)
 
@@ -52,6 +55,8 @@ def views() -> list[View]:
         out += [View(page, name, "en", False) for name in names]
         out += [View(page, name, "ko", True) for name in names]
         out += [View(page, names[0], "ko", False), View(page, names[0], "en", True)]
+    for name in sections(SHAPES_SECTIONS):  # the β-VAE page on the shapes draws sections of its own
+        out += [View("bv", name, lang, mode, SHAPES_QUERY) for lang, mode in (("en", False), ("ko", True))]
     return out
 
 

@@ -12,7 +12,17 @@ import os
 
 import pytest
 
-from bench.a11y_audit import LIVE_PAGE, LIVE_PICTURES, NoLivePicture, View, audit_view, sections, views
+from bench.a11y_audit import (
+    LIVE_PAGE,
+    LIVE_PICTURES,
+    SHAPES_QUERY,
+    SHAPES_SECTIONS,
+    NoLivePicture,
+    View,
+    audit_view,
+    sections,
+    views,
+)
 from bench.harness import OUTPUT, chromium_available, streamlit_server, wait_idle
 from tests.test_app import open_page
 
@@ -38,6 +48,10 @@ def test_the_audit_covers_every_section_in_both_languages_and_both_modes():
             assert {(page, name, lang, mode) for lang, mode in (("en", False), ("ko", True))} <= covered
         assert {lang for (p, _, lang, _) in covered if p == page} == {"en", "ko"}
         assert {mode for (p, _, _, mode) in covered if p == page} == {False, True}
+    shapes = {(v.section, v.lang, v.lecture) for v in views() if v.dataset == SHAPES_QUERY}
+    assert {
+        (name, lang, mode) for name in sections(SHAPES_SECTIONS) for lang, mode in (("en", False), ("ko", True))
+    } <= shapes
 
 
 @browser_only
