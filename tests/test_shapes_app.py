@@ -48,8 +48,8 @@ def test_server_sliders_move_the_shape_when_the_browser_cannot_decode(monkeypatc
 def test_building_a_shape_changes_the_input_and_what_the_encoder_reads():
     at = open_page("beta_vae", **SHAPES)
     read = [m.value for m in at.markdown if "**" in m.value]
-    at.slider(key="bvs-x").set_value(0)
-    at.slider(key="bvs-scale").set_value(0)
+    at.select_slider(key="bvs-x").set_value(0)
+    at.select_slider(key="bvs-scale").set_value(0)
     _rerun(at)
     assert [m.value for m in at.markdown if "**" in m.value] != read
 
