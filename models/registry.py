@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 # Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
-# "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to PCA.
+# "layerwise", "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to
+# PCA.
 TOY_DATASET = "toy3d"
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
@@ -99,6 +100,15 @@ FAMILIES = {
         (("frechet_distance", "{:.2f}"), ("confident_share", "{:.0%}"), ("label_accuracy", "{:.1%}")),
         judged=True,
         resumable=True,
+    ),
+    # The stacked AE trained one shallow autoencoder at a time: served and scored as an autoencoder.
+    "layerwise": Family(
+        "layerwise",
+        "models.runtime.inference:Autoencoder",
+        "training.recipes:fit_layerwise",
+        "models.eval.evaluation:evaluate_autoencoder",
+        ("encoder", "decoder"),
+        (("mse", "{:.4f}"),),
     ),
     "classifier": _family("classifier", "Classifier", (), (("accuracy", "{:.2%}"),)),
     "cyclegan": _family(
@@ -189,6 +199,16 @@ _SPECS = [
         Recipe(epochs=30),
         "784-100-30 SELU encoder, mirrored decoder.",
         tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "layerwise_ae",
+        "Stacked AE, one layer at a time",
+        "layerwise",
+        Builder("models.nets.autoencoders:layerwise_stacked_ae"),
+        # 15 epochs per phase: 30 passes in all, as the end-to-end stacked AE's 30 (the second on 100-D codings).
+        Recipe(epochs=15),
+        "The stacked AE's 784-100-30 shape trained greedily: 784-100-784, then 100-30-100 on its codings.",
+        tags=("layerwise",),
     ),
     ModelSpec(
         "tied_ae",

@@ -84,6 +84,36 @@ def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int |
     return FitResult(bundle, history.history)
 
 
+LAYERWISE_PHASES = ("phase1", "phase2")
+
+
+def fit_layerwise(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+    """One autoencoder at a time (HOML ch. 17): train the shallow 784-100-784 autoencoder on the images, then a
+    100-30-100 one on its codings, then stack them (``models.nets.autoencoders.layerwise_stacked_ae`` names the
+    layers each phase trains). Each phase runs ``epochs`` epochs; the history keeps each phase's loss and seconds."""
+    recipe = spec.recipe
+    encoder, decoder = spec.build()
+    hidden, codings = encoder.get_layer("hidden"), encoder.get_layer("codings")
+    hidden_out, pixels = decoder.get_layer("hidden_out"), decoder.get_layer("pixels")
+    image = keras.Input(encoder.inputs[0].shape[1:])
+    flat = keras.layers.Flatten()(image)
+    first = keras.Model(image, keras.layers.Reshape(image.shape[1:])(pixels(hidden(flat))), name="phase1")
+    code_in = keras.Input((hidden.units,))
+    second = keras.Model(code_in, hidden_out(codings(code_in)), name="phase2")
+    history: dict[str, list[float]] = {}
+    data_x = x
+    for phase, model in zip(LAYERWISE_PHASES, (first, second)):
+        start = time.perf_counter()
+        model.compile(optimizer=_optimizer(recipe), loss=recipe.loss)
+        logs = model.fit(make_dataset(data_x, data_x, recipe), **_fit_kwargs(epochs, steps, verbose)).history
+        history[f"{phase}_loss"] = [float(v) for v in logs["loss"]]
+        history[f"{phase}_seconds"] = [time.perf_counter() - start]
+        if phase == "phase1":  # the second autoencoder learns to reproduce the first one's codings
+            data_x = np.asarray(keras.Model(image, hidden(flat)).predict(x, batch_size=2048, verbose=0))
+    bundle_in = keras.Input(encoder.inputs[0].shape[1:], name="input")
+    return FitResult(keras.Model(bundle_in, decoder(encoder(bundle_in)), name=spec.name), history)
+
+
 def vae_trainer(spec: ModelSpec) -> VAE:
     """The compiled VAE ``fit`` trains; live training fits the same one."""
     recipe = spec.recipe

@@ -129,3 +129,52 @@ def upsampling_comparison(models: dict[str, Autoencoder], value: float) -> Upsam
         outputs[name], detail[name] = out, out - mean3
         energy[name] = float(checkerboard_energy(out[None])[0])
     return UpsamplingComparison(outputs, detail, energy)
+
+
+# ---------------------------------------------------------------- one autoencoder at a time (HOML 17.3.5)
+
+
+def _dense(layer, x: np.ndarray) -> np.ndarray:
+    """One dense layer of either runtime, in NumPy (its kernel, bias and configured activation)."""
+    from models.runtime import graph
+
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    return graph.ACTIVATIONS[graph.activation_name(layer.get_config()["activation"])](x @ kernel + bias)
+
+
+def first_phase_reconstruction(model: Autoencoder, images: np.ndarray) -> np.ndarray:
+    """What the layer-wise model's first shallow autoencoder (784-100-784: its ``hidden`` and ``pixels`` layers,
+    ``models.nets.autoencoders.layerwise_stacked_ae``) gives on its own, before the second one is stacked inside."""
+    x = to_model_input(images).reshape(len(images), -1)
+    h = _dense(model.encoder.get_layer("hidden"), x)
+    return _dense(model.decoder.get_layer("pixels"), h).reshape(len(images), 28, 28).astype(np.float32)
+
+
+@dataclass
+class LayerwiseRow:
+    name: str  # a registry name, or "phase1" for the layer-wise model's first autoencoder alone
+    test_mse: float | None  # on the full test split (the card); None where only the sample was scored
+    sample_mse: float  # on the committed sample, computed now
+    seconds: float | None  # training time
+
+
+def layerwise_comparison(
+    layerwise: Autoencoder, end_to_end: Autoencoder, x: np.ndarray
+) -> tuple[list[LayerwiseRow], dict[str, float]]:
+    """(rows: the first phase alone, the stacked layer-wise model, the end-to-end stacked AE; each phase's training
+    seconds from the layer-wise card)."""
+    x = to_model_input(x)
+    first = first_phase_reconstruction(layerwise, x)[..., None]
+    history = layerwise.card.get("history", {})
+    phases = {p: float(history[f"{p}_seconds"][0]) for p in ("phase1", "phase2") if f"{p}_seconds" in history}
+    rows = [LayerwiseRow("phase1", None, float(metrics.mse_per_image(x, first).mean()), phases.get("phase1"))]
+    for model in (layerwise, end_to_end):
+        rows.append(
+            LayerwiseRow(
+                model.spec.name,
+                model.card.get("metrics", {}).get("mse"),
+                float(metrics.mse_per_image(x, model.reconstruct(x)).mean()),
+                model.card.get("train_seconds"),
+            )
+        )
+    return rows, phases

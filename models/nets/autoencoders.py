@@ -57,6 +57,22 @@ def stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, ker
     return encoder, _dense_decoder(code_size, (hidden,), "selu", "lecun_normal")
 
 
+def layerwise_stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:
+    """The stacked AE's shape (784-100-30 SELU, mirrored), its four dense layers named for the two shallow
+    autoencoders that train them one at a time (``training.recipes.fit_layerwise``): ``hidden`` + ``pixels`` are
+    the first (784-100-784), ``codings`` + ``hidden_out`` the second (100-30-100, on the first one's codings)."""
+    image = _image_input()
+    h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal", name="hidden")(
+        layers.Flatten()(image)
+    )
+    codings = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal", name="codings")(h)
+    encoder = keras.Model(image, codings, name="encoder")
+    z = keras.Input((code_size,), name="codings")
+    h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal", name="hidden_out")(z)
+    pixels = layers.Dense(784, activation="sigmoid", name="pixels")(h)
+    return encoder, keras.Model(z, layers.Reshape(IMAGE_SHAPE)(pixels), name="decoder")
+
+
 def dense_ae(hidden: tuple[int, ...] = (256, 128), code_size: int = 2) -> tuple[keras.Model, keras.Model]:
     """Plain deterministic dense AE; with a 2-D code it is the map the VAE is compared with."""
     image = _image_input()
