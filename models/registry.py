@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 # Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
-# "layerwise", "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to
-# PCA.
+# "overcomplete", "layerwise", "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card
+# also holds its angles to PCA.
 TOY_DATASET = "toy3d"
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", TOY_DATASET: "3-D toy data"}
@@ -160,7 +160,6 @@ CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoot
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5), constant for 5 epochs then linearly to zero; batches of 32 regular +
 # 32 bold images; 10 epochs (timings: docs/DECISIONS.md).
 CYCLEGAN_RECIPE = Recipe(epochs=10, batch_size=32, learning_rate=2e-4)
-
 _SPECS = [
     ModelSpec(
         "classifier",
@@ -281,6 +280,15 @@ _SPECS = [
         Recipe(epochs=25),
         "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
         tags=("reconstruction", "sparse"),
+    ),
+    ModelSpec(
+        "overcomplete_ae",
+        "Overcomplete AE (3,136-D code)",
+        "autoencoder",
+        Builder("models.nets.autoencoders:overcomplete_ae", kwargs={"channels": 4}),
+        Recipe(epochs=10),  # the copy of noise still improves at 5 epochs (docs/DECISIONS.md)
+        "784 → 28×28×4 → 784: a code 4× wider than the image, so it learns to copy, noise included.",
+        tags=("overcomplete",),
     ),
     ModelSpec(
         "vae_dense",

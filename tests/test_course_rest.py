@@ -348,3 +348,50 @@ def test_reconstruction_page_shows_the_layerwise_lesson(lang):
     table = next(m.value for m in at.markdown if t("rec.lw_phase1", lang) in m.value)
     assert model_title("layerwise_ae", lang) in table and model_title("stacked_ae", lang) in table
     assert len(at.get("image")) >= 1
+
+
+# ---------------------------------------------------------------- item 3: when the code is too big
+
+
+def test_overcomplete_code_is_wider_than_the_image():
+    from models.registry import get_spec
+
+    encoder, decoder = get_spec("overcomplete_ae").build()
+    assert int(np.prod(encoder.output.shape[1:])) > 28 * 28
+    assert decoder.output.shape[1:] == (28, 28, 1)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_the_overcomplete_ae_copies_noise_and_the_denoising_and_sparse_ones_do_not(dataset):
+    """On the committed sample and as many noise images: the overcomplete AE's error on noise is under half of
+    every denoising or sparse model's, and under half of a flat grey image's."""
+    from models.analysis.reconstruction import COPY_MODELS, copy_scores
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
+
+    scores, grey = copy_scores({n: load_model(dataset, n) for n in COPY_MODELS}, load_sample(dataset)[0])
+    scores = {s.name: s for s in scores}
+    copier = scores.pop("overcomplete_ae")
+    assert copier.noise_mse < 0.5 * grey  # it follows the noise, pixel by pixel
+    for name, other in scores.items():
+        assert copier.noise_mse < 0.5 * other.noise_mse, name
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_reconstruction_page_shows_the_overcomplete_lesson(lang):
+    from models.analysis.reconstruction import COPY_MODELS
+    from pages.ui.i18n import LANGUAGE_KEY, model_title, t
+
+    at = open_page("reconstruction", lang=lang, **{"rec-tab-name": "overcomplete"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert t("rec.oc_title", lang) in [h.value for h in at.header]
+    table = next(m.value for m in at.markdown if t("rec.oc_noise", lang) in m.value)
+    assert all(model_title(n, lang) in table for n in COPY_MODELS)
+    at.number_input(key="oc-seed").set_value(7).run()
+    assert not at.exception and any(t("rec.oc_noise_input", lang, seed=7) in c for c in _captions(at))
+
+
+def _captions(at) -> list[str]:
+    return [img.caption for el in at.get("image") for img in el.proto.imgs]

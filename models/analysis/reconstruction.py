@@ -131,6 +131,60 @@ def upsampling_comparison(models: dict[str, Autoencoder], value: float) -> Upsam
     return UpsamplingComparison(outputs, detail, energy)
 
 
+# ---------------------------------------------------------------- an overcomplete code copies (HOML 17.2)
+
+
+def noise_image(seed: int) -> np.ndarray:
+    """A 28×28 image of uniform noise in [0, 1]: nothing like a digit, so only a model that copies returns it."""
+    return np.random.default_rng(seed).random((28, 28)).astype(np.float32)
+
+
+@dataclass
+class CopyTest:
+    digit: np.ndarray  # (28, 28) the model's reconstruction of the digit
+    noise: np.ndarray  # (28, 28) … and of the noise image
+    digit_mse: float
+    noise_mse: float
+
+
+def copy_test(models: dict[str, Autoencoder], digit: np.ndarray, noise: np.ndarray) -> dict[str, CopyTest]:
+    """Each autoencoder on a digit and on noise: one that merely copies reconstructs both; one kept from copying
+    (a denoising or sparse one) turns noise into something digit-like."""
+    x = np.concatenate([to_model_input(digit[None]), to_model_input(noise[None])])  # uint8 digit, float noise
+    out = {}
+    for name, model in models.items():
+        rec = model.reconstruct(x)
+        mse = metrics.mse_per_image(x, rec)
+        out[name] = CopyTest(rec[0, ..., 0], rec[1, ..., 0], float(mse[0]), float(mse[1]))
+    return out
+
+
+COPY_MODELS = ("overcomplete_ae", "denoising_gaussian", "denoising_masking", "sparse_l1", "sparse_kl")
+
+
+@dataclass
+class CopyScore:
+    name: str
+    digit_mse: float  # mean over the digits given
+    noise_mse: float  # mean over as many noise images
+
+
+def copy_scores(models: dict[str, Autoencoder], digits: np.ndarray, seed: int = 0) -> tuple[list[CopyScore], float]:
+    """(each model's MSE on ``digits`` and on as many uniform-noise images (seeded): a copier scores both low;
+    the MSE of a flat grey image on that noise, the score of a model that gives up on it)."""
+    x = to_model_input(digits)
+    noise = np.random.default_rng(seed).random(x.shape).astype(np.float32)
+    scores = [
+        CopyScore(
+            name,
+            float(metrics.mse_per_image(x, model.reconstruct(x)).mean()),
+            float(metrics.mse_per_image(noise, model.reconstruct(noise)).mean()),
+        )
+        for name, model in models.items()
+    ]
+    return scores, float(np.mean((noise - 0.5) ** 2))
+
+
 # ---------------------------------------------------------------- one autoencoder at a time (HOML 17.3.5)
 
 

@@ -90,6 +90,18 @@ def course_dense_ae(code_size: int = 32) -> tuple[keras.Model, keras.Model]:
     return keras.Model(image, codings, name="encoder"), _dense_decoder(code_size, (), "relu", "glorot_uniform")
 
 
+def overcomplete_ae(channels: int = 4) -> tuple[keras.Model, keras.Model]:
+    """An overcomplete code: 3×3 convolutions into ``channels`` feature maps at full 28×28 resolution (4 maps: a
+    3,136-number code for a 784-pixel image), and one 3×3 convolution back. Nothing forces it to compress, and a
+    convolution's shared weights learn the same copy at every position (a dense one never learns the pixels at
+    the border, which no digit inks)."""
+    image = _image_input()
+    codings = layers.Conv2D(channels, 3, padding="same", activation="relu", name="codings")(image)
+    z = keras.Input(codings.shape[1:], name="codings")
+    pixels = layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="pixels")(z)
+    return keras.Model(image, codings, name="encoder"), keras.Model(z, pixels, name="decoder")
+
+
 def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:
     """Same shape as the stacked AE, but each decoder layer reuses an encoder kernel, transposed."""
     image = _image_input()

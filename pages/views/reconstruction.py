@@ -330,6 +330,51 @@ def pretraining() -> None:
 
 
 @st.fragment
+def overcomplete() -> None:
+    """HOML 17.2: a code wider than the image copies, noise included; noise or sparsity in training stops that."""
+    st.header(t("rec.oc_title"))
+    st.markdown(t("rec.oc_text"))
+    models = models_or_warn(dataset, list(reconstruction.COPY_MODELS))
+    if "overcomplete_ae" not in models:
+        return
+    scores, grey = _copy_scores(dataset, tuple(models), weights_of(*models.values()))
+    head = [t(f"rec.oc_{c}") for c in ("model", "digits", "noise")]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|"]
+    lines += [f"| {model_title(r.name)} | {r.digit_mse:.4f} | {r.noise_mse:.4f} |" for r in scores]
+    st.markdown("\n".join(lines))
+    st.caption(t("rec.oc_caption", n=len(require_sample(dataset)[0]), grey=grey))
+    left, right = st.columns([2, 1])
+    with left:
+        picked = image_input("oc", dataset)
+    with right:
+        seed = int(st.number_input(t("rec.oc_seed"), 0, 9999, 0, key="oc-seed"))
+    if picked is None:
+        return
+    image, caption = picked
+    noise = reconstruction.noise_image(seed)
+    tests = reconstruction.copy_test(models, image, noise)
+    for source, picture, key in (
+        (caption, image / 255.0, "digit"),
+        (t("rec.oc_noise_input", seed=seed), noise, "noise"),
+    ):
+        titles = [model_title(n) for n in tests]
+        errors = [getattr(r, f"{key}_mse") for r in tests.values()]
+        show_row(
+            [picture, *(getattr(r, key) for r in tests.values())],
+            [t("common.input", caption=source)] + [t("rec.caption", model=m, mse=e) for m, e in zip(titles, errors)],
+            alts=[t("alt.input", caption=source)]
+            + [t("alt.reconstruction", input=source, model=m, mse=e) for m, e in zip(titles, errors)],
+        )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _copy_scores(dataset: str, names: tuple, weights: tuple):
+    """The table's MSEs on the committed sample and as many noise images: once per set of checkpoints."""
+    x, _ = get_sample(dataset)
+    return reconstruction.copy_scores({n: get_model(dataset, n, quiet=True) for n in names}, x)
+
+
+@st.fragment
 def layerwise() -> None:
     """HOML 17.3.5: the stacked AE trained one shallow autoencoder at a time, beside the one trained end to end."""
     st.header(t("rec.lw_title"))
@@ -383,5 +428,6 @@ SECTIONS = {
     "upsampling": upsampling_vs_transpose,
     "pretraining": pretraining,
     "layerwise": layerwise,
+    "overcomplete": overcomplete,
 }
 draw_sections("rec", SECTIONS)
