@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 # Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
-# "overcomplete", "layerwise", "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card
+# "overcomplete", "layerwise", "beta", "map", "gan", "cyclegan", "pix2pix"; "pca": a linear autoencoder whose card
 # also holds its angles to PCA.
 TOY_DATASET = "toy3d"
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
@@ -119,6 +119,17 @@ FAMILIES = {
         judged=True,
         resumable=True,
     ),
+    # pix2pix: the CycleGAN's two directions trained on pairs; served and scored as the CycleGAN is.
+    "pix2pix": Family(
+        "pix2pix",
+        "models.runtime.inference:Translator",
+        "training.recipes:fit_pix2pix",
+        "models.eval.evaluation:evaluate_cyclegan",
+        ("to_bold", "to_regular"),
+        (("translation_l1_to_bold", "{:.4f}"), ("class_kept", "{:.1%}")),
+        judged=True,
+        resumable=True,
+    ),
 }
 
 
@@ -160,6 +171,10 @@ CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoot
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5), constant for 5 epochs then linearly to zero; batches of 32 regular +
 # 32 bold images; 10 epochs (timings: docs/DECISIONS.md).
 CYCLEGAN_RECIPE = Recipe(epochs=10, batch_size=32, learning_rate=2e-4)
+# pix2pix: the paper's Adam (2e-4, beta_1 0.5) and L1 weight 100; batches of 64 pairs (the paper's 1 is too slow on a
+# CPU); epochs: docs/DECISIONS.md.
+PIX2PIX_RECIPE = Recipe(epochs=2, batch_size=64, learning_rate=2e-4)
+
 _SPECS = [
     ModelSpec(
         "classifier",
@@ -370,6 +385,16 @@ _SPECS = [
         "Translates regular handwriting to bold and back, trained without a single pair.",
         datasets=("mnist",),
         tags=("cyclegan",),
+    ),
+    ModelSpec(
+        "pix2pix",
+        "pix2pix (regular ↔ bold, paired)",
+        "pix2pix",
+        Builder("models.nets.pix2pix:pix2pix"),
+        PIX2PIX_RECIPE,
+        "The same translation learned from pairs: U-Net generator, PatchGAN discriminator, L1 weight 100.",
+        datasets=("mnist",),
+        tags=("pix2pix",),
     ),
 ]
 

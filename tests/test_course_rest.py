@@ -395,3 +395,116 @@ def test_reconstruction_page_shows_the_overcomplete_lesson(lang):
 
 def _captions(at) -> list[str]:
     return [img.caption for el in at.get("image") for img in el.proto.imgs]
+
+
+# ---------------------------------------------------------------- item 1: pairs vs no pairs (pix2pix)
+
+
+def test_pix2pix_is_a_unet_and_a_patchgan_with_l1_weight_100():
+    """The generator's decoder reads its mirror's features (the skips) and the input itself; the discriminator
+    reads a (source, candidate) pair and answers one logit per 4×4-pixel patch."""
+    import keras
+
+    from models.nets.pix2pix import L1_WEIGHT, pix2pix
+
+    to_bold, to_regular, critic_bold, _ = pix2pix()
+    assert L1_WEIGHT == 100.0
+    for unet in (to_bold, to_regular):
+        joins = [layer for layer in unet.layers if isinstance(layer, keras.layers.Concatenate)]
+        assert len(joins) == 3
+        assert any(unet.inputs[0] in layer.input for layer in joins)  # the last one reads the image itself
+        assert unet.output.shape[1:] == (28, 28, 1)
+    assert len(critic_bold.inputs) == 2 and critic_bold.output.shape[1:] == (7, 7, 1)
+
+
+def test_pix2pix_trains_on_true_pairs(tiny_images):
+    """Each batch is digits with their own bold twins, however shuffled: the supervision pix2pix needs."""
+    from models.data.styles import embolden
+    from training.recipes import _paired_batches
+
+    x = tiny_images[0]
+    batches = list(_paired_batches(x, embolden(x), batch_size=16, seed=3))
+    assert len(batches) == len(x) // 16  # whole batches only
+    for regular, bold in batches:
+        np.testing.assert_array_equal(bold.numpy(), embolden(regular.numpy()))
+    assert not np.array_equal(batches[0][0].numpy(), x[:16])  # shuffled
+
+
+def test_pix2pix_step_is_the_adversarial_loss_plus_100_l1(tiny_images):
+    """One step's logged L1 is the generators' mean |G(x) − y| summed over both directions, measured before it."""
+    import keras
+
+    from models.data.styles import embolden
+    from models.nets.pix2pix import Pix2Pix, pix2pix
+
+    keras.utils.set_random_seed(0)
+    trainer = Pix2Pix(*pix2pix())
+    trainer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    x = tiny_images[0][:8]
+    bold = embolden(x)
+    expected = sum(
+        float(np.abs(np.asarray(g(s, training=True)) - t).mean())
+        for g, s, t in ((trainer.to_bold, x, bold), (trainer.to_regular, bold, x))
+    )
+    logs = trainer.train_on_batch(x, bold, return_dict=True)
+    assert logs["l1"] == pytest.approx(expected, rel=0.05)  # dropout draws differ; batch statistics are the same
+
+
+def test_pix2pix_resumed_run_equals_uninterrupted_run(tiny_images, tmp_path):
+    from dataclasses import replace
+
+    from models.registry import get_spec
+    from training.recipes import fit
+
+    spec = get_spec("pix2pix")
+    spec = replace(spec, recipe=replace(spec.recipe, batch_size=8))
+    x = tiny_images[0][:48]
+    whole = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "whole")
+    fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", stop_after=1)
+    resumed = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", resume=True)
+    assert resumed.seconds_before > 0
+    for a, b in zip(whole.bundle.get_weights(), resumed.bundle.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+def test_paired_vs_unpaired_bars_are_computed_from_the_cards():
+    from models.analysis.generation import paired_vs_unpaired
+
+    def card(name, to_bold, kept):
+        metrics = {"translation_l1_to_bold": to_bold, "translation_l1_to_regular": 0.02, "class_kept": kept}
+        return {"model": name, "metrics": metrics, "train_seconds": 10.0}
+
+    rows, bar = paired_vs_unpaired(card("pix2pix", 0.007, 0.99), card("cyclegan", 0.014, 0.984))
+    assert [r.name for r in rows] == ["pix2pix", "cyclegan"]
+    assert bar["l1_ratio"] == (pytest.approx(0.5), True) and bar["kept"] == (0.99, True)
+    _, bar = paired_vs_unpaired(card("pix2pix", 0.0112, 0.97), card("cyclegan", 0.014, 0.984))
+    assert bar["l1_ratio"] == (pytest.approx(0.8), False) and bar["kept"] == (0.97, False)
+
+
+def test_committed_pix2pix_is_scored_beside_the_cyclegan_on_the_same_test_digits():
+    from models.checkpoints import read_card
+
+    paired, unpaired = read_card("mnist", "pix2pix"), read_card("mnist", "cyclegan")
+    assert paired["metrics"]["images"] == unpaired["metrics"]["images"] == 10_000
+    assert paired["metrics"]["unchanged_l1"] == unpaired["metrics"]["unchanged_l1"]  # the same digits and pairs
+    assert paired["metrics"]["translation_l1_to_bold"] < 0.2 * paired["metrics"]["unchanged_l1"]
+    assert paired["metrics"]["class_kept"] >= 0.95
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gan_page_shows_pairs_beside_no_pairs(lang):
+    from models.analysis.generation import paired_vs_unpaired
+    from models.checkpoints import read_card
+    from pages.ui.i18n import LANGUAGE_KEY, model_title, t
+
+    at = open_page("gan", lang=lang, **{"gan-tab-name": "pix2pix"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert t("gan.p2p_title", lang) in [h.value for h in at.header]
+    text = "\n".join(m.value for m in at.markdown)
+    assert model_title("pix2pix", lang) in text and model_title("cyclegan", lang) in text
+    _, bar = paired_vs_unpaired(read_card("mnist", "pix2pix"), read_card("mnist", "cyclegan"))
+    marks = [("✓" if ok else "✗") for _, ok in bar.values()]
+    assert f"**{bar['l1_ratio'][0]:.2f}" in text and all(m in text for m in marks)
+    assert any(t("gan.p2p_truth", lang) == c for c in _captions(at))
