@@ -382,7 +382,7 @@ def layerwise() -> None:
     greedy, whole = get_model(dataset, "layerwise_ae"), get_model(dataset, "stacked_ae")
     if greedy is None or whole is None:
         return
-    x, _ = require_sample(dataset)
+    require_sample(dataset)  # the table scores the committed sample: say how to rebuild it if it is missing
     rows, phases = _layerwise(dataset, weights_of(greedy, whole))
     head = [t(f"rec.lw_{c}") for c in ("model", "test_mse", "sample_mse", "seconds")]
     lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|"]
