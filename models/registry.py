@@ -173,7 +173,7 @@ CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoot
 CYCLEGAN_RECIPE = Recipe(epochs=10, batch_size=32, learning_rate=2e-4)
 # pix2pix: the paper's Adam (2e-4, beta_1 0.5) and L1 weight 100; batches of 64 pairs (the paper's 1 is too slow on a
 # CPU); epochs: docs/DECISIONS.md.
-PIX2PIX_RECIPE = Recipe(epochs=2, batch_size=64, learning_rate=2e-4)
+PIX2PIX_RECIPE = Recipe(epochs=4, batch_size=64, learning_rate=2e-4)
 
 _SPECS = [
     ModelSpec(

@@ -26,9 +26,12 @@ def _down(h, filters: int, norm: bool = True):
 
 
 def unet(name: str, width: int = 16) -> keras.Model:
-    """U-Net at 28×28: C w (14×14) – C 2w (7×7) – C 4w (7×7, the bottleneck), then transposed convolutions
-    back up, each reading its mirror's features (the skips) and the last one the input itself; sigmoid output."""
+    """U-Net at 28×28: C w (28×28) – C w (14×14) – C 2w (7×7) – C 4w (7×7, the bottleneck), then transposed
+    convolutions back up, each reading its mirror's features (the skips), and at 28×28 one more convolution on
+    the full-resolution features; sigmoid output. The 28×28 level is what makes a 3×3 dilation (a max over
+    neighbours) easy: without it the strokes had to come back up from 14×14 (docs/DECISIONS.md)."""
     image = keras.Input(IMAGE_SHAPE, name="image")
+    e0 = layers.LeakyReLU(0.2)(layers.Conv2D(width, 3, padding="same")(image))  # 28×28×w
     e1 = _down(image, width, norm=False)  # 14×14×w (no batch norm on the first layer, as the paper)
     e2 = _down(e1, 2 * width)  # 7×7×2w
     b = layers.Conv2D(4 * width, 3, padding="same", use_bias=False)(e2)
@@ -37,8 +40,8 @@ def unet(name: str, width: int = 16) -> keras.Model:
     d1 = layers.Dropout(0.5)(layers.ReLU()(layers.BatchNormalization()(d1)))  # 14×14: the paper's noise is dropout
     d2 = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(layers.Concatenate()([d1, e1]))
     d2 = layers.ReLU()(layers.BatchNormalization()(d2))  # 28×28
-    out = layers.Conv2D(1, 3, padding="same", activation="sigmoid")(layers.Concatenate()([d2, image]))
-    return keras.Model(image, out, name=name)
+    d3 = layers.ReLU()(layers.Conv2D(width, 3, padding="same")(layers.Concatenate()([d2, e0])))
+    return keras.Model(image, layers.Conv2D(1, 3, padding="same", activation="sigmoid")(d3), name=name)
 
 
 def patch_discriminator(name: str, width: int = 16) -> keras.Model:
