@@ -107,6 +107,18 @@ def _judge(spec, ds: str, card: dict, course) -> dict:
             f"{m['classes_covered_5pct']}/10 classes ≥5%"
         )
         checks.append(_check(m["min_class_share"], ref.GAN_MIN_CLASS_SHARE, "min class share", higher=True))
+    elif spec.family == "pix2pix":
+        from models.analysis.generation import PAIRED_KEPT, PAIRED_L1_RATIO
+
+        row["result"] = (
+            f"to bold: L1 to the true bold image {m['translation_l1_to_bold']:.4f}; to regular "
+            f"{m['translation_l1_to_regular']:.4f}; digit kept {m['class_kept']:.1%}"
+        )
+        unpaired = (_card("mnist", "cyclegan") or {}).get("metrics")
+        if unpaired:
+            bar = PAIRED_L1_RATIO * unpaired["translation_l1_to_bold"]
+            checks.append(_check(m["translation_l1_to_bold"], bar, "L1 to bold (0.7× the CycleGAN's)"))
+        checks.append(_check(m["class_kept"], PAIRED_KEPT, "digit kept", higher=True))
     elif spec.family == "cyclegan":
         row["result"] = (
             f"cycle L1 {m['cycle_l1']:.4f}; to bold: L1 to the true bold image {m['translation_l1_to_bold']:.3f} "
@@ -328,22 +340,28 @@ PRETRAINING_COLUMNS = {
 
 
 def cyclegan_rows() -> list[dict]:
-    """The shipped CycleGAN's card on the MNIST test split, beside doing nothing."""
-    card = _card("mnist", "cyclegan") or {}
-    m = card.get("metrics", {})
-    if not m:
-        return []
-    return [
-        {
-            "epochs": card.get("epochs"),
-            "train s": round(card.get("train_seconds", 0)),
-            "regular → bold: L1 to true bold": f"{m['translation_l1_to_bold']:.4f}",
-            "bold → regular: L1 to true regular": f"{m['translation_l1_to_regular']:.4f}",
-            "doing nothing: L1": f"{m['unchanged_l1']:.4f}",
-            "classifier reads (→ bold / → regular)": f"{m['class_kept_to_bold']:.1%} / {m['class_kept_to_regular']:.1%}",
-            "cycle L1": f"{m['cycle_l1']:.4f}",
-        }
-    ]
+    """The shipped CycleGAN's and pix2pix's cards on the same MNIST test split, beside doing nothing."""
+    rows = []
+    for name in ("cyclegan", "pix2pix"):
+        card = _card("mnist", name) or {}
+        m = card.get("metrics", {})
+        if not m:
+            continue
+        rows.append(
+            {
+                "model": name,
+                "epochs": card.get("epochs"),
+                "train s": round(card.get("train_seconds", 0)),
+                "regular → bold: L1 to true bold": f"{m['translation_l1_to_bold']:.4f}",
+                "bold → regular: L1 to true regular": f"{m['translation_l1_to_regular']:.4f}",
+                "doing nothing: L1": f"{m['unchanged_l1']:.4f}",
+                "classifier reads (→ bold / → regular)": (
+                    f"{m['class_kept_to_bold']:.1%} / {m['class_kept_to_regular']:.1%}"
+                ),
+                "cycle L1": f"{m['cycle_l1']:.4f}",
+            }
+        )
+    return rows
 
 
 def _serving_row(name: str, r: dict) -> dict:
@@ -725,15 +743,17 @@ def main(argv: list[str] | None = None) -> int:
             ["dataset", "labels per class", *PRETRAINING_COLUMNS.values(), "pretrained − scratch", "codes − pixels"],
         ),
         "",
-        "## CycleGAN (regular ↔ bold MNIST, test split)",
+        "## CycleGAN and pix2pix (regular ↔ bold MNIST, test split)",
         "",
         "Mean |translation − the true image of the other style| over the 10,000 test digits (the pairs are known "
-        "there, never in training), beside doing nothing; and how often the classifier still reads the digit. "
-        "Copied from its card (written by `python -m training cyclegan --dataset mnist`).",
+        "there; the CycleGAN never saw one in training, pix2pix trained on them), beside doing nothing; and how "
+        "often the classifier still reads the digit. Copied from their cards (written by "
+        "`python -m training cyclegan pix2pix --dataset mnist`).",
         "",
         table(
             cyclegan_rows(),
             [
+                "model",
                 "epochs",
                 "train s",
                 "regular → bold: L1 to true bold",

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 IMAGE_DATASETS = ("mnist", "fashion_mnist")
 # Tags say where a model appears and what else is computed for it: "reconstruction", "denoising", "sparse",
-# "beta", "map", "gan", "cyclegan"; "pca": a linear autoencoder whose card also holds its angles to PCA.
+# "overcomplete", "layerwise", "beta", "map", "gan", "cyclegan", "pix2pix"; "pca": a linear autoencoder whose card
+# also holds its angles to PCA.
 TOY_DATASET = "toy3d"
 SHAPES_DATASET = "shapes"  # dSprites' factor grid, rendered by models/data/shapes.py
 CLASSIFIER_FEATURES = "features"  # the classifier layer whose output is the feature space GANs are scored in
@@ -91,11 +92,21 @@ FAMILIES = {
         judged=True,
         resumable=True,
     ),
+    # The stacked AE trained one shallow autoencoder at a time: served and scored as an autoencoder.
+    "layerwise": Family("layerwise", ("encoder", "decoder"), (("mse", "{:.4f}"),)),
     "classifier": Family("classifier", (), (("accuracy", "{:.2%}"),)),
     "cyclegan": Family(
         "cyclegan",
         ("to_bold", "to_regular"),
         (("cycle_l1", "{:.3f}"), ("class_kept", "{:.1%}")),
+        judged=True,
+        resumable=True,
+    ),
+    # pix2pix: the CycleGAN's two directions trained on pairs; served and scored as the CycleGAN is.
+    "pix2pix": Family(
+        "pix2pix",
+        ("to_bold", "to_regular"),
+        (("translation_l1_to_bold", "{:.4f}"), ("class_kept", "{:.1%}")),
         judged=True,
         resumable=True,
     ),
@@ -140,6 +151,9 @@ CGAN_RECIPE = Recipe(epochs=22, learning_rate=2e-4, ema_decay=0.999, label_smoot
 # CycleGAN: the paper's Adam (2e-4, beta_1 0.5), constant for 5 epochs then linearly to zero; batches of 32 regular +
 # 32 bold images; 10 epochs (timings: docs/DECISIONS.md).
 CYCLEGAN_RECIPE = Recipe(epochs=10, batch_size=32, learning_rate=2e-4)
+# pix2pix: the paper's Adam (2e-4, beta_1 0.5) and L1 weight 100; batches of 64 pairs (the paper's 1 is too slow on a
+# CPU); epochs: docs/DECISIONS.md.
+PIX2PIX_RECIPE = Recipe(epochs=4, batch_size=64, learning_rate=2e-4)
 
 _SPECS = [
     ModelSpec(
@@ -179,6 +193,16 @@ _SPECS = [
         Recipe(epochs=30),
         "784-100-30 SELU encoder, mirrored decoder.",
         tags=("reconstruction",),
+    ),
+    ModelSpec(
+        "layerwise_ae",
+        "Stacked AE, one layer at a time",
+        "layerwise",
+        Builder("layerwise_stacked_ae"),
+        # 15 epochs per phase: 30 passes in all, as the end-to-end stacked AE's 30 (the second on 100-D codings).
+        Recipe(epochs=15),
+        "The stacked AE's 784-100-30 shape trained greedily: 784-100-784, then 100-30-100 on its codings.",
+        tags=("layerwise",),
     ),
     ModelSpec(
         "tied_ae",
@@ -251,6 +275,15 @@ _SPECS = [
         Recipe(epochs=25),
         "300 sigmoid codings pushed to a mean activation of 0.1 by a KL penalty.",
         tags=("reconstruction", "sparse"),
+    ),
+    ModelSpec(
+        "overcomplete_ae",
+        "Overcomplete AE (3,136-D code)",
+        "autoencoder",
+        Builder("overcomplete_ae", kwargs={"channels": 4}),
+        Recipe(epochs=10),  # the copy of noise still improves at 5 epochs (docs/DECISIONS.md)
+        "784 → 28×28×4 → 784: a code 4× wider than the image, so it learns to copy, noise included.",
+        tags=("overcomplete",),
     ),
     ModelSpec(
         "vae_dense",
@@ -330,6 +363,16 @@ _SPECS = [
         "Translates regular handwriting to bold and back, trained without a single pair.",
         datasets=("mnist",),
         tags=("cyclegan",),
+    ),
+    ModelSpec(
+        "pix2pix",
+        "pix2pix (regular ↔ bold, paired)",
+        "pix2pix",
+        Builder("pix2pix"),
+        PIX2PIX_RECIPE,
+        "The same translation learned from pairs: U-Net generator, PatchGAN discriminator, L1 weight 100.",
+        datasets=("mnist",),
+        tags=("pix2pix",),
     ),
 ]
 

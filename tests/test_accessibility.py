@@ -120,6 +120,9 @@ def test_html_lang_follows_the_chosen_language(lang, app_url, page):
         ("beta_vae", {}),
         ("gan", {}),
         ("gan", {"gan-tab-name": "cyclegan"}),
+        ("gan", {"gan-tab-name": "pix2pix"}),
+        ("reconstruction", {"rec-tab-name": "layerwise"}),
+        ("reconstruction", {"rec-tab-name": "overcomplete"}),
     ],
 )
 def test_every_picture_has_alternative_text_in_the_chosen_language(page, state):

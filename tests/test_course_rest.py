@@ -3,6 +3,7 @@ sampling layer's spread, the course's own DCGAN and dense AE as lessons, and the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -282,3 +283,227 @@ def test_learn_page_offers_the_course_lessons(lang):
     assert not at.exception, at.exception
     assert any(t("learn.help_course_gan", lang, iterations=2000) == c.value for c in at.caption)
     assert at.select_slider(key="learn-course_gan-dlr").value == 4e-4
+
+
+# ---------------------------------------------------------------- item 2: one autoencoder at a time
+
+
+def test_layerwise_training_fits_each_shallow_autoencoder_on_its_own_layers(monkeypatch):
+    """Phase 1 changes only the first autoencoder's layers (784-100-784 on the images), phase 2 only the second's
+    (100-30-100, fed the first one's 100-D codings); the stacked result has the end-to-end stacked AE's shape."""
+    import keras
+
+    from models.registry import get_spec
+    from training import recipes
+
+    shipped, built = get_spec("layerwise_ae"), {}
+
+    def build():
+        built["nets"] = shipped.build()
+        return built["nets"]
+
+    spec = dataclasses.replace(shipped, build=build)
+    fit, calls = keras.Model.fit, []
+
+    def spy(model, data, *args, **kwargs):
+        named = {layer.name: layer for net in built["nets"] for layer in net.layers if layer.get_weights()}
+        before = {n: [w.copy() for w in layer.get_weights()] for n, layer in named.items()}
+        shape = tuple(next(iter(data))[0].shape[1:])
+        out = fit(model, data, *args, **kwargs)
+        moved = {n for n, layer in named.items() if any((a != b).any() for a, b in zip(before[n], layer.get_weights()))}
+        calls.append((moved, shape))
+        return out
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    x = np.random.default_rng(0).random((256, 28, 28, 1)).astype(np.float32)
+    result = recipes.fit_layerwise(spec, x, None, epochs=1, steps=2, verbose=0)
+    assert calls == [({"hidden", "pixels"}, (28, 28, 1)), ({"codings", "hidden_out"}, (100,))]
+    assert set(result.history) == {"phase1_loss", "phase1_seconds", "phase2_loss", "phase2_seconds"}
+    assert result.bundle.count_params() == sum(net.count_params() for net in get_spec("stacked_ae").build())
+
+
+def test_layerwise_comparison_on_the_committed_models(mnist_sample):
+    """The first phase alone (100-D codings) reconstructs better than the stack (30-D); the table reads each test
+    MSE and training time from its card."""
+    from models.analysis.reconstruction import layerwise_comparison
+    from models.runtime.inference import load_model
+
+    greedy, whole = load_model("mnist", "layerwise_ae"), load_model("mnist", "stacked_ae")
+    rows, phases = layerwise_comparison(greedy, whole, mnist_sample[0])
+    assert [r.name for r in rows] == ["phase1", "layerwise_ae", "stacked_ae"]
+    assert rows[0].sample_mse < rows[1].sample_mse
+    assert rows[1].test_mse == greedy.card["metrics"]["mse"] and rows[2].seconds == whole.card["train_seconds"]
+    assert set(phases) == {"phase1", "phase2"} and sum(phases.values()) <= greedy.card["train_seconds"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_reconstruction_page_shows_the_layerwise_lesson(lang):
+    from pages.ui.i18n import LANGUAGE_KEY, model_title, t
+
+    at = open_page("reconstruction", lang=lang, **{"rec-tab-name": "layerwise"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert t("rec.lw_title", lang) in [h.value for h in at.header]
+    table = next(m.value for m in at.markdown if t("rec.lw_phase1", lang) in m.value)
+    assert model_title("layerwise_ae", lang) in table and model_title("stacked_ae", lang) in table
+    assert len(at.get("image")) >= 1
+
+
+# ---------------------------------------------------------------- item 3: when the code is too big
+
+
+def test_overcomplete_code_is_wider_than_the_image():
+    from models.registry import get_spec
+
+    encoder, decoder = get_spec("overcomplete_ae").build()
+    assert int(np.prod(encoder.output.shape[1:])) > 28 * 28
+    assert decoder.output.shape[1:] == (28, 28, 1)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_the_overcomplete_ae_copies_noise_and_the_denoising_and_sparse_ones_do_not(dataset):
+    """On the committed sample and as many noise images: the overcomplete AE's error on noise is under half of
+    every denoising or sparse model's, and under half of a flat grey image's."""
+    from models.analysis.reconstruction import COPY_MODELS, copy_scores
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
+
+    scores, grey = copy_scores({n: load_model(dataset, n) for n in COPY_MODELS}, load_sample(dataset)[0])
+    scores = {s.name: s for s in scores}
+    copier = scores.pop("overcomplete_ae")
+    assert copier.noise_mse < 0.5 * grey  # it follows the noise, pixel by pixel
+    for name, other in scores.items():
+        assert copier.noise_mse < 0.5 * other.noise_mse, name
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_reconstruction_page_shows_the_overcomplete_lesson(lang):
+    from models.analysis.reconstruction import COPY_MODELS
+    from pages.ui.i18n import LANGUAGE_KEY, model_title, t
+
+    at = open_page("reconstruction", lang=lang, **{"rec-tab-name": "overcomplete"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert t("rec.oc_title", lang) in [h.value for h in at.header]
+    table = next(m.value for m in at.markdown if t("rec.oc_noise", lang) in m.value)
+    assert all(model_title(n, lang) in table for n in COPY_MODELS)
+    at.number_input(key="oc-seed").set_value(7).run()
+    assert not at.exception and any(t("rec.oc_noise_input", lang, seed=7) in c for c in _captions(at))
+
+
+def _captions(at) -> list[str]:
+    return [img.caption for el in at.get("image") for img in el.proto.imgs]
+
+
+# ---------------------------------------------------------------- item 1: pairs vs no pairs (pix2pix)
+
+
+def test_pix2pix_is_a_unet_and_a_patchgan_with_l1_weight_100():
+    """The generator's decoder reads its mirror's features at every resolution (the skips: 7×7, 14×14 and the
+    input's own 28×28); the discriminator reads a (source, candidate) pair and answers one logit per 4×4 patch."""
+    import keras
+
+    from models.nets.pix2pix import L1_WEIGHT, pix2pix
+
+    to_bold, to_regular, critic_bold, _ = pix2pix()
+    assert L1_WEIGHT == 100.0
+    for unet in (to_bold, to_regular):
+        joins = [layer for layer in unet.layers if isinstance(layer, keras.layers.Concatenate)]
+        assert [tuple(layer.output.shape[1:3]) for layer in joins] == [(7, 7), (14, 14), (28, 28)]
+        assert unet.output.shape[1:] == (28, 28, 1)
+    assert len(critic_bold.inputs) == 2 and critic_bold.output.shape[1:] == (7, 7, 1)
+
+
+def test_pix2pix_trains_on_true_pairs(tiny_images):
+    """Each batch is digits with their own bold twins, however shuffled: the supervision pix2pix needs."""
+    from models.data.styles import embolden
+    from training.recipes import _paired_batches
+
+    x = tiny_images[0]
+    batches = list(_paired_batches(x, embolden(x), batch_size=16, seed=3))
+    assert len(batches) == len(x) // 16  # whole batches only
+    for regular, bold in batches:
+        np.testing.assert_array_equal(bold.numpy(), embolden(regular.numpy()))
+    assert not np.array_equal(batches[0][0].numpy(), x[:16])  # shuffled
+
+
+def test_pix2pix_step_is_the_adversarial_loss_plus_100_l1(tiny_images):
+    """One step's logged L1 is the generators' mean |G(x) − y| summed over both directions, measured before it."""
+    import keras
+
+    from models.data.styles import embolden
+    from models.nets.pix2pix import Pix2Pix, pix2pix
+
+    keras.utils.set_random_seed(0)
+    trainer = Pix2Pix(*pix2pix())
+    trainer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    x = tiny_images[0][:8]
+    bold = embolden(x)
+    expected = sum(
+        float(np.abs(np.asarray(g(s, training=True)) - t).mean())
+        for g, s, t in ((trainer.to_bold, x, bold), (trainer.to_regular, bold, x))
+    )
+    logs = trainer.train_on_batch(x, bold, return_dict=True)
+    assert logs["l1"] == pytest.approx(expected, rel=0.05)  # dropout draws differ; batch statistics are the same
+
+
+def test_pix2pix_resumed_run_equals_uninterrupted_run(tiny_images, tmp_path):
+    from dataclasses import replace
+
+    from models.registry import get_spec
+    from training.recipes import fit
+
+    spec = get_spec("pix2pix")
+    spec = replace(spec, recipe=replace(spec.recipe, batch_size=8))
+    x = tiny_images[0][:48]
+    whole = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "whole")
+    fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", stop_after=1)
+    resumed = fit(spec, x, None, epochs=2, verbose=0, run_dir=tmp_path / "cut", resume=True)
+    assert resumed.seconds_before > 0
+    for a, b in zip(whole.bundle.get_weights(), resumed.bundle.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+def test_paired_vs_unpaired_bars_are_computed_from_the_cards():
+    from models.analysis.generation import paired_vs_unpaired
+
+    def card(name, to_bold, kept):
+        metrics = {"translation_l1_to_bold": to_bold, "translation_l1_to_regular": 0.02, "class_kept": kept}
+        return {"model": name, "metrics": metrics, "train_seconds": 10.0}
+
+    rows, bar = paired_vs_unpaired(card("pix2pix", 0.007, 0.99), card("cyclegan", 0.014, 0.984))
+    assert [r.name for r in rows] == ["pix2pix", "cyclegan"]
+    assert bar["l1_ratio"] == (pytest.approx(0.5), True) and bar["kept"] == (0.99, True)
+    _, bar = paired_vs_unpaired(card("pix2pix", 0.0112, 0.97), card("cyclegan", 0.014, 0.984))
+    assert bar["l1_ratio"] == (pytest.approx(0.8), False) and bar["kept"] == (0.97, False)
+
+
+def test_committed_pix2pix_is_scored_beside_the_cyclegan_on_the_same_test_digits():
+    from models.checkpoints import read_card
+
+    paired, unpaired = read_card("mnist", "pix2pix"), read_card("mnist", "cyclegan")
+    assert paired["metrics"]["images"] == unpaired["metrics"]["images"] == 10_000
+    assert paired["metrics"]["unchanged_l1"] == unpaired["metrics"]["unchanged_l1"]  # the same digits and pairs
+    assert paired["metrics"]["translation_l1_to_bold"] < 0.2 * paired["metrics"]["unchanged_l1"]
+    assert paired["metrics"]["class_kept"] >= 0.95
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gan_page_shows_pairs_beside_no_pairs(lang):
+    from models.analysis.generation import paired_vs_unpaired
+    from models.checkpoints import read_card
+    from pages.ui.i18n import LANGUAGE_KEY, model_title, t
+
+    at = open_page("gan", lang=lang, **{"gan-tab-name": "pix2pix"})
+    at.session_state[LANGUAGE_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert t("gan.p2p_title", lang) in [h.value for h in at.header]
+    text = "\n".join(m.value for m in at.markdown)
+    assert model_title("pix2pix", lang) in text and model_title("cyclegan", lang) in text
+    _, bar = paired_vs_unpaired(read_card("mnist", "pix2pix"), read_card("mnist", "cyclegan"))
+    marks = [("✓" if ok else "✗") for _, ok in bar.values()]
+    assert f"**{bar['l1_ratio'][0]:.2f}" in text and all(m in text for m in marks)
+    assert any(t("gan.p2p_truth", lang) == c for c in _captions(at))

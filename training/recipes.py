@@ -14,10 +14,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from models.data.styles import unpaired_domains
+from models.data.styles import embolden, unpaired_domains
 from models.nets.cyclegan import ConstantThenLinearDecay, CycleGAN, translation_bundle
 from models.nets.gan import GAN
 from models.nets.layers import ClippedGaussianNoise, MaskingNoise
+from models.nets.pix2pix import Pix2Pix
 from models.nets.vae import VAE
 from models.registry import ModelSpec, Recipe
 from training.run_state import RunState
@@ -83,6 +84,36 @@ def fit_autoencoder(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int |
     bundle_in = keras.Input(encoder.inputs[0].shape[1:], name="input")
     bundle = keras.Model(bundle_in, decoder(encoder(bundle_in)), name=spec.name)
     return FitResult(bundle, history.history)
+
+
+LAYERWISE_PHASES = ("phase1", "phase2")
+
+
+def fit_layerwise(spec: ModelSpec, x: np.ndarray, y, epochs: int, steps: int | None, verbose: int) -> FitResult:
+    """One autoencoder at a time (HOML ch. 17): train the shallow 784-100-784 autoencoder on the images, then a
+    100-30-100 one on its codings, then stack them (``models.nets.autoencoders.layerwise_stacked_ae`` names the
+    layers each phase trains). Each phase runs ``epochs`` epochs; the history keeps each phase's loss and seconds."""
+    recipe = spec.recipe
+    encoder, decoder = spec.build()
+    hidden, codings = encoder.get_layer("hidden"), encoder.get_layer("codings")
+    hidden_out, pixels = decoder.get_layer("hidden_out"), decoder.get_layer("pixels")
+    image = keras.Input(encoder.inputs[0].shape[1:])
+    flat = keras.layers.Flatten()(image)
+    first = keras.Model(image, keras.layers.Reshape(image.shape[1:])(pixels(hidden(flat))), name="phase1")
+    code_in = keras.Input((hidden.units,))
+    second = keras.Model(code_in, hidden_out(codings(code_in)), name="phase2")
+    history: dict[str, list[float]] = {}
+    data_x = x
+    for phase, model in zip(LAYERWISE_PHASES, (first, second)):
+        start = time.perf_counter()
+        model.compile(optimizer=_optimizer(recipe), loss=recipe.loss)
+        logs = model.fit(make_dataset(data_x, data_x, recipe), **_fit_kwargs(epochs, steps, verbose)).history
+        history[f"{phase}_loss"] = [float(v) for v in logs["loss"]]
+        history[f"{phase}_seconds"] = [time.perf_counter() - start]
+        if phase == "phase1":  # the second autoencoder learns to reproduce the first one's codings
+            data_x = np.asarray(keras.Model(image, hidden(flat)).predict(x, batch_size=2048, verbose=0))
+    bundle_in = keras.Input(encoder.inputs[0].shape[1:], name="input")
+    return FitResult(keras.Model(bundle_in, decoder(encoder(bundle_in)), name=spec.name), history)
 
 
 def vae_trainer(spec: ModelSpec, dataset_size: int = 60_000) -> VAE:
@@ -281,6 +312,64 @@ def fit_cyclegan(
     return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history, seconds_before=seconds_before)
 
 
+def _paired_batches(regular: np.ndarray, bold: np.ndarray, batch_size: int, seed: int) -> tf.data.Dataset:
+    """One epoch of (regular, bold) batches: each digit with its own emboldened twin, shuffled together."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    pairs = tf.data.Dataset.from_tensor_slices((regular, bold)).shuffle(len(regular), seed=seed)
+    # Whole batches only (batch statistics from a full batch); a set smaller than one batch is one batch.
+    return pairs.batch(min(batch_size, len(regular)), drop_remainder=True).prefetch(2).with_options(options)
+
+
+def fit_pix2pix(
+    spec: ModelSpec,
+    x: np.ndarray,
+    y,
+    epochs: int,
+    steps: int | None,
+    verbose: int,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    stop_after: int | None = None,
+) -> FitResult:
+    """Paired training (``models/nets/pix2pix.py``): every training digit and its emboldened twin.
+
+    Resumable as the CycleGAN: the full state is saved after every epoch, each epoch's shuffle is seeded by its
+    index and the learning rate is constant (the paper's Adam 2e-4, beta_1 0.5), so a resumed run ends where an
+    uninterrupted one ends.
+    """
+    recipe = spec.recipe
+    regular = x.astype(np.float32)
+    bold = embolden(regular)
+    steps_per_epoch = steps or len(regular) // recipe.batch_size
+    trainer = Pix2Pix(*spec.build())
+
+    def adam() -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(recipe.learning_rate, beta_1=recipe.beta_1)
+
+    trainer.compile(adam(), adam())
+    trainer.g_optimizer.build(trainer.to_bold.trainable_variables + trainer.to_regular.trainable_variables)
+    trainer.d_optimizer.build(trainer.critic_bold.trainable_variables + trainer.critic_regular.trainable_variables)
+    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
+    saved = state.load(trainer) if (state is not None and resume) else None
+    start_epoch, history, _, seconds_before = saved if saved else (0, {}, [], 0.0)
+    if saved and verbose:
+        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
+    call_start = time.perf_counter()
+    points = 1 if steps else CURVE_POINTS_PER_EPOCH
+    for epoch in range(start_epoch, epochs):
+        if stop_after is not None and epoch - start_epoch >= stop_after:
+            break
+        data = _paired_batches(regular, bold, recipe.batch_size, recipe.seed + epoch).repeat()
+        logs = trainer.fit(data, epochs=points, steps_per_epoch=max(1, steps_per_epoch // points), verbose=verbose)
+        for key, values in logs.history.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+        if state is not None:
+            state.save(trainer, epoch + 1, history, [], seconds_before + time.perf_counter() - call_start)
+    bundle = translation_bundle(trainer.to_bold, trainer.to_regular, name=spec.name)
+    return FitResult(bundle, history, seconds_before=seconds_before)
+
+
 # Each family's training (models.registry.FAMILIES), by family name: (spec, x, y, epochs, steps, verbose), and for
 # the resumable ones also (run_dir, resume, stop_after).
 TRAINERS: dict[str, Callable[..., FitResult]] = {
@@ -289,6 +378,8 @@ TRAINERS: dict[str, Callable[..., FitResult]] = {
     "gan": fit_gan,
     "classifier": fit_classifier,
     "cyclegan": fit_cyclegan,
+    "layerwise": fit_layerwise,
+    "pix2pix": fit_pix2pix,
 }
 
 

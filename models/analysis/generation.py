@@ -141,3 +141,48 @@ def generator_loss_curves(n: int = 199) -> dict[str, np.ndarray]:
         "grad_saturating": -d,
         "grad_non_saturating": -(1.0 - d),
     }
+
+
+# ---------------------------------------------------------------- pairs vs no pairs (pix2pix beside the CycleGAN)
+
+PAIRED_L1_RATIO = 0.7  # issue #36's bar: pix2pix's L1 to the true bold image at most 0.7× the CycleGAN's
+PAIRED_KEPT = 0.98  # … and the classifier still reads the digit in at least 98% of its translations
+
+
+@dataclass(frozen=True)
+class TranslatorRow:
+    name: str  # registry name
+    l1_to_bold: float  # mean |G(x) − bold(x)| over the test split (the card)
+    l1_to_regular: float  # mean |F(bold(x)) − x|
+    kept: float  # share of translations (both directions) the classifier still reads as the digit
+    seconds: float | None  # training time
+
+
+def paired_vs_unpaired(paired: dict, unpaired: dict) -> tuple[list[TranslatorRow], dict[str, tuple[float, bool]]]:
+    """(rows for the pix2pix and CycleGAN cards, both scored on the same 10,000 test digits by
+    ``evaluate_cyclegan``; the bar checks: name → (measured, met))."""
+    rows = []
+    for card in (paired, unpaired):
+        m = card["metrics"]
+        rows.append(
+            TranslatorRow(
+                card["model"],
+                m["translation_l1_to_bold"],
+                m["translation_l1_to_regular"],
+                m["class_kept"],
+                card.get("train_seconds"),
+            )
+        )
+    ratio = rows[0].l1_to_bold / rows[1].l1_to_bold
+    return rows, {"l1_ratio": (ratio, ratio <= PAIRED_L1_RATIO), "kept": (rows[0].kept, rows[0].kept >= PAIRED_KEPT)}
+
+
+def translate_to_bold(models: dict[str, Translator], image: np.ndarray) -> tuple[np.ndarray, dict[str, tuple]]:
+    """(the true bold image, name → (its translation to bold, mean |translation − true bold|)) for one uint8 image."""
+    x = to_model_input(np.asarray(image)[None])
+    truth = embolden(x)
+    out = {}
+    for name, model in models.items():
+        bold = model.translate(x, "bold")
+        out[name] = (bold[0, ..., 0], float(np.abs(bold - truth).mean()))
+    return truth[0, ..., 0], out

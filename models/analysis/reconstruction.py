@@ -129,3 +129,106 @@ def upsampling_comparison(models: dict[str, Autoencoder], value: float) -> Upsam
         outputs[name], detail[name] = out, out - mean3
         energy[name] = float(checkerboard_energy(out[None])[0])
     return UpsamplingComparison(outputs, detail, energy)
+
+
+# ---------------------------------------------------------------- an overcomplete code copies (HOML 17.2)
+
+
+def noise_image(seed: int) -> np.ndarray:
+    """A 28×28 image of uniform noise in [0, 1]: nothing like a digit, so only a model that copies returns it."""
+    return np.random.default_rng(seed).random((28, 28)).astype(np.float32)
+
+
+@dataclass
+class CopyTest:
+    digit: np.ndarray  # (28, 28) the model's reconstruction of the digit
+    noise: np.ndarray  # (28, 28) … and of the noise image
+    digit_mse: float
+    noise_mse: float
+
+
+def copy_test(models: dict[str, Autoencoder], digit: np.ndarray, noise: np.ndarray) -> dict[str, CopyTest]:
+    """Each autoencoder on a digit and on noise: one that merely copies reconstructs both; one kept from copying
+    (a denoising or sparse one) turns noise into something digit-like."""
+    x = np.concatenate([to_model_input(digit[None]), to_model_input(noise[None])])  # uint8 digit, float noise
+    out = {}
+    for name, model in models.items():
+        rec = model.reconstruct(x)
+        mse = metrics.mse_per_image(x, rec)
+        out[name] = CopyTest(rec[0, ..., 0], rec[1, ..., 0], float(mse[0]), float(mse[1]))
+    return out
+
+
+COPY_MODELS = ("overcomplete_ae", "denoising_gaussian", "denoising_masking", "sparse_l1", "sparse_kl")
+
+
+@dataclass
+class CopyScore:
+    name: str
+    digit_mse: float  # mean over the digits given
+    noise_mse: float  # mean over as many noise images
+
+
+def copy_scores(models: dict[str, Autoencoder], digits: np.ndarray, seed: int = 0) -> tuple[list[CopyScore], float]:
+    """(each model's MSE on ``digits`` and on as many uniform-noise images (seeded): a copier scores both low;
+    the MSE of a flat grey image on that noise, the score of a model that gives up on it)."""
+    x = to_model_input(digits)
+    noise = np.random.default_rng(seed).random(x.shape).astype(np.float32)
+    scores = [
+        CopyScore(
+            name,
+            float(metrics.mse_per_image(x, model.reconstruct(x)).mean()),
+            float(metrics.mse_per_image(noise, model.reconstruct(noise)).mean()),
+        )
+        for name, model in models.items()
+    ]
+    return scores, float(np.mean((noise - 0.5) ** 2))
+
+
+# ---------------------------------------------------------------- one autoencoder at a time (HOML 17.3.5)
+
+
+def _dense(layer, x: np.ndarray) -> np.ndarray:
+    """One dense layer of either runtime, in NumPy (its kernel, bias and configured activation)."""
+    from models.runtime import graph
+
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    return graph.ACTIVATIONS[graph.activation_name(layer.get_config()["activation"])](x @ kernel + bias)
+
+
+def first_phase_reconstruction(model: Autoencoder, images: np.ndarray) -> np.ndarray:
+    """What the layer-wise model's first shallow autoencoder (784-100-784: its ``hidden`` and ``pixels`` layers,
+    ``models.nets.autoencoders.layerwise_stacked_ae``) gives on its own, before the second one is stacked inside."""
+    x = to_model_input(images).reshape(len(images), -1)
+    h = _dense(model.encoder.get_layer("hidden"), x)
+    return _dense(model.decoder.get_layer("pixels"), h).reshape(len(images), 28, 28).astype(np.float32)
+
+
+@dataclass
+class LayerwiseRow:
+    name: str  # a registry name, or "phase1" for the layer-wise model's first autoencoder alone
+    test_mse: float | None  # on the full test split (the card); None where only the sample was scored
+    sample_mse: float  # on the committed sample, computed now
+    seconds: float | None  # training time
+
+
+def layerwise_comparison(
+    layerwise: Autoencoder, end_to_end: Autoencoder, x: np.ndarray
+) -> tuple[list[LayerwiseRow], dict[str, float]]:
+    """(rows: the first phase alone, the stacked layer-wise model, the end-to-end stacked AE; each phase's training
+    seconds from the layer-wise card)."""
+    x = to_model_input(x)
+    first = first_phase_reconstruction(layerwise, x)[..., None]
+    history = layerwise.card.get("history", {})
+    phases = {p: float(history[f"{p}_seconds"][0]) for p in ("phase1", "phase2") if f"{p}_seconds" in history}
+    rows = [LayerwiseRow("phase1", None, float(metrics.mse_per_image(x, first).mean()), phases.get("phase1"))]
+    for model in (layerwise, end_to_end):
+        rows.append(
+            LayerwiseRow(
+                model.spec.name,
+                model.card.get("metrics", {}).get("mse"),
+                float(metrics.mse_per_image(x, model.reconstruct(x)).mean()),
+                model.card.get("train_seconds"),
+            )
+        )
+    return rows, phases

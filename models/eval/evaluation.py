@@ -179,6 +179,8 @@ EVALUATORS: dict[str, Callable[..., dict]] = {
     "gan": evaluate_gan,
     "classifier": evaluate_classifier,
     "cyclegan": evaluate_cyclegan,
+    "layerwise": evaluate_autoencoder,
+    "pix2pix": evaluate_cyclegan,
 }
 
 

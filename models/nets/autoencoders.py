@@ -57,6 +57,22 @@ def stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, ker
     return encoder, _dense_decoder(code_size, (hidden,), "selu", "lecun_normal")
 
 
+def layerwise_stacked_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:
+    """The stacked AE's shape (784-100-30 SELU, mirrored), its four dense layers named for the two shallow
+    autoencoders that train them one at a time (``training.recipes.fit_layerwise``): ``hidden`` + ``pixels`` are
+    the first (784-100-784), ``codings`` + ``hidden_out`` the second (100-30-100, on the first one's codings)."""
+    image = _image_input()
+    h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal", name="hidden")(
+        layers.Flatten()(image)
+    )
+    codings = layers.Dense(code_size, activation="selu", kernel_initializer="lecun_normal", name="codings")(h)
+    encoder = keras.Model(image, codings, name="encoder")
+    z = keras.Input((code_size,), name="codings")
+    h = layers.Dense(hidden, activation="selu", kernel_initializer="lecun_normal", name="hidden_out")(z)
+    pixels = layers.Dense(784, activation="sigmoid", name="pixels")(h)
+    return encoder, keras.Model(z, layers.Reshape(IMAGE_SHAPE)(pixels), name="decoder")
+
+
 def dense_ae(hidden: tuple[int, ...] = (256, 128), code_size: int = 2) -> tuple[keras.Model, keras.Model]:
     """Plain deterministic dense AE; with a 2-D code it is the map the VAE is compared with."""
     image = _image_input()
@@ -72,6 +88,18 @@ def course_dense_ae(code_size: int = 32) -> tuple[keras.Model, keras.Model]:
     image = _image_input()
     codings = layers.Dense(code_size, activation="relu", name="codings")(layers.Flatten()(image))
     return keras.Model(image, codings, name="encoder"), _dense_decoder(code_size, (), "relu", "glorot_uniform")
+
+
+def overcomplete_ae(channels: int = 4) -> tuple[keras.Model, keras.Model]:
+    """An overcomplete code: 3×3 convolutions into ``channels`` feature maps at full 28×28 resolution (4 maps: a
+    3,136-number code for a 784-pixel image), and one 3×3 convolution back. Nothing forces it to compress, and a
+    convolution's shared weights learn the same copy at every position (a dense one never learns the pixels at
+    the border, which no digit inks)."""
+    image = _image_input()
+    codings = layers.Conv2D(channels, 3, padding="same", activation="relu", name="codings")(image)
+    z = keras.Input(codings.shape[1:], name="codings")
+    pixels = layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="pixels")(z)
+    return keras.Model(image, codings, name="encoder"), keras.Model(z, pixels, name="decoder")
 
 
 def tied_ae(hidden: int = 100, code_size: int = 30) -> tuple[keras.Model, keras.Model]:

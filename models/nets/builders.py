@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.nets import autoencoders, classifier, cyclegan, gan, vae
+from models.nets import autoencoders, classifier, cyclegan, gan, pix2pix, vae
 
 BUILDERS: dict[str, Callable] = {
     "cnn_classifier": classifier.cnn_classifier,
     "linear_ae": autoencoders.linear_ae,
     "linear_ae_3d": autoencoders.linear_ae_3d,
     "stacked_ae": autoencoders.stacked_ae,
+    "layerwise_stacked_ae": autoencoders.layerwise_stacked_ae,
+    "overcomplete_ae": autoencoders.overcomplete_ae,
     "dense_ae": autoencoders.dense_ae,
     "course_dense_ae": autoencoders.course_dense_ae,
     "tied_ae": autoencoders.tied_ae,
@@ -28,4 +30,5 @@ BUILDERS: dict[str, Callable] = {
     "points_gan": gan.points_gan,
     "course_dcgan": gan.course_dcgan,
     "cyclegan": cyclegan.cyclegan,
+    "pix2pix": pix2pix.pix2pix,
 }

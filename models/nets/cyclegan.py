@@ -210,8 +210,9 @@ class CycleGAN(keras.Model):
         return {n: t.result() for n, t in self.trackers.items()}
 
 
-def translation_bundle(to_bold: keras.Model, to_regular: keras.Model) -> keras.Model:
-    """What the checkpoint ships: both generators side by side (no discriminators, no optimiser)."""
+def translation_bundle(to_bold: keras.Model, to_regular: keras.Model, name: str = "cyclegan") -> keras.Model:
+    """What the checkpoint ships: both generators side by side (no discriminators, no optimiser); the pix2pix
+    ships the same way."""
     regular = keras.Input(IMAGE_SHAPE, name="regular")
     bold = keras.Input(IMAGE_SHAPE, name="bold")
-    return keras.Model([regular, bold], [to_bold(regular), to_regular(bold)], name="cyclegan")
+    return keras.Model([regular, bold], [to_bold(regular), to_regular(bold)], name=name)

@@ -222,6 +222,8 @@ WRAPPERS: dict[str, type[LoadedModel]] = {
     "gan": GenerativeAdversarial,
     "classifier": Classifier,
     "cyclegan": Translator,
+    "layerwise": Autoencoder,  # the stacked AE trained one layer at a time
+    "pix2pix": Translator,  # the same translation, learned from pairs
 }
 
 

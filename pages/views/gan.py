@@ -1,4 +1,5 @@
-"""GAN: sample the DCGAN and the conditional GAN, interpolate, truncate, look for mode collapse; CycleGAN."""
+"""GAN: sample the DCGAN and the conditional GAN, interpolate, truncate, look for mode collapse; CycleGAN, and
+pix2pix beside it."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -255,6 +256,49 @@ def cyclegan() -> None:
         st.plotly_chart(fig, key="cg-curves")
 
 
+@st.fragment
+def paired() -> None:
+    """Pairs vs no pairs: pix2pix, trained on (digit, its bold twin) pairs, beside the CycleGAN that had none."""
+    st.header(t("gan.p2p_title"))
+    st.markdown(t("gan.p2p_text"))
+    pix, cycle = get_model(CYCLE_DATASET, "pix2pix"), get_model(CYCLE_DATASET, "cyclegan")
+    if pix is None or cycle is None:
+        return
+    rows, bar = generation.paired_vs_unpaired(pix.card, cycle.card)
+    head = [t(f"gan.p2p_{c}") for c in ("model", "to_bold", "to_regular", "kept", "seconds")]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        seconds = "—" if row.seconds is None else f"{row.seconds:,.0f}"
+        lines.append(
+            f"| {model_title(row.name)} | {row.l1_to_bold:.4f} | {row.l1_to_regular:.4f} | {row.kept:.1%} | {seconds} |"
+        )
+    st.markdown("\n".join(lines))
+    (ratio, ratio_ok), (kept, kept_ok) = bar["l1_ratio"], bar["kept"]
+    st.markdown(
+        t(
+            "gan.p2p_bar",
+            ratio=ratio,
+            ratio_bar=generation.PAIRED_L1_RATIO,
+            ratio_mark="✓" if ratio_ok else "✗",
+            kept=kept,
+            kept_bar=generation.PAIRED_KEPT,
+            kept_mark="✓" if kept_ok else "✗",
+        )
+    )
+    picked = image_input("p2p", CYCLE_DATASET)
+    if picked is None:
+        return
+    image, caption = picked
+    truth, made = generation.translate_to_bold({"pix2pix": pix, "cyclegan": cycle}, image)
+    cols = st.columns(4)
+    pictures = [(image / 255.0, t("gan.cycle_source", style=t("gan.cycle_style_regular"), caption=caption))]
+    pictures.append((truth, t("gan.p2p_truth")))
+    pictures += [(out, t("gan.p2p_made", model=model_title(n), l1=l1)) for n, (out, l1) in made.items()]
+    for col, (picture, text) in zip(cols, pictures):
+        with col:
+            show_image(picture, text, alt=t("alt.p2p", caption=text))
+
+
 def minimax() -> None:
     """The lecture's objective, and why the generator here trains with the non-saturating loss."""
     st.header(t("gan.minimax_title"))
@@ -285,6 +329,7 @@ SECTIONS = {
     "diagnostics": diagnostics,
     "timeline": timeline,
     "cyclegan": cyclegan,
+    "pix2pix": paired,
     "minimax": minimax,
 }
 draw_sections("gan", SECTIONS)

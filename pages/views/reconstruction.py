@@ -12,7 +12,7 @@ from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
-from pages.ui.loaders import pretraining_curve, tsne_map
+from pages.ui.loaders import get_sample, pretraining_curve, tsne_map
 from pages.ui.pictures import download_grid, show_image, show_row
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
@@ -329,6 +329,96 @@ def pretraining() -> None:
     )
 
 
+@st.fragment
+def overcomplete() -> None:
+    """HOML 17.2: a code wider than the image copies, noise included; noise or sparsity in training stops that."""
+    st.header(t("rec.oc_title"))
+    st.markdown(t("rec.oc_text"))
+    models = models_or_warn(dataset, list(reconstruction.COPY_MODELS))
+    if "overcomplete_ae" not in models:
+        return
+    scores, grey = _copy_scores(dataset, tuple(models), weights_of(*models.values()))
+    head = [t(f"rec.oc_{c}") for c in ("model", "digits", "noise")]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|"]
+    lines += [f"| {model_title(r.name)} | {r.digit_mse:.4f} | {r.noise_mse:.4f} |" for r in scores]
+    st.markdown("\n".join(lines))
+    st.caption(t("rec.oc_caption", n=len(require_sample(dataset)[0]), grey=grey))
+    left, right = st.columns([2, 1])
+    with left:
+        picked = image_input("oc", dataset)
+    with right:
+        seed = int(st.number_input(t("rec.oc_seed"), 0, 9999, 0, key="oc-seed"))
+    if picked is None:
+        return
+    image, caption = picked
+    noise = reconstruction.noise_image(seed)
+    tests = reconstruction.copy_test(models, image, noise)
+    for source, picture, key in (
+        (caption, image / 255.0, "digit"),
+        (t("rec.oc_noise_input", seed=seed), noise, "noise"),
+    ):
+        titles = [model_title(n) for n in tests]
+        errors = [getattr(r, f"{key}_mse") for r in tests.values()]
+        show_row(
+            [picture, *(getattr(r, key) for r in tests.values())],
+            [t("common.input", caption=source)] + [t("rec.caption", model=m, mse=e) for m, e in zip(titles, errors)],
+            alts=[t("alt.input", caption=source)]
+            + [t("alt.reconstruction", input=source, model=m, mse=e) for m, e in zip(titles, errors)],
+        )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _copy_scores(dataset: str, names: tuple, weights: tuple):
+    """The table's MSEs on the committed sample and as many noise images: once per set of checkpoints."""
+    x, _ = get_sample(dataset)
+    return reconstruction.copy_scores({n: get_model(dataset, n, quiet=True) for n in names}, x)
+
+
+@st.fragment
+def layerwise() -> None:
+    """HOML 17.3.5: the stacked AE trained one shallow autoencoder at a time, beside the one trained end to end."""
+    st.header(t("rec.lw_title"))
+    st.markdown(t("rec.lw_text"))
+    greedy, whole = get_model(dataset, "layerwise_ae"), get_model(dataset, "stacked_ae")
+    if greedy is None or whole is None:
+        return
+    require_sample(dataset)  # the table scores the committed sample: say how to rebuild it if it is missing
+    rows, phases = _layerwise(dataset, weights_of(greedy, whole))
+    head = [t(f"rec.lw_{c}") for c in ("model", "test_mse", "sample_mse", "seconds")]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|"]
+    for row in rows:
+        title = t("rec.lw_phase1") if row.name == "phase1" else model_title(row.name)
+        test = "—" if row.test_mse is None else f"{row.test_mse:.4f}"
+        seconds = "—" if row.seconds is None else f"{row.seconds:.0f}"
+        lines.append(f"| {title} | {test} | {row.sample_mse:.4f} | {seconds} |")
+    st.markdown("\n".join(lines))
+    if phases:
+        st.caption(t("rec.lw_phases", first=phases.get("phase1", 0.0), second=phases.get("phase2", 0.0)))
+    picked = image_input("lw", dataset)
+    if picked is None:
+        return
+    image, caption = picked
+    first = reconstruction.first_phase_reconstruction(greedy, image[None])[0]
+    results = reconstruction.reconstruct_all({"layerwise_ae": greedy, "stacked_ae": whole}, image)
+    titles = [t("rec.lw_phase1"), model_title("layerwise_ae"), model_title("stacked_ae")]
+    outputs = [first, results["layerwise_ae"][0], results["stacked_ae"][0]]
+    errors = [float(np.mean((first - image / 255.0) ** 2)), results["layerwise_ae"][1], results["stacked_ae"][1]]
+    show_row(
+        [image / 255.0, *outputs],
+        [t("common.input", caption=caption)] + [t("rec.caption", model=m, mse=e) for m, e in zip(titles, errors)],
+        alts=[t("alt.input", caption=caption)]
+        + [t("alt.reconstruction", input=caption, model=m, mse=e) for m, e in zip(titles, errors)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _layerwise(dataset: str, weights: tuple):
+    """The comparison table's numbers on the committed sample: once per checkpoint pair."""
+    x, _ = get_sample(dataset)
+    greedy, whole = get_model(dataset, "layerwise_ae", quiet=True), get_model(dataset, "stacked_ae", quiet=True)
+    return reconstruction.layerwise_comparison(greedy, whole, x)
+
+
 SECTIONS = {
     "compare": side_by_side,
     "shapes": shapes,
@@ -337,5 +427,7 @@ SECTIONS = {
     "sparsity": sparsity,
     "upsampling": upsampling_vs_transpose,
     "pretraining": pretraining,
+    "layerwise": layerwise,
+    "overcomplete": overcomplete,
 }
 draw_sections("rec", SECTIONS)
