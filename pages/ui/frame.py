@@ -105,7 +105,7 @@ def run() -> None:
         if page.url_path != URL_PATHS["learn"]:
             left_the_page()  # a live-training run ends when its session goes to another page
     finally:
-        rooms.publish(here)  # the lecturer's page as drawn, for the room's followers
+        rooms.end(here)  # the lecturer's page as drawn, for the room's followers
         one_blas_thread_per_product()  # for the class's reruns; looking OpenBLAS up delayed the first picture
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.

@@ -12,6 +12,7 @@ part of a room.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 ROLE_KEY, CODE_KEY, KEY_KEY = "room-role", "room-code", "room-key"  # role: "lecturer" | "follower"
 FOLLOWING_KEY, APPLIED_KEY = "room-following", "room-applied"  # follower: following (not exploring), version seen
 PUBLISHED_KEY, NOTICE_KEY = "room-published", "room-notice"  # lecturer's last published state; a sentence once
+SEEN_KEY = "room-seen"  # follower: the lecturer's state as last applied (a touch is a change from it)
+HERE_KEY, FULL_RUN_KEY = "room-here", "room-full-run"  # this session's page; whether a full run is under way
 LECTURER_PARAM = "lecturer"  # the lecturer link: ?room=CODE&lecturer=KEY
 FOLLOW_POLL_S = 1.0  # a follower's page is at most this much behind the lecturer's (plus two runs)
 
@@ -82,7 +85,7 @@ def mirrored(page: str, key: object, value: Any) -> bool:
 def capture(page: str) -> dict[str, Any]:
     """What the lecturer shows now: the page (catalogue name), its open section, the dataset, its controls."""
     controls = {k: _normal(v) for k, v in st.session_state.to_dict().items() if mirrored(page, k, v)}
-    section = str(st.query_params.get("section", "")) or None
+    section = st.session_state.get(f"{page}-tab-name")  # the open tab by name (``layout.draw_sections``)
     return {"page": page, "section": section, "dataset": state.current_dataset(), "controls": controls}
 
 
@@ -96,7 +99,7 @@ def code() -> str | None:
 
 def _leave(notice: tuple[str, str] | None = None) -> None:
     """Out of the room (and its code out of the URL, so this run does not join it again)."""
-    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY):
+    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY, SEEN_KEY):
         st.session_state.pop(key, None)
     if "room" in st.query_params:
         del st.query_params["room"]
@@ -186,9 +189,8 @@ def _tab_moved(page: str, section: str | None) -> bool:
         return False
 
 
-def _deviates(room: Room, page: str) -> bool:
+def _deviates(lecturer: dict[str, Any], page: str) -> bool:
     """Whether the follower changed anything the lecturer shows since it was applied."""
-    lecturer = room.state
     if lecturer.get("page") != page or lecturer.get("dataset") != state.current_dataset():
         return True
     session = st.session_state.to_dict()
@@ -213,13 +215,14 @@ def _apply(room: Room, pages: dict[str, StreamlitPage], page: str) -> None:
         st.session_state[f"{target}-tab-name"] = section
         st.session_state.pop(f"{target}-tab", None)
         st.query_params["section"] = section
-    st.session_state[APPLIED_KEY] = room.version
+    st.session_state[APPLIED_KEY], st.session_state[SEEN_KEY] = room.version, lecturer
     if target != page:
         st.switch_page(pages[target])
 
 
 def begin(pages: dict[str, StreamlitPage], page: str) -> None:
     """Before the page draws: take a room from the URL; a follower catches up with the lecturer."""
+    st.session_state[HERE_KEY], st.session_state[FULL_RUN_KEY] = page, True
     _from_url()
     if role() != "follower":
         return
@@ -237,7 +240,7 @@ def begin(pages: dict[str, StreamlitPage], page: str) -> None:
         return
     if room.version > st.session_state.get(APPLIED_KEY, 0):
         _apply(room, pages, page)
-    elif _deviates(room, page):
+    elif _deviates(room.state, page):
         st.session_state[FOLLOWING_KEY] = False
 
 
@@ -249,9 +252,39 @@ def write_url() -> None:
         del st.query_params["room"]
 
 
+def end(page: str) -> None:
+    """After a full run (the frame's ``finally``): publish what the lecturer's page shows."""
+    st.session_state[FULL_RUN_KEY] = False
+    publish(page)
+
+
+def fragment(func=None, *, run_every: float | None = None):
+    """``st.fragment`` for the pages' sections: a section rerun alone (a slider inside it moved) publishes
+    the lecturer's state as a full run does, and turns a follower who moved it into an explorer. Same name
+    and module as the function, so Streamlit sees the same fragment."""
+    if func is None:
+        return lambda f: fragment(f, run_every=run_every)
+
+    @functools.wraps(func)
+    def section(*args, **kwargs):
+        alone = not st.session_state.get(FULL_RUN_KEY, False)
+        if alone and role() == "follower" and st.session_state.get(FOLLOWING_KEY):
+            seen = st.session_state.get(SEEN_KEY)
+            if seen and _deviates(seen, st.session_state.get(HERE_KEY, "")):
+                st.session_state[FOLLOWING_KEY] = False
+                st.rerun()  # the whole page: its banner now says "exploring"
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if alone:
+                publish(st.session_state.get(HERE_KEY, ""))
+
+    return st.fragment(section, run_every=run_every)
+
+
 def publish(page: str) -> None:
     """After the lecturer's run: hand the store what the page now shows, if it changed."""
-    if role() != "lecturer":
+    if role() != "lecturer" or not page:
         return
     now = capture(page)
     if now == st.session_state.get(PUBLISHED_KEY):

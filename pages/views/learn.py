@@ -15,6 +15,7 @@ from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
+from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
 from training.live.protocol import LIMIT, POINT_SETS, Settings, Snapshot
 
@@ -152,7 +153,7 @@ def _legend(dataset: str) -> None:
 _RGB = np.array([imaging.hex_rgb(c) for c in CLASS_COLOURS], np.uint8)
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _latent_view(settings: Settings) -> None:
     snap = _status(("ae", "vae"), settings)
     if snap is None:
@@ -176,7 +177,7 @@ def _latent_view(settings: Settings) -> None:
         _losses(snap, "learn-latent-losses")
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _points_view(settings: Settings) -> None:
     snap = _status(("points",), settings)
     if snap is None:
@@ -194,7 +195,7 @@ def _points_view(settings: Settings) -> None:
         _losses(snap, "learn-points-losses")
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _images_view(settings: Settings) -> None:
     snap = _status(("images",), settings)
     if snap is None:
