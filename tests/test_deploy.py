@@ -304,6 +304,12 @@ def test_a_room_spans_two_replicas_and_survives_a_redis_restart(tmp_path):
                 followed = await follower.open("", f"room={code}")
                 assert not followed.exceptions and not moved.exceptions
                 assert {u for u, _ in moved.images} <= {u for u, _ in followed.images}
+                assert "room-explore" in follower.widgets and "room-back" not in follower.widgets
+                touched = await follower.set("dn-seed", 3)  # a section's own rerun: the follower explores
+                assert "room-back" in follower.widgets and not touched.exceptions
+                assert not {u for u, _ in moved.images} <= {u for u, _ in touched.images}
+                back = await follower.set("room-back")
+                assert {u for u, _ in moved.images} <= {u for u, _ in back.images}
 
                 await asyncio.sleep(1.5)  # Redis writes its append-only file out every second
                 os.kill(status["redis"]["pid"], signal.SIGKILL)
