@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from models.rooms import (
@@ -20,6 +22,7 @@ from models.rooms import (
     normalise_code,
     open_room_store,
 )
+from models.rooms.answers import MAX_ANSWERS_PER_ROUND, BadAnswer, NoActivity, RoundFull
 from models.rooms.memory import MemoryRoomStore
 from tests.redis_server import RedisProcess, require_redis_server
 
@@ -209,3 +212,102 @@ def test_one_server_never_imports_redis():
     from bench.harness import ROOT
 
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+# --- Class activities: "Where does your digit land?" ---------------------------------------------------------
+
+IMAGE = base64.b64encode(np.arange(784, dtype=np.uint8).tobytes()).decode()
+ANSWER = {"z": [0.5, -1.25], "digit": 7, "image": IMAGE}
+STUDENTS = [f"student-token-{i:04d}-xxxxxxxx" for i in range(5)]
+
+
+def test_an_activity_collects_one_anonymous_answer_per_student_per_round(store):
+    room, key = store.create(STATE)
+    activity = store.start_activity(room.code, key, "landing")
+    assert activity == {"kind": "landing", "round": 1, "revealed": False}
+    seen = store.get(room.code)
+    assert seen.activity == activity and seen.version == 2  # followers rerun to show it
+    first = store.submit(room.code, 1, STUDENTS[0], ANSWER)
+    again = store.submit(room.code, 1, STUDENTS[0], {**ANSWER, "digit": 1})  # replaces, never adds
+    other = store.submit(room.code, 1, STUDENTS[1], {**ANSWER, "z": [2, 3]})
+    assert first == again != other and STUDENTS[0] not in first
+    answers = store.answers(room.code, key)
+    assert list(answers) == [first, other]
+    assert answers[first] == {**ANSWER, "digit": 1} and answers[other]["z"] == [2.0, 3.0]
+    assert store.get(room.code).version == 2  # answers do not rerun the followers
+
+    store.reveal(room.code, key, True)
+    assert store.get(room.code).activity["revealed"] and store.get(room.code).version == 2
+    store.remove_answer(room.code, key, first)
+    assert list(store.answers(room.code, key)) == [other]
+
+    assert store.clear_round(room.code, key) == {"kind": "landing", "round": 2, "revealed": False}
+    assert store.answers(room.code, key) == {}
+    with pytest.raises(NoActivity):
+        store.submit(room.code, 1, STUDENTS[2], ANSWER)  # an answer to the old round is too late
+    assert store.submit(room.code, 2, STUDENTS[0], ANSWER) != first  # a new round, a new anonymous id
+    store.end_activity(room.code, key)
+    assert store.get(room.code).activity is None
+    with pytest.raises(NoActivity):
+        store.submit(room.code, 2, STUDENTS[0], ANSWER)
+
+
+def test_every_lecturer_action_is_refused_without_the_key(store):
+    room, key = store.create(STATE)
+    store.start_activity(room.code, key, "landing")
+    ident = store.submit(room.code, 1, STUDENTS[0], ANSWER)
+    actions = {
+        "drive": lambda k: store.update(room.code, k, STATE),
+        "start": lambda k: store.start_activity(room.code, k, "landing"),
+        "reveal": lambda k: store.reveal(room.code, k, True),
+        "remove": lambda k: store.remove_answer(room.code, k, ident),
+        "clear": lambda k: store.clear_round(room.code, k),
+        "end": lambda k: store.end_activity(room.code, k),
+        "list answers": lambda k: store.answers(room.code, k),
+        "close": lambda k: store.close(room.code, k),
+    }
+    for name, action in actions.items():
+        for forged in (None, "", key[:-1] + ("A" if key[-1] != "A" else "B"), STUDENTS[0]):
+            with pytest.raises(ForgedKey):
+                action(forged)
+    seen = store.get(room.code)
+    assert seen.activity == {"kind": "landing", "round": 1, "revealed": False} and not seen.closed
+    assert list(store.answers(room.code, key)) == [ident]
+
+
+def test_answers_carry_only_what_is_expected(store):
+    room, key = store.create()
+    store.start_activity(room.code, key, "landing")
+    short = base64.b64encode(b"\0" * 783).decode()
+    for bad in (
+        {**ANSWER, "name": "Kim"},
+        {"z": [0, 0], "digit": 3},
+        {**ANSWER, "z": [float("nan"), 0]},
+        {**ANSWER, "z": [1e9, 0]},
+        {**ANSWER, "z": [0, 0, 0]},
+        {**ANSWER, "digit": 10},
+        {**ANSWER, "digit": True},
+        {**ANSWER, "digit": "7"},
+        {**ANSWER, "image": short},
+        {**ANSWER, "image": "<img src=x onerror=alert(1)>"},
+        {**ANSWER, "image": IMAGE * 50},
+        "answer",
+    ):
+        with pytest.raises(BadAnswer):
+            store.submit(room.code, 1, STUDENTS[0], bad)
+    with pytest.raises(BadAnswer):
+        store.submit(room.code, 1, "short", ANSWER)  # a token too short to be a session's own
+    with pytest.raises(BadAnswer):
+        store.start_activity(room.code, key, "quiz")
+    assert store.answers(room.code, key) == {}
+
+
+def test_a_round_is_capped(store):
+    room, key = store.create()
+    store.start_activity(room.code, key, "landing")
+    for i in range(MAX_ANSWERS_PER_ROUND):
+        store.submit(room.code, 1, f"token-{i:06d}-abcdefghij", ANSWER)
+    with pytest.raises(RoundFull):
+        store.submit(room.code, 1, "one-too-many-abcdefghij", ANSWER)
+    store.submit(room.code, 1, "token-000000-abcdefghij", ANSWER)  # replacing one's own still works
+    assert len(store.answers(room.code, key)) == MAX_ANSWERS_PER_ROUND

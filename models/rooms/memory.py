@@ -11,6 +11,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.rooms.answers import (
+    MAX_ANSWERS_PER_ROUND,
+    NoActivity,
+    RoundFull,
+    answer_id,
+    checked_activity,
+    checked_answer,
+)
 from models.rooms.room import (
     IDLE_EXPIRY_S,
     ForgedKey,
@@ -33,6 +41,9 @@ class _Entry:
     version: int = 1
     closed: bool = False
     touched: float = field(default_factory=time.monotonic)
+    activity: dict[str, Any] | None = None
+    rounds: int = 0
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class MemoryRoomStore:
@@ -70,7 +81,7 @@ class MemoryRoomStore:
     def get(self, code: str) -> Room:
         with self._changed:
             canonical, entry = self._entry(code)
-            return Room(canonical, entry.version, entry.state, entry.closed)
+            return Room(canonical, entry.version, entry.state, entry.closed, entry.activity)
 
     def version(self, code: str) -> int:
         with self._changed:
@@ -111,8 +122,73 @@ class MemoryRoomStore:
             while True:
                 canonical, entry = self._entry(code)
                 if entry.version > after:
-                    return Room(canonical, entry.version, entry.state, entry.closed)
+                    return Room(canonical, entry.version, entry.state, entry.closed, entry.activity)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self._changed.wait(left)
+
+    def _changed_activity(self, entry: _Entry, activity: dict[str, Any] | None, bump: bool) -> None:
+        entry.activity, entry.touched = activity, self._clock()
+        if bump:  # followers rerun: they show the activity, its new round, or its end
+            entry.version += 1
+            self._changed.notify_all()
+
+    def start_activity(self, code: str, key: str | None, kind: str) -> dict[str, Any]:
+        kind = checked_activity(kind)
+        with self._changed:
+            entry = self._driven(code, key)
+            entry.rounds += 1
+            entry.answers = {}
+            self._changed_activity(entry, {"kind": kind, "round": entry.rounds, "revealed": False}, True)
+            return dict(entry.activity)
+
+    def reveal(self, code: str, key: str | None, revealed: bool) -> None:
+        with self._changed:
+            entry = self._driven(code, key)
+            if entry.activity is None:
+                raise NoActivity("no activity to reveal")
+            self._changed_activity(entry, {**entry.activity, "revealed": bool(revealed)}, False)
+
+    def clear_round(self, code: str, key: str | None) -> dict[str, Any]:
+        with self._changed:
+            entry = self._driven(code, key)
+            if entry.activity is None:
+                raise NoActivity("no activity to clear")
+            entry.rounds += 1
+            entry.answers = {}
+            self._changed_activity(entry, {**entry.activity, "round": entry.rounds, "revealed": False}, True)
+            return dict(entry.activity)
+
+    def end_activity(self, code: str, key: str | None) -> None:
+        with self._changed:
+            entry = self._driven(code, key)
+            entry.answers = {}
+            self._changed_activity(entry, None, True)
+
+    def submit(self, code: str, round_: int, student_token: str, answer: dict[str, Any]) -> str:
+        checked = checked_answer(answer)
+        ident = answer_id(student_token, round_)
+        with self._changed:
+            _, entry = self._entry(code)
+            if entry.closed:
+                raise RoomClosed(f"room {code!r} is closed")
+            if entry.activity is None or entry.activity["round"] != round_:
+                raise NoActivity("no such round")
+            if ident not in entry.answers and len(entry.answers) >= MAX_ANSWERS_PER_ROUND:
+                raise RoundFull("the round is full")
+            entry.answers.pop(ident, None)  # a new answer goes to the end: arrival order
+            entry.answers[ident] = checked
+            entry.touched = self._clock()
+            return ident
+
+    def answers(self, code: str, key: str | None) -> dict[str, dict[str, Any]]:
+        with self._changed:
+            _, entry = self._entry(code)
+            if not key_matches(entry.digest, key):
+                raise ForgedKey(f"not the lecturer of room {code!r}")
+            return dict(entry.answers)
+
+    def remove_answer(self, code: str, key: str | None, answer: str) -> None:
+        with self._changed:
+            self._driven(code, key).answers.pop(answer, None)

@@ -18,6 +18,14 @@ from typing import Any, TypeVar
 
 import redis
 
+from models.rooms.answers import (
+    MAX_ANSWERS_PER_ROUND,
+    NoActivity,
+    RoundFull,
+    answer_id,
+    checked_activity,
+    checked_answer,
+)
 from models.rooms.room import (
     IDLE_EXPIRY_S,
     ForgedKey,
@@ -48,6 +56,53 @@ redis.call('PUBLISH', ARGV[3], v)
 return v
 """
 
+# KEYS[1] the room, KEYS[2] its answers; ARGV: new activity JSON ("" ends it), ttl, channel, mode.
+# mode "start"/"clear": next round, answers dropped, version bumped; "reveal": flag only; "end": dropped, bumped.
+_ACTIVITY = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'closed') == '1' then return -2 end
+local mode = ARGV[4]
+local act = redis.call('HGET', KEYS[1], 'activity')
+if (mode == 'reveal' or mode == 'clear') and (act == false or act == '') then return -3 end
+local out = ''
+if mode == 'end' then
+  redis.call('HSET', KEYS[1], 'activity', '')
+  redis.call('DEL', KEYS[2])
+elseif mode == 'reveal' then
+  local a = cjson.decode(act)
+  a['revealed'] = (ARGV[1] == '1')
+  out = cjson.encode(a)
+  redis.call('HSET', KEYS[1], 'activity', out)
+else
+  local r = redis.call('HINCRBY', KEYS[1], 'rounds', 1)
+  local kind = ARGV[1]
+  if mode == 'clear' then kind = cjson.decode(act)['kind'] end
+  out = cjson.encode({kind = kind, round = r, revealed = false})
+  redis.call('HSET', KEYS[1], 'activity', out)
+  redis.call('DEL', KEYS[2])
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+if mode ~= 'reveal' then
+  local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
+  redis.call('PUBLISH', ARGV[3], v)
+end
+return out
+"""
+
+# KEYS[1] the room, KEYS[2] its answers, KEYS[3] their arrival order; ARGV: round, id, answer JSON, cap, ttl.
+_SUBMIT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'closed') == '1' then return -2 end
+local act = redis.call('HGET', KEYS[1], 'activity')
+if act == false or act == '' or tostring(cjson.decode(act)['round']) ~= ARGV[1] then return -3 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then
+  return -4
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
+return redis.call('HLEN', KEYS[2])
+"""
+
 
 def _unavailable_on_redis_errors(method: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(method)
@@ -69,10 +124,16 @@ class RedisRoomStore:
         )
         self._ttl = int(idle_expiry_s)
         self._change = self._client.register_script(_CHANGE)
+        self._activity = self._client.register_script(_ACTIVITY)
+        self._submit = self._client.register_script(_SUBMIT)
 
     @staticmethod
     def _key(code: str) -> str:
         return PREFIX + code
+
+    @staticmethod
+    def _answers_key(code: str) -> str:
+        return f"{PREFIX}{code}:answers"
 
     @staticmethod
     def _channel(code: str) -> str:
@@ -102,10 +163,14 @@ class RedisRoomStore:
     @_unavailable_on_redis_errors
     def get(self, code: str) -> Room:
         canonical = self._canonical(code)
-        state, version, closed = self._client.hmget(self._key(canonical), "state", "version", "closed")
+        state, version, closed, activity = self._client.hmget(
+            self._key(canonical), "state", "version", "closed", "activity"
+        )
         if version is None or state is None:
             raise RoomNotFound(f"no room {code!r}")
-        return Room(canonical, int(version), json.loads(state), closed == "1")
+        return Room(
+            canonical, int(version), json.loads(state), closed == "1", json.loads(activity) if activity else None
+        )
 
     @_unavailable_on_redis_errors
     def version(self, code: str) -> int:
@@ -120,13 +185,19 @@ class RedisRoomStore:
         digest = None if canonical is None else self._client.hget(self._key(canonical), "digest")
         return digest is not None and key_matches(digest, key)
 
-    def _run_change(self, code: str, key: str | None, payload: str) -> int:
+    def _driven(self, code: str, key: str | None) -> str:
+        """The canonical code, once ``key`` is the lecturer's (the digest never changes: checking it before a
+        script runs is safe)."""
         canonical = self._canonical(code)
         digest = self._client.hget(self._key(canonical), "digest")
         if digest is None:
             raise RoomNotFound(f"no room {code!r}")
-        if not key_matches(digest, key):  # the digest never changes: checking it before the script is safe
+        if not key_matches(digest, key):
             raise ForgedKey(f"not the lecturer of room {code!r}")
+        return canonical
+
+    def _run_change(self, code: str, key: str | None, payload: str) -> int:
+        canonical = self._driven(code, key)
         result = int(self._change(keys=[self._key(canonical)], args=[payload, self._ttl, self._channel(canonical)]))
         if result == -1:
             raise RoomNotFound(f"no room {code!r}")
@@ -159,6 +230,64 @@ class RedisRoomStore:
                 pubsub.get_message(timeout=min(left, 1.0))
         finally:
             pubsub.close()
+
+    def _run_activity(self, code: str, key: str | None, value: str, mode: str) -> dict[str, Any] | None:
+        canonical = self._driven(code, key)
+        keys = [self._key(canonical), self._answers_key(canonical)]
+        out = self._activity(keys=keys, args=[value, self._ttl, self._channel(canonical), mode])
+        if out == -1:
+            raise RoomNotFound(f"no room {code!r}")
+        if out == -2:
+            raise RoomClosed(f"room {code!r} is closed")
+        if out == -3:
+            raise NoActivity("no activity")
+        return json.loads(out) if out else None
+
+    @_unavailable_on_redis_errors
+    def start_activity(self, code: str, key: str | None, kind: str) -> dict[str, Any]:
+        return self._run_activity(code, key, checked_activity(kind), "start")
+
+    @_unavailable_on_redis_errors
+    def reveal(self, code: str, key: str | None, revealed: bool) -> None:
+        self._run_activity(code, key, "1" if revealed else "0", "reveal")
+
+    @_unavailable_on_redis_errors
+    def clear_round(self, code: str, key: str | None) -> dict[str, Any]:
+        return self._run_activity(code, key, "", "clear")
+
+    @_unavailable_on_redis_errors
+    def end_activity(self, code: str, key: str | None) -> None:
+        self._run_activity(code, key, "", "end")
+
+    @_unavailable_on_redis_errors
+    def submit(self, code: str, round_: int, student_token: str, answer: dict[str, Any]) -> str:
+        checked = checked_answer(answer)
+        ident = answer_id(student_token, round_)
+        canonical = self._canonical(code)
+        # Arrival time in the answer itself: a hash keeps no order, the lecturer's list should.
+        payload = json.dumps({**checked, "at": time.time()})
+        keys = [self._key(canonical), self._answers_key(canonical)]
+        out = self._submit(keys=keys, args=[int(round_), ident, payload, MAX_ANSWERS_PER_ROUND, self._ttl])
+        if out == -1:
+            raise RoomNotFound(f"no room {code!r}")
+        if out == -2:
+            raise RoomClosed(f"room {code!r} is closed")
+        if out == -3:
+            raise NoActivity("no such round")
+        if out == -4:
+            raise RoundFull("the round is full")
+        return ident
+
+    @_unavailable_on_redis_errors
+    def answers(self, code: str, key: str | None) -> dict[str, dict[str, Any]]:
+        canonical = self._driven(code, key)
+        stored = {k: json.loads(v) for k, v in self._client.hgetall(self._answers_key(canonical)).items()}
+        ordered = sorted(stored.items(), key=lambda item: item[1].pop("at", 0.0))
+        return dict(ordered)
+
+    @_unavailable_on_redis_errors
+    def remove_answer(self, code: str, key: str | None, answer: str) -> None:
+        self._client.hdel(self._answers_key(self._driven(code, key)), str(answer))
 
     def ping(self) -> bool:
         try:

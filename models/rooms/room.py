@@ -61,6 +61,7 @@ class Room:
     version: int
     state: dict[str, Any] = field(default_factory=dict)
     closed: bool = False
+    activity: dict[str, Any] | None = None  # {"kind": "landing", "round": 1, "revealed": False} while one runs
 
 
 def new_code() -> str:
@@ -142,3 +143,28 @@ class RoomStore(Protocol):
     def wait(self, code: str, after: int, timeout: float) -> Room | None:
         """Block until the room's version passes ``after`` (the room then) or ``timeout`` s (None)."""
         ...
+
+    # Class activities (``answers.py``): only the key's holder starts, reveals, removes, clears or ends.
+    def start_activity(self, code: str, key: str | None, kind: str) -> dict[str, Any]:
+        """Start ``kind`` (a new round, answers hidden); the activity. Followers see it: the version grows."""
+        ...
+
+    def reveal(self, code: str, key: str | None, revealed: bool) -> None:
+        """Show or hide the answers' pictures on the lecturer's screen."""
+        ...
+
+    def clear_round(self, code: str, key: str | None) -> dict[str, Any]:
+        """Drop the round's answers and start the next round (students may answer again)."""
+        ...
+
+    def end_activity(self, code: str, key: str | None) -> None: ...
+
+    def submit(self, code: str, round_: int, student_token: str, answer: dict[str, Any]) -> str:
+        """A student's answer to round ``round_`` (replacing their earlier one); its anonymous id."""
+        ...
+
+    def answers(self, code: str, key: str | None) -> dict[str, dict[str, Any]]:
+        """The round's answers by id, in arrival order: for the lecturer only."""
+        ...
+
+    def remove_answer(self, code: str, key: str | None, answer: str) -> None: ...
