@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -176,3 +177,92 @@ def test_the_sidebar_control_in_korean():
     _run(at)
     assert at.session_state["room-role"] == "lecturer"
     assert any(e.label.startswith("강의실 ") for e in at.expander)
+
+
+def _student_sends(student: AppTest, digit: int) -> AppTest:
+    from tests.images import digit_png
+
+    student.segmented_control(key="room-act-source").set_value("upload")
+    _run(student)
+    student.file_uploader(key="room-act-upload").set_value(("digit.png", digit_png(), "image/png"))
+    _run(student)
+    student.pills(key="room-act-digit").set_value(digit)
+    _run(student)
+    if "room-act-last" in student.session_state:
+        student.session_state["room-act-last"] -= 10  # as if ten seconds had passed since the last send
+    student.button(key="room-act-send").click()
+    return _run(student)
+
+
+def test_where_does_your_digit_land(lecturer):
+    """The lecturer starts the activity; a student uploads a digit and says it is a 7; the answer is the 2-D
+    VAE's code of that picture, lands on the lecturer's map, shows (once revealed) with its decode, can be
+    removed, and a new round lets the student answer again; ending it hides the student's panel."""
+    from models.analysis import latents
+    from models.rooms.answers import unpack_image
+    from models.runtime.inference import load_model
+
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    student = session(room=code)
+    assert not [e for e in student.expander if e.label == "Where does your digit land?"]
+    lecturer.button(key="room-act-start").click()
+    _run(lecturer)
+    assert room_store().get(code).activity == {"kind": "landing", "round": 1, "revealed": False}
+    _run(student)  # what the student's fragment triggers: the room's version grew
+    assert [e for e in student.expander if e.label == "Where does your digit land?"]
+
+    _student_sends(student, 7)
+    assert any(s.value.startswith("Sent. Your 7 landed at") for s in student.success)
+    answers = room_store().answers(code, key)
+    assert len(answers) == 1
+    (answer,) = answers.values()
+    vae = load_model("mnist", "vae_conv_2d", runtime="numpy")
+    expected = latents.latent_means(vae, unpack_image(answer["image"])[None])[0]
+    assert answer["digit"] == 7 and np.allclose(answer["z"], expected, atol=1e-5)
+    assert unpack_image(answer["image"]).max() > 100  # the digit itself, not a blank picture
+    own = [c for c in student.get("plotly_chart") if "room-act-own-map" in str(c.proto.id)]
+    assert own, "the student's own map"
+
+    _student_sends(student, 1)  # a second answer replaces the first: one per student per round
+    assert [a["digit"] for a in room_store().answers(code, key).values()] == [1]
+
+    _run(lecturer)
+    assert any(c.value == "Answers in round 1: 1" for c in lecturer.caption)
+    assert any(c.value == "The drawings are hidden until you show them." for c in lecturer.caption)
+    drawings = lambda at: [i for e in at.get("image") for i in e.proto.imgs if i.alt.startswith("Answer 1:")]  # noqa: E731
+    assert not drawings(lecturer)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    assert room_store().get(code).activity["revealed"] and drawings(lecturer)
+    lecturer.selectbox(key="room-act-pick").set_value(next(iter(room_store().answers(code, key))))
+    _run(lecturer)
+    assert any(
+        i.alt.startswith("The 2-D VAE's decode of answer 1") for e in lecturer.get("image") for i in e.proto.imgs
+    )
+    lecturer.button(key="room-act-remove").click()
+    _run(lecturer)
+    assert room_store().answers(code, key) == {}
+
+    lecturer.button(key="room-act-clear").click()
+    _run(lecturer)
+    assert room_store().get(code).activity["round"] == 2
+    _run(student)
+    assert not student.success  # the new round: the student's earlier point is gone, and they may answer again
+    _student_sends(student, 4)
+    assert [a["digit"] for a in room_store().answers(code, key).values()] == [4]
+
+    lecturer.button(key="room-act-end").click()
+    _run(lecturer)
+    _run(student)
+    assert room_store().get(code).activity is None
+    assert not [e for e in student.expander if e.label == "Where does your digit land?"]
+
+
+def test_a_student_cannot_send_twice_within_two_seconds(lecturer):
+    code = lecturer.session_state["room-code"]
+    room_store().start_activity(code, lecturer.session_state["room-key"], "landing")
+    student = session(room=code)
+    _student_sends(student, 3)
+    student.button(key="room-act-send").click()
+    _run(student)
+    assert any(w.value == "Wait a moment before sending again." for w in student.warning)

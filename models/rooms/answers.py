@@ -74,3 +74,20 @@ def checked_activity(kind: object) -> str:
     if kind not in ACTIVITIES:
         raise BadAnswer(f"no activity {kind!r}")
     return str(kind)
+
+
+def pack_image(image) -> str:
+    """A 28×28 uint8 picture as an answer carries it (base64 of its bytes)."""
+    import numpy as np
+
+    array = np.asarray(image)
+    if array.shape != (IMAGE_SIDE, IMAGE_SIDE) or array.dtype != np.uint8:
+        raise BadAnswer("a picture is 28×28 uint8")
+    return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def unpack_image(text: str):
+    """The answer's picture back as a 28×28 uint8 array."""
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(text), dtype=np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE)

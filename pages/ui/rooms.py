@@ -22,7 +22,7 @@ import streamlit as st
 
 from models.registry import APP_DATASETS
 from models.rooms import Room, RoomError, RoomNotFound, RoomStore, RoomUnavailable, normalise_code, open_room_store
-from pages.ui import state
+from pages.ui import activity, state
 from pages.ui.i18n import LANGUAGES, t
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ FOLLOWING_KEY, APPLIED_KEY = "room-following", "room-applied"  # follower: follo
 PUBLISHED_KEY, NOTICE_KEY = "room-published", "room-notice"  # lecturer's last published state; a sentence once
 SEEN_KEY = "room-seen"  # follower: the lecturer's state as last applied (a touch is a change from it)
 HERE_KEY, FULL_RUN_KEY = "room-here", "room-full-run"  # this session's page; whether a full run is under way
+ACTIVITY_KEY, CHECKED_KEY = "room-activity", "room-checked"  # the room's activity as last read; an explorer's version
 LECTURER_PARAM = "lecturer"  # the lecturer link: ?room=CODE&lecturer=KEY
 FOLLOW_POLL_S = 1.0  # a follower's page is at most this much behind the lecturer's (plus two runs)
 
@@ -99,7 +100,7 @@ def code() -> str | None:
 
 def _leave(notice: tuple[str, str] | None = None) -> None:
     """Out of the room (and its code out of the URL, so this run does not join it again)."""
-    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY, SEEN_KEY):
+    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY, SEEN_KEY, ACTIVITY_KEY):
         st.session_state.pop(key, None)
     if "room" in st.query_params:
         del st.query_params["room"]
@@ -236,6 +237,7 @@ def begin(pages: dict[str, StreamlitPage], page: str) -> None:
     if room.closed:
         _leave(("rooms.closed", room.code))
         return
+    st.session_state[ACTIVITY_KEY], st.session_state[CHECKED_KEY] = room.activity, room.version
     if not st.session_state.get(FOLLOWING_KEY):
         return
     if room.version > st.session_state.get(APPLIED_KEY, 0):
@@ -336,15 +338,23 @@ def sidebar() -> None:
 
 @st.fragment(run_every=FOLLOW_POLL_S)
 def _watch() -> None:
-    """A follower's only periodic work: one version lookup; the page reruns only when the room changed."""
+    """A follower's only periodic work: one version lookup; the page reruns only when the room changed (for an
+    explorer: only when an activity started, moved to a new round or ended)."""
+    store = room_store()
     try:
-        version = room_store().version(code())
+        version = store.version(code())
+        if not st.session_state.get(FOLLOWING_KEY) and version > st.session_state.get(CHECKED_KEY, 0):
+            room = store.get(code())
+            st.session_state[CHECKED_KEY] = room.version
+            if room.activity != st.session_state.get(ACTIVITY_KEY) or room.closed:
+                st.rerun(scope="app")
+            return
     except RoomUnavailable:
         st.caption(t("rooms.unavailable"))
         return
     except RoomError:
-        version = math.inf  # gone: the full run says so
-    if version > st.session_state.get(APPLIED_KEY, 0):
+        st.rerun(scope="app")  # gone: the full run says so
+    if st.session_state.get(FOLLOWING_KEY) and version > st.session_state.get(APPLIED_KEY, 0):
         st.rerun(scope="app")
 
 
@@ -366,13 +376,20 @@ def banner() -> None:
             c1, c2 = st.columns([1, 2] if lecture else [1, 3], vertical_alignment="center")
             c1.image(_qr_data_uri(url, lecture), width=360 if lecture else 180, alt=t("rooms.qr_alt", url=url))
             c2.markdown(t("rooms.join_text", url=url, code=code()))
+            try:
+                room = room_store().get(code())
+            except RoomError:
+                st.caption(t("rooms.unavailable"))
+            else:
+                activity.lecturer_panel(room_store(), room.code, st.session_state[KEY_KEY], room.activity)
     elif role() == "follower":
         following = bool(st.session_state.get(FOLLOWING_KEY))
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         if following:
             c1.info(t("rooms.following", code=code()), icon=":material/cast_for_education:")
             c2.button(t("rooms.explore"), key="room-explore", on_click=_explore)
-            _watch()
         else:
             c1.info(t("rooms.exploring", code=code()), icon=":material/explore:")
             c2.button(t("rooms.back"), key="room-back", on_click=_back_to_lecturer, type="primary")
+        _watch()
+        activity.student_panel(room_store(), code(), st.session_state.get(ACTIVITY_KEY))

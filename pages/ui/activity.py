@@ -1,0 +1,271 @@
+"""Class activity "Where does your digit land?": students draw or upload a digit, the 2-D VAE (NumPy runtime)
+encodes it on their own server, and the point lands on the lecturer's map within a second.
+
+The lecturer's panel reads the round's answers once a second (one fragment, in the lecturer's tab only); a
+student's tab sends one answer per round (a new one replaces it) and shows only its own point. Pictures are
+shown as images and labels as plain text: nothing a student sends is rendered as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from models.analysis import latents
+from models.registry import get_spec
+from models.rooms import RoomError, RoomUnavailable
+from models.rooms.answers import pack_image, unpack_image
+from pages.ui.colours import CLASS_COLOURS
+from pages.ui.i18n import labeler, t
+from pages.ui.inputs import drawn_input, uploaded_input
+from pages.ui.layout import get_model, require_sample, weights_of
+from pages.ui.pictures import show_image, show_row
+
+DATASET, MODEL = "mnist", "vae_conv_2d"  # the 2-D VAE: a code is a point on a map
+LIM = 4.0
+REFRESH_S = 1.0  # answers reach the lecturer's map within this (plus a run)
+MIN_GAP_S = 2.0  # one student's sends, at most one per this many seconds
+TOKEN_KEY, MINE_KEY, LAST_KEY = "room-student", "room-act-mine", "room-act-last"
+SHOWN_PICTURES = 60  # thumbnails on the projector at once
+
+
+@st.cache_data(show_spinner=False)
+def _sample_codes(weights: tuple) -> np.ndarray:
+    """The committed test sample's codes: the map every answer lands on."""
+    return latents.latent_means(get_model(DATASET, MODEL, quiet=True), require_sample(DATASET)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _decoded(z: tuple[float, float], weights: tuple) -> np.ndarray:
+    return latents.decode_point(get_model(DATASET, MODEL, quiet=True), np.array(z, np.float32))
+
+
+def _model():
+    model = get_model(DATASET, MODEL, quiet=True)
+    if model is None:
+        st.warning(t("activity.unavailable", command=get_spec(MODEL).checkpoint_command(DATASET)))
+    return model
+
+
+def encode(image: np.ndarray) -> tuple[float, float] | None:
+    """Where the 2-D VAE puts a 28×28 uint8 picture (its code's mean)."""
+    model = get_model(DATASET, MODEL, quiet=True)
+    if model is None:
+        return None
+    z = latents.latent_means(model, image[None])[0]
+    return float(z[0]), float(z[1])
+
+
+def _map(title: str, points: list[tuple[float, float, int, str]], big: int) -> go.Figure:
+    """The sample's codes in faint class colours, and the answers as large numbered markers."""
+    model = get_model(DATASET, MODEL, quiet=True)
+    codes, labels = _sample_codes(weights_of(model)), require_sample(DATASET)[1]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=codes[:, 0],
+        y=codes[:, 1],
+        mode="markers",
+        marker={"size": 4, "color": [CLASS_COLOURS[c] for c in labels], "opacity": 0.25},
+        name=t("activity.test_images"),
+        hoverinfo="skip",
+    )
+    if points:
+        fig.add_scatter(
+            x=[p[0] for p in points],
+            y=[p[1] for p in points],
+            mode="markers+text",
+            text=[p[3] for p in points],
+            textposition="top center",
+            customdata=list(range(len(points))),
+            marker={
+                "size": big,
+                "color": [CLASS_COLOURS[p[2]] for p in points],
+                "line": {"width": 2, "color": "#111111"},
+                "symbol": "star" if len(points) == 1 and big > 16 else "circle",
+            },
+            name=title,
+        )
+    fig.update_layout(
+        title={"text": title},
+        height=460,
+        margin={"t": 40, "l": 10, "r": 10, "b": 10},
+        xaxis={"range": [-LIM, LIM], "title": "z₁"},
+        yaxis={"range": [-LIM, LIM], "title": "z₂", "scaleanchor": "x"},
+        showlegend=False,
+    )
+    return fig
+
+
+# --- the lecturer ------------------------------------------------------------------------------------------------
+
+
+def lecturer_panel(store, code: str, key: str, activity: dict | None) -> None:
+    """Inside the room panel: start the activity, or run it (map, reveal, pick, remove, new round, end)."""
+    if activity is None:
+        st.button(
+            t("activity.start_landing"),
+            key="room-act-start",
+            help=t("activity.start_landing_help"),
+            on_click=_act,
+            args=(lambda: store.start_activity(code, key, "landing"),),
+            icon=":material/draw:",
+        )
+        return
+    if _model() is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.toggle(
+        t("activity.reveal"),
+        value=bool(activity.get("revealed")),
+        key="room-act-reveal",
+        on_change=lambda: _act(lambda: store.reveal(code, key, bool(st.session_state["room-act-reveal"]))),
+    )
+    c2.button(
+        t("activity.new_round"), key="room-act-clear", on_click=_act, args=(lambda: store.clear_round(code, key),)
+    )
+    c3.button(t("activity.end"), key="room-act-end", on_click=_act, args=(lambda: store.end_activity(code, key),))
+    _lecturer_live(store, code, key, bool(activity.get("revealed")), int(activity.get("round", 1)))
+
+
+def _act(action) -> None:
+    try:
+        action()
+    except RoomError as err:
+        st.session_state["room-notice"] = (err.reason, "")
+
+
+@st.fragment(run_every=REFRESH_S)
+def _lecturer_live(store, code: str, key: str, revealed: bool, round_: int) -> None:
+    try:
+        answers = store.answers(code, key)
+    except RoomUnavailable:
+        st.caption(t("rooms.unavailable"))
+        return
+    except RoomError:
+        return
+    ids = list(answers)
+    st.caption(t("activity.answers_count", count=len(ids), round=round_))
+    points = [(a["z"][0], a["z"][1], a["digit"], f"#{i + 1}") for i, a in enumerate(answers.values())]
+    event = st.plotly_chart(
+        _map(t("activity.map_title"), points, 14),
+        key="room-act-map",
+        on_select="rerun",
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+    clicked = [p for p in (event.selection.points if event and event.selection else []) if "customdata" in p]
+    if clicked and 0 <= int(clicked[0]["customdata"]) < len(ids):
+        st.session_state["room-act-pick"] = ids[int(clicked[0]["customdata"])]
+    if st.session_state.get("room-act-pick") not in ids:
+        st.session_state.pop("room-act-pick", None)
+    number = {ident: i + 1 for i, ident in enumerate(ids)}
+    if revealed and ids:
+        shown = ids[-SHOWN_PICTURES:]
+        show_row(
+            [unpack_image(answers[i]["image"]) for i in shown],
+            [t("activity.answer_label", number=number[i], digit=answers[i]["digit"]) for i in shown],
+            alts=[t("activity.drawing_alt", number=number[i], digit=answers[i]["digit"]) for i in shown],
+        )
+    elif ids:
+        st.caption(t("activity.hidden"))
+    picked = st.selectbox(
+        t("activity.pick"),
+        ids,
+        index=None,
+        key="room-act-pick",
+        placeholder=t("activity.pick_none"),
+        format_func=lambda i: t(
+            "activity.answer_label", number=number.get(i, 0), digit=answers.get(i, {}).get("digit")
+        ),
+    )
+    if picked is None:
+        return
+    answer = answers[picked]
+    z1, z2 = answer["z"]
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
+    with c1:
+        if revealed:
+            show_image(
+                unpack_image(answer["image"]),
+                caption=t("activity.answer_label", number=number[picked], digit=answer["digit"]),
+                factor=4,
+                alt=t("activity.drawing_alt", number=number[picked], digit=answer["digit"]),
+            )
+        else:
+            st.caption(t("activity.hidden"))
+    with c2:
+        show_image(
+            _decoded((z1, z2), weights_of(get_model(DATASET, MODEL, quiet=True))),
+            caption=t("activity.decode_caption", z1=z1, z2=z2),
+            factor=4,
+            alt=t("activity.decode_alt", number=number[picked], z1=z1, z2=z2),
+        )
+    c3.button(
+        t("activity.remove"),
+        key="room-act-remove",
+        icon=":material/delete:",
+        on_click=_act,
+        args=(lambda: store.remove_answer(code, key, picked),),
+    )  # the pick, gone from the answers, is dropped at the top of the next run
+
+
+# --- a student ---------------------------------------------------------------------------------------------------
+
+
+def student_panel(store, code: str, activity: dict | None) -> None:
+    """A student's side of the activity: draw or upload, say which digit, send; then their own point."""
+    if not activity or activity.get("kind") != "landing":
+        return
+    round_ = int(activity.get("round", 1))
+    mine = st.session_state.get(MINE_KEY)
+    mine = mine if mine and mine.get("round") == round_ and mine.get("code") == code else None
+    with st.expander(t("activity.landing_title"), expanded=True, icon=":material/draw:"):
+        st.caption(t("activity.landing_help"))
+        if _model() is None:
+            return
+        source = st.segmented_control(
+            t("activity.source"),
+            ("draw", "upload"),
+            default="draw",
+            key="room-act-source",
+            format_func=labeler("activity.source_"),
+            required=True,
+        )
+        picked = drawn_input("room-act") if source == "draw" else uploaded_input("room-act")
+        digit = st.pills(t("activity.which_digit"), list(range(10)), key="room-act-digit")
+        if st.button(t("activity.send"), key="room-act-send", type="primary", disabled=picked is None or digit is None):
+            mine = _send(store, code, round_, picked[0], int(digit)) or mine
+        if mine:
+            st.success(t("activity.sent", digit=mine["digit"], z1=mine["z"][0], z2=mine["z"][1]))
+            st.plotly_chart(
+                _map(t("activity.your_map_title"), [(*mine["z"], mine["digit"], t("activity.yours"))], 22),
+                key="room-act-own-map",
+                config={"displayModeBar": False},
+            )
+
+
+def _send(store, code: str, round_: int, image: np.ndarray, digit: int) -> dict | None:
+    now = time.monotonic()
+    if now - st.session_state.get(LAST_KEY, -MIN_GAP_S) < MIN_GAP_S:
+        st.warning(t("activity.too_fast"))
+        return None
+    st.session_state[LAST_KEY] = now
+    z = encode(image)
+    if z is None:
+        return None
+    token = st.session_state.setdefault(TOKEN_KEY, secrets.token_urlsafe(24))  # this session's, never shown
+    try:
+        store.submit(code, round_, token, {"z": list(z), "digit": digit, "image": pack_image(image)})
+    except RoomUnavailable:
+        st.warning(t("rooms.unavailable"))
+        return None
+    except RoomError as err:
+        st.warning(t(err.reason, detail="") if "{detail}" in t(err.reason) else t(err.reason))
+        return None
+    mine = {"code": code, "round": round_, "z": list(z), "digit": digit}
+    st.session_state[MINE_KEY] = mine
+    return mine
