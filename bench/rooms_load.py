@@ -139,6 +139,24 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
     return out
 
 
+def rooms_serving(followers: int = 100, large: int = 300, moves: int = 3, settle_s: float = 8.0) -> dict:
+    """BENCHMARKS.md's "Class rooms": ``followers`` on one fresh server (rooms in memory, idle cost measured),
+    then ``large`` through ``python -m deploy --replicas 2`` (rooms in Redis)."""
+    import shutil
+
+    from bench.harness import streamlit_server
+
+    out: dict = {}
+    with streamlit_server(log_name="rooms-bench-server.log") as (url, proc):
+        out["one_server"] = asyncio.run(follow_test(url, followers, moves, settle_s, pid=proc.pid))
+    if shutil.which("haproxy") and shutil.which("redis-server"):
+        from bench.class_server import deployed
+
+        with deployed(2) as server:
+            out["two_replicas"] = asyncio.run(follow_test(server.url, large, moves, settle_s, idle_s=0))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.rooms_load", description=__doc__)
     p.add_argument("--url", help="a running server or balancer (default: start one)")
