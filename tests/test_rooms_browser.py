@@ -27,9 +27,12 @@ def _until(predicate, timeout: float = 20.0, what: str = "") -> None:
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
+def _slider(page, label: str):
+    return page.locator(f'[data-testid="stSlider"]:has-text("{label}") input[type="range"]').first
+
+
 def _slider_value(page, label: str) -> str:
-    thumb = page.locator(f'[data-testid="stSlider"]:has-text("{label}") [role="slider"]').first
-    return thumb.get_attribute("aria-valuenow") or ""
+    return _slider(page, label).input_value()
 
 
 def test_a_phone_follows_the_lecturer(browser):
@@ -51,13 +54,15 @@ def test_a_phone_follows_the_lecturer(browser):
         _until(lambda: "/Denoising" in phone.url, what="the phone switched to the lecturer's page")
         phone.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
 
-        thumb = lecturer.locator('[data-testid="stSlider"]:has-text("Noise level") [role="slider"]').first
+        thumb = _slider(lecturer, "Noise level")
+        before = _slider_value(lecturer, "Noise level")
         thumb.focus()
         for _ in range(3):
             lecturer.keyboard.press("ArrowRight")
         time.sleep(0.5)
         wait_idle(lecturer)
         moved = _slider_value(lecturer, "Noise level")
+        assert moved != before
         _until(lambda: _slider_value(phone, "Noise level") == moved, 15, f"the phone's slider reached {moved}")
 
         open_tab(lecturer, "PSNR curve")
