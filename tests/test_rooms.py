@@ -311,3 +311,23 @@ def test_a_round_is_capped(store):
         store.submit(room.code, 1, "one-too-many-abcdefghij", ANSWER)
     store.submit(room.code, 1, "token-000000-abcdefghij", ANSWER)  # replacing one's own still works
     assert len(store.answers(room.code, key)) == MAX_ANSWERS_PER_ROUND
+
+
+def test_real_or_fake_takes_votes_and_only_votes(store):
+    room, key = store.create()
+    store.start_activity(room.code, key, "realfake")
+    votes = [1, 0, None, 1, 0, 0, 1, None]
+    ident = store.submit(room.code, 1, STUDENTS[0], {"votes": votes})
+    assert store.answers(room.code, key)[ident] == {"votes": votes}
+    for bad in (
+        ANSWER,  # a drawing is not a vote
+        {"votes": votes[:-1]},
+        {"votes": [*votes[:-1], 2]},
+        {"votes": [True] * 8},
+        {"votes": [None] * 8},
+        {"votes": votes, "name": "Kim"},
+        {"votes": "10101010"},
+    ):
+        with pytest.raises(BadAnswer):
+            store.submit(room.code, 1, STUDENTS[1], bad)
+    assert list(store.answers(room.code, key)) == [ident]

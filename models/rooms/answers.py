@@ -16,7 +16,8 @@ from typing import Any
 
 from models.rooms.room import RoomError
 
-ACTIVITIES = ("landing",)  # "Where does your digit land?"
+ACTIVITIES = ("landing", "realfake")  # "Where does your digit land?", "Real or fake?"
+QUIZ_SIZE = 8  # "Real or fake?": images per round (models/analysis/realfake.py shows as many)
 IMAGE_SIDE = 28
 MAX_ANSWERS_PER_ROUND = 400  # a class of 300 with room to spare; more is not a class
 Z_LIMIT = 20.0  # a 2-D VAE's codes sit within a few units of 0; farther is not an encoding
@@ -44,9 +45,17 @@ def answer_id(student_token: str, round_: int) -> str:
     return hashlib.sha256(f"{round_}:{student_token}".encode()).hexdigest()[:16]
 
 
-def checked_answer(answer: object) -> dict[str, Any]:
-    """The answer as stored: exactly ``z`` (2 finite numbers within ``Z_LIMIT``), ``digit`` (0–9) and
+def checked_answer(answer: object, kind: str = "landing") -> dict[str, Any]:
+    """The answer to ``kind`` as stored: for "Real or fake?", exactly ``votes`` (one per image: 1 real, 0 fake,
+    None not voted); for "Where does your digit land?", exactly ``z`` (2 finite numbers within ``Z_LIMIT``), ``digit`` (0–9) and
     ``image`` (base64 of 28×28 bytes); anything else, or anything more, is refused."""
+    if kind == "realfake":
+        votes = answer.get("votes") if isinstance(answer, dict) and set(answer) == {"votes"} else None
+        if not isinstance(votes, list) or len(votes) != QUIZ_SIZE or any(v not in (0, 1, None) for v in votes):
+            raise BadAnswer(f"votes are {QUIZ_SIZE} of 1 (real), 0 (fake) or None")
+        if any(isinstance(v, bool) or isinstance(v, float) for v in votes) or all(v is None for v in votes):
+            raise BadAnswer("votes are integers, at least one")
+        return {"votes": list(votes)}
     if not isinstance(answer, dict) or set(answer) != {"z", "digit", "image"}:
         raise BadAnswer("an answer is exactly z, digit and image")
     z, digit, image = answer["z"], answer["digit"], answer["image"]

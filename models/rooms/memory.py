@@ -167,7 +167,6 @@ class MemoryRoomStore:
             self._changed_activity(entry, None, True)
 
     def submit(self, code: str, round_: int, student_token: str, answer: dict[str, Any]) -> str:
-        checked = checked_answer(answer)
         ident = answer_id(student_token, round_)
         with self._changed:
             _, entry = self._entry(code)
@@ -175,6 +174,7 @@ class MemoryRoomStore:
                 raise RoomClosed(f"room {code!r} is closed")
             if entry.activity is None or entry.activity["round"] != round_:
                 raise NoActivity("no such round")
+            checked = checked_answer(answer, entry.activity["kind"])
             if ident not in entry.answers and len(entry.answers) >= MAX_ANSWERS_PER_ROUND:
                 raise RoundFull("the round is full")
             entry.answers.pop(ident, None)  # a new answer goes to the end: arrival order

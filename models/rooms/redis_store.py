@@ -261,9 +261,12 @@ class RedisRoomStore:
 
     @_unavailable_on_redis_errors
     def submit(self, code: str, round_: int, student_token: str, answer: dict[str, Any]) -> str:
-        checked = checked_answer(answer)
         ident = answer_id(student_token, round_)
         canonical = self._canonical(code)
+        activity = self._client.hget(self._key(canonical), "activity")  # its kind says what an answer is
+        if not activity:
+            raise NoActivity("no activity")
+        checked = checked_answer(answer, json.loads(activity)["kind"])  # the script checks the round again
         # Arrival time in the answer itself: a hash keeps no order, the lecturer's list should.
         payload = json.dumps({**checked, "at": time.time()})
         keys = [self._key(canonical), self._answers_key(canonical)]
