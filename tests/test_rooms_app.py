@@ -266,3 +266,37 @@ def test_a_student_cannot_send_twice_within_two_seconds(lecturer):
     student.button(key="room-act-send").click()
     _run(student)
     assert any(w.value == "Wait a moment before sending again." for w in student.warning)
+
+
+def test_real_or_fake(lecturer):
+    """Every student sees the round's eight images and votes; the lecturer reveals each image's truth, the
+    class's accuracy on it and the discriminator's verdict."""
+    from models.analysis.realfake import QUIZ_SIZE, make_quiz, quiz_seed
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
+
+    code = lecturer.session_state["room-code"]
+    lecturer.button(key="room-act-start-rf").click()
+    _run(lecturer)
+    assert room_store().get(code).activity["kind"] == "realfake"
+    students = [session(room=code), session(room=code)]
+    quiz = make_quiz(load_model("mnist", "dcgan", runtime="numpy"), load_sample("mnist")[0], quiz_seed(code, 1))
+    ballots = ([int(r) for r in quiz.real], [1] * QUIZ_SIZE)  # one student right everywhere, one says all real
+    for student, ballot in zip(students, ballots):
+        shown = [i for e in student.get("image") for i in e.proto.imgs if i.alt.startswith("Quiz image")]
+        assert len(shown) == QUIZ_SIZE
+        for n in range(1, QUIZ_SIZE + 1):
+            student.segmented_control(key=f"room-rf-1-{n}").set_value(ballot[n - 1])
+        _run(student)
+        student.button(key="room-rf-send").click()
+        _run(student)
+        assert any(s.value.startswith("Votes sent") for s in student.success)
+    _run(lecturer)
+    assert any(c.value == "Ballots in round 1: 2" for c in lecturer.caption)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    captions = [i.caption for e in lecturer.get("image") for i in e.proto.imgs if i.caption.startswith("#")]
+    assert len(captions) == QUIZ_SIZE
+    for n, caption in enumerate(captions, 1):
+        truth, share = ("real", "100%") if quiz.real[n - 1] else ("fake", "50%")
+        assert caption == f"#{n}: {truth} · class right {share} of 2 · discriminator P(real) {quiz.d_real[n - 1]:.2f}"

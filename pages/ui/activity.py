@@ -1,5 +1,7 @@
-"""Class activity "Where does your digit land?": students draw or upload a digit, the 2-D VAE (NumPy runtime)
-encodes it on their own server, and the point lands on the lecturer's map within a second.
+"""Class activities. "Where does your digit land?": students draw or upload a digit, the 2-D VAE (NumPy
+runtime) encodes it on their own server, and the point lands on the lecturer's map within a second. "Real or
+fake?": every student votes on the same images (half test images, half the DCGAN's); the lecturer reveals the
+class's accuracy per image beside the discriminator's own verdict.
 
 The lecturer's panel reads the round's answers once a second (one fragment, in the lecturer's tab only); a
 student's tab sends one answer per round (a new one replaces it) and shows only its own point. Pictures are
@@ -15,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from models.analysis import latents
+from models.analysis import latents, realfake
 from models.registry import get_spec
 from models.rooms import RoomError, RoomUnavailable
 from models.rooms.answers import pack_image, unpack_image
@@ -26,6 +28,7 @@ from pages.ui.layout import get_model, require_sample, weights_of
 from pages.ui.pictures import show_image, show_row
 
 DATASET, MODEL = "mnist", "vae_conv_2d"  # the 2-D VAE: a code is a point on a map
+GAN = "dcgan"  # "Real or fake?": HOML's DCGAN and its discriminator
 LIM = 4.0
 REFRESH_S = 1.0  # answers reach the lecturer's map within this (plus a run)
 MIN_GAP_S = 2.0  # one student's sends, at most one per this many seconds
@@ -106,7 +109,8 @@ def _map(title: str, points: list[tuple[float, float, int, str]], big: int) -> g
 def lecturer_panel(store, code: str, key: str, activity: dict | None) -> None:
     """Inside the room panel: start the activity, or run it (map, reveal, pick, remove, new round, end)."""
     if activity is None:
-        st.button(
+        c1, c2 = st.columns(2)
+        c1.button(
             t("activity.start_landing"),
             key="room-act-start",
             help=t("activity.start_landing_help"),
@@ -114,8 +118,17 @@ def lecturer_panel(store, code: str, key: str, activity: dict | None) -> None:
             args=(lambda: store.start_activity(code, key, "landing"),),
             icon=":material/draw:",
         )
+        c2.button(
+            t("activity.start_realfake"),
+            key="room-act-start-rf",
+            help=t("activity.start_realfake_help"),
+            on_click=_act,
+            args=(lambda: store.start_activity(code, key, "realfake"),),
+            icon=":material/how_to_vote:",
+        )
         return
-    if _model() is None:
+    kind = activity.get("kind")
+    if (_model() if kind == "landing" else _gan()) is None:
         return
     c1, c2, c3 = st.columns(3)
     c1.toggle(
@@ -128,7 +141,60 @@ def lecturer_panel(store, code: str, key: str, activity: dict | None) -> None:
         t("activity.new_round"), key="room-act-clear", on_click=_act, args=(lambda: store.clear_round(code, key),)
     )
     c3.button(t("activity.end"), key="room-act-end", on_click=_act, args=(lambda: store.end_activity(code, key),))
-    _lecturer_live(store, code, key, bool(activity.get("revealed")), int(activity.get("round", 1)))
+    live = _lecturer_live if kind == "landing" else _lecturer_votes
+    live(store, code, key, bool(activity.get("revealed")), int(activity.get("round", 1)))
+
+
+def _gan():
+    model = get_model(DATASET, GAN, quiet=True)
+    if model is None:
+        st.warning(t("activity.unavailable", command=get_spec(GAN).checkpoint_command(DATASET)))
+    return model
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _quiz(code: str, round_: int, weights: tuple) -> realfake.Quiz:
+    """The round's images: the same for every student of the room (and computed once per process)."""
+    return realfake.make_quiz(
+        get_model(DATASET, GAN, quiet=True), require_sample(DATASET)[0], realfake.quiz_seed(code, round_)
+    )
+
+
+@st.fragment(run_every=REFRESH_S)
+def _lecturer_votes(store, code: str, key: str, revealed: bool, round_: int) -> None:
+    try:
+        ballots = [a["votes"] for a in store.answers(code, key).values() if "votes" in a]
+    except RoomUnavailable:
+        st.caption(t("rooms.unavailable"))
+        return
+    except RoomError:
+        return
+    quiz = _quiz(code, round_, weights_of(get_model(DATASET, GAN, quiet=True)))
+    st.caption(t("activity.votes_count", count=len(ballots), round=round_))
+    numbers = range(1, len(quiz.images) + 1)
+    if not revealed:
+        show_row(
+            list(quiz.images),
+            [t("activity.image_label", number=n) for n in numbers],
+            alts=[t("activity.image_alt", number=n) for n in numbers],
+        )
+        return
+    accuracy, counted = realfake.class_accuracy(ballots, quiz.real)
+    words = [
+        dict(
+            number=n,
+            truth=t("activity.truth_real" if quiz.real[n - 1] else "activity.truth_fake"),
+            share=t("activity.no_votes") if counted[n - 1] == 0 else f"{accuracy[n - 1]:.0%}",
+            count=int(counted[n - 1]),
+            d=float(quiz.d_real[n - 1]),
+        )
+        for n in numbers
+    ]
+    show_row(
+        list(quiz.images),
+        [t("activity.verdict", **w) for w in words],
+        alts=[t("activity.verdict_alt", **w) for w in words],
+    )
 
 
 def _act(action) -> None:
@@ -218,6 +284,8 @@ def _lecturer_live(store, code: str, key: str, revealed: bool, round_: int) -> N
 
 def student_panel(store, code: str, activity: dict | None) -> None:
     """A student's side of the activity: draw or upload, say which digit, send; then their own point."""
+    if activity and activity.get("kind") == "realfake":
+        _student_votes(store, code, int(activity.get("round", 1)))
     if not activity or activity.get("kind") != "landing":
         return
     round_ = int(activity.get("round", 1))
@@ -248,23 +316,61 @@ def student_panel(store, code: str, activity: dict | None) -> None:
             )
 
 
-def _send(store, code: str, round_: int, image: np.ndarray, digit: int) -> dict | None:
+def _student_votes(store, code: str, round_: int) -> None:
+    with st.expander(t("activity.realfake_title"), expanded=True, icon=":material/how_to_vote:"):
+        st.caption(t("activity.realfake_help"))
+        gan = _gan()
+        if gan is None:
+            return
+        quiz = _quiz(code, round_, weights_of(gan))
+        numbers = range(1, len(quiz.images) + 1)
+        show_row(
+            list(quiz.images),
+            [t("activity.image_label", number=n) for n in numbers],
+            alts=[t("activity.image_alt", number=n) for n in numbers],
+        )
+        columns = st.columns(4)
+        votes = [
+            columns[(n - 1) % 4].segmented_control(
+                t("activity.image_label", number=n),
+                (1, 0),
+                key=f"room-rf-{round_}-{n}",
+                format_func=lambda v: t("activity.real" if v == 1 else "activity.fake"),
+            )
+            for n in numbers
+        ]
+        if st.button(t("activity.send"), key="room-rf-send", type="primary", disabled=all(v is None for v in votes)):
+            if _submit(store, code, round_, {"votes": votes}):
+                st.session_state["room-rf-sent"] = (code, round_)
+        if st.session_state.get("room-rf-sent") == (code, round_):
+            st.success(t("activity.votes_sent"))
+
+
+def _submit(store, code: str, round_: int, answer: dict) -> bool:
+    """One answer of this session (rate-limited); a sentence, never a traceback, when it is refused."""
     now = time.monotonic()
     if now - st.session_state.get(LAST_KEY, -MIN_GAP_S) < MIN_GAP_S:
         st.warning(t("activity.too_fast"))
-        return None
+        return False
     st.session_state[LAST_KEY] = now
-    z = encode(image)
-    if z is None:
-        return None
     token = st.session_state.setdefault(TOKEN_KEY, secrets.token_urlsafe(24))  # this session's, never shown
     try:
-        store.submit(code, round_, token, {"z": list(z), "digit": digit, "image": pack_image(image)})
+        store.submit(code, round_, token, answer)
     except RoomUnavailable:
         st.warning(t("rooms.unavailable"))
-        return None
+        return False
     except RoomError as err:
         st.warning(t(err.reason, detail="") if "{detail}" in t(err.reason) else t(err.reason))
+        return False
+    return True
+
+
+def _send(store, code: str, round_: int, image: np.ndarray, digit: int) -> dict | None:
+    if time.monotonic() - st.session_state.get(LAST_KEY, -MIN_GAP_S) < MIN_GAP_S:
+        st.warning(t("activity.too_fast"))
+        return None
+    z = encode(image)
+    if z is None or not _submit(store, code, round_, {"z": list(z), "digit": digit, "image": pack_image(image)}):
         return None
     mine = {"code": code, "round": round_, "z": list(z), "digit": digit}
     st.session_state[MINE_KEY] = mine
