@@ -281,7 +281,7 @@ def test_real_or_fake(lecturer):
     assert room_store().get(code).activity["kind"] == "realfake"
     students = [session(room=code), session(room=code)]
     quiz = make_quiz(load_model("mnist", "dcgan", runtime="numpy"), load_sample("mnist")[0], quiz_seed(code, 1))
-    ballots = ([int(r) for r in quiz.real], [1] * QUIZ_SIZE)  # one student right everywhere, one says all real
+    ballots = (["real" if r else "fake" for r in quiz.real], ["real"] * QUIZ_SIZE)  # right everywhere; "all real"
     for student, ballot in zip(students, ballots):
         shown = [i for e in student.get("image") for i in e.proto.imgs if i.alt.startswith("Quiz image")]
         assert len(shown) == QUIZ_SIZE
@@ -300,3 +300,28 @@ def test_real_or_fake(lecturer):
     for n, caption in enumerate(captions, 1):
         truth, share = ("real", "100%") if quiz.real[n - 1] else ("fake", "50%")
         assert caption == f"#{n}: {truth} · class right {share} of 2 · discriminator P(real) {quiz.d_real[n - 1]:.2f}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_room_picture_has_alternative_text_in_the_chosen_language(lang):
+    """The QR code, the class's drawings and their decodes, the quiz images: each with alt text, translated."""
+    lecturer = session(room="new", lang=lang)
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    room_store().start_activity(code, key, "landing")
+    student = session(room=code, lang=lang)
+    _student_sends(student, 5)
+    _run(lecturer)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    lecturer.selectbox(key="room-act-pick").set_value(next(iter(room_store().answers(code, key))))
+    _run(lecturer)
+    room_store().start_activity(code, key, "realfake")
+    _run(lecturer)
+    _run(student)
+    for at in (lecturer, student):
+        pictures = [img for el in at.get("image") for img in el.proto.imgs]
+        assert pictures
+        for img in pictures:
+            assert img.HasField("alt") and len(img.alt) > 5, img.caption
+        if lang == "ko":
+            assert all(any("\uac00" <= ch <= "\ud7a3" for ch in img.alt) for img in pictures if "#" not in img.alt)

@@ -22,7 +22,7 @@ from models.registry import get_spec
 from models.rooms import RoomError, RoomUnavailable
 from models.rooms.answers import pack_image, unpack_image
 from pages.ui.colours import CLASS_COLOURS
-from pages.ui.i18n import labeler, t
+from pages.ui.i18n import labeler, language, t
 from pages.ui.inputs import drawn_input, uploaded_input
 from pages.ui.layout import get_model, require_sample, weights_of
 from pages.ui.pictures import show_image, show_row
@@ -244,8 +244,8 @@ def _lecturer_live(store, code: str, key: str, revealed: bool, round_: int) -> N
         index=None,
         key="room-act-pick",
         placeholder=t("activity.pick_none"),
-        format_func=lambda i: t(
-            "activity.answer_label", number=number.get(i, 0), digit=answers.get(i, {}).get("digit")
+        format_func=lambda i, lang=language(): t(  # the session's language even when called outside the run
+            "activity.answer_label", _lang=lang, number=number.get(i, 0), digit=answers.get(i, {}).get("digit")
         ),
     )
     if picked is None:
@@ -333,14 +333,15 @@ def _student_votes(store, code: str, round_: int) -> None:
         votes = [
             columns[(n - 1) % 4].segmented_control(
                 t("activity.image_label", number=n),
-                (1, 0),
+                ("real", "fake"),
                 key=f"room-rf-{round_}-{n}",
-                format_func=lambda v: t("activity.real" if v == 1 else "activity.fake"),
+                format_func=labeler("activity.", ""),
             )
             for n in numbers
         ]
         if st.button(t("activity.send"), key="room-rf-send", type="primary", disabled=all(v is None for v in votes)):
-            if _submit(store, code, round_, {"votes": votes}):
+            ballot = [None if v is None else int(v == "real") for v in votes]
+            if _submit(store, code, round_, {"votes": ballot}):
                 st.session_state["room-rf-sent"] = (code, round_)
         if st.session_state.get("room-rf-sent") == (code, round_):
             st.success(t("activity.votes_sent"))
