@@ -325,3 +325,17 @@ def test_every_room_picture_has_alternative_text_in_the_chosen_language(lang):
             assert img.HasField("alt") and len(img.alt) > 5, img.caption
         if lang == "ko":
             assert all(any("\uac00" <= ch <= "\ud7a3" for ch in img.alt) for img in pictures if "#" not in img.alt)
+
+
+def test_a_following_class_starts_no_trainer_on_watch_it_learn(lecturer):
+    follower = session(room=lecturer.session_state["room-code"])
+    lecturer.switch_page("pages/views/learn.py")
+    _run(lecturer)
+    _run(follower)
+    trains = [b for b in follower.button if b.key and b.key.endswith("-train")]
+    assert trains and all(b.disabled for b in trains)
+    assert any(c.value.startswith("Following the lecturer: watch the run") for c in follower.caption)
+    assert not any(b.disabled for b in lecturer.button if b.key and b.key.endswith("-train"))
+    follower.button(key="room-explore").click()
+    _run(follower)
+    assert not any(b.disabled for b in follower.button if b.key and b.key.endswith("-train"))

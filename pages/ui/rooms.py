@@ -90,6 +90,11 @@ def capture(page: str) -> dict[str, Any]:
     return {"page": page, "section": section, "dataset": state.current_dataset(), "controls": controls}
 
 
+def following() -> bool:
+    """A follower who has not started exploring: their page shows the lecturer's, and starts no work of its own."""
+    return role() == "follower" and bool(st.session_state.get(FOLLOWING_KEY))
+
+
 def role() -> str | None:
     return st.session_state.get(ROLE_KEY)
 

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.data import imaging
+from pages.ui import rooms
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, t
 from pages.ui.layout import draw_sections, page_header
@@ -43,14 +44,18 @@ def _common(prefix: str, c_batch, c_seed) -> tuple[int, int]:
 
 def _buttons(settings: Settings, prefix: str) -> None:
     """Train / Pause / Step / Reset, acting on this session's worker (or its place in the queue)."""
+    following = rooms.following()  # a class following its lecturer starts no trainers of its own
+    if following:
+        st.caption(t("rooms.no_trainer_while_following"))
     c_train, c_pause, c_step, c_reset = st.columns(4)
-    if c_train.button(t("learn.train"), key=f"{prefix}-train", type="primary", icon=":material/play_arrow:"):
+    train = dict(type="primary", icon=":material/play_arrow:", disabled=following)
+    if c_train.button(t("learn.train"), key=f"{prefix}-train", **train):
         _start(settings, ("train",))
-    if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:"):
+    if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:", disabled=following):
         supervisor.send(session, "pause")
-    if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:"):
+    if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:", disabled=following):
         _start(settings, ("step", 1))
-    if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:"):
+    if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:", disabled=following):
         if not supervisor.send(session, "build", settings):
             supervisor.release(session)
     supervisor.configure(session, settings)  # learning rates, β, batch size: applied while it trains
