@@ -22,7 +22,7 @@ import streamlit as st
 
 from models.registry import APP_DATASETS
 from models.rooms import Room, RoomError, RoomNotFound, RoomStore, RoomUnavailable, normalise_code, open_room_store
-from pages.ui import activity, state
+from pages.ui import state
 from pages.ui.i18n import LANGUAGES, t
 
 if TYPE_CHECKING:
@@ -372,6 +372,8 @@ def _sentence(reason: str, detail: str) -> str:
 
 def banner() -> None:
     """Top of the page: a notice once; the lecturer's join panel; the follower's banner."""
+    if role() is not None:
+        from pages.ui import activity  # only sessions in a room load the activities (and their models' code)
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.warning(_sentence(*notice), icon=":material/info:")
