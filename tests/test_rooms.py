@@ -141,13 +141,13 @@ def test_memory_rooms_expire_when_idle():
 def test_redis_rooms_expire_when_idle(redis_process):
     from models.rooms.redis_store import RedisRoomStore
 
-    store = RedisRoomStore(redis_process.url, idle_expiry_s=1)
+    store = RedisRoomStore(redis_process.url, idle_expiry_s=2)
     room, key = store.create(STATE)
-    time.sleep(0.6)
-    store.update(room.code, key, STATE)  # refreshes the expiry
-    time.sleep(0.6)
-    assert store.version(room.code) == 2
     time.sleep(1.2)
+    store.update(room.code, key, STATE)  # refreshes the expiry
+    time.sleep(1.2)  # 2.4 s after it was made, 1.2 s after its change
+    assert store.version(room.code) == 2
+    time.sleep(2.5)
     with pytest.raises(RoomNotFound):
         store.get(room.code)
 
