@@ -618,6 +618,65 @@ def _shapes_section() -> list[str]:
     ]
 
 
+ROOM_GOALS = {"one_server": (1.0, 2.0), "two_replicas": (None, 3.0)}  # follow lag p50, p95 (s) for a control move
+IDLE_GOAL = 5.0  # % of one core, a still room with every follower watching
+
+
+def _lag(value: float | None, goal: float | None) -> str:
+    if value is None:
+        return "✗ never"
+    return f"{value:.2f}" if goal is None else report.against_goal(f"{value:.2f}", value, goal)
+
+
+def rooms_section(rooms: dict) -> list[str]:
+    """ "Class rooms": follow lag per follower, errors, final states, idle cost; each against its goal."""
+    rows = []
+    for name, label in (("one_server", "one server, rooms in memory"), ("two_replicas", "2 replicas + Redis")):
+        r = rooms.get(name)
+        if not r:
+            continue
+        p50_goal, p95_goal = ROOM_GOALS[name]
+        rows.append(
+            {
+                "run": f"{r['followers']} followers, {label}",
+                "control p50 s": _lag(r["control"]["p50_s"], p50_goal),
+                "control p95 s": _lag(r["control"]["p95_s"], p95_goal),
+                "page p50 s": _lag(r["page"]["p50_s"], None),
+                "page p95 s": _lag(r["page"]["p95_s"], None),
+                "reached": f"{r['control']['reached'] + r['page']['reached']} / "
+                f"{r['control']['expected'] + r['page']['expected']}",
+                "errors": report.against_goal(str(r["errors"]), r["errors"], 0),
+                "in the lecturer's state": report.against_goal(
+                    f"{r['in_lecturer_state']} / {r['followers']}",
+                    r["in_lecturer_state"],
+                    r["followers"],
+                    at_most=False,
+                ),
+            }
+        )
+    md = [
+        "## Class rooms (following the lecturer)",
+        "",
+        "`bench/rooms_load.py`: a lecturer and its followers driven by the protocol client; each follower reruns "
+        "the room's one-second watch fragment as its browser's timer would. Lag: the lecturer's move (the noise "
+        "seed; then a page change) until a follower's run shows the lecturer's pictures. Goals: control p50 ≤ 1 s "
+        "and p95 ≤ 2 s on one server, p95 ≤ 3 s through two replicas; no error; every follower ends in the "
+        "lecturer's state.",
+        "",
+        table(rows, list(rows[0]) if rows else ["run"]),
+        "",
+    ]
+    idle = rooms.get("one_server", {}).get("idle_cpu_percent_of_one_core")
+    if idle is not None:
+        md += [
+            f"A still room with {rooms['one_server']['followers']} followers watching cost the server "
+            f"{report.against_goal(f'{idle:.1f}%', idle, IDLE_GOAL)} of one core (goal ≤ {IDLE_GOAL:g}%): each "
+            "follower's watch fragment reruns once a second.",
+            "",
+        ]
+    return md
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__)
     p.add_argument("--skip-load", action="store_true", help="leave out the two classroom load tests")
@@ -625,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--interactions", type=int, default=30)
     p.add_argument("--think", type=float, default=0.5, help="load test: mean pause between a session's moves, s")
     p.add_argument("--launches", type=int, default=3, help="cold start: fresh launches per page")
+    p.add_argument("--followers", type=int, default=100, help="class rooms: followers on one server")
+    p.add_argument("--large-room", type=int, default=300, help="class rooms: followers through two replicas")
     argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
     started = datetime.datetime.now(datetime.UTC)
@@ -671,6 +732,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("[bench] serving a class", flush=True)
         serving = serve_a_class(args.sessions, args.interactions, args.think)
+    rooms = None
+    if not args.skip_load:
+        from bench.rooms_load import rooms_serving
+
+        print("[bench] class rooms", flush=True)
+        rooms = rooms_serving(args.followers, args.large_room)
     load = load_own = None
     if not args.skip_load:
         from bench.load_test import run_load_test
@@ -954,6 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
             "Serving a class (replicas behind HAProxy)",
             SKIPPED_LOAD if args.skip_load else "HAProxy was not found (`apt-get install haproxy`)",
         )
+    md += rooms_section(rooms) if rooms else report.left_out("Class rooms (following the lecturer)", SKIPPED_LOAD)
     if audit_rows:
         md += [
             "## Accessibility (axe-core in Chromium)",

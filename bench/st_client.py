@@ -46,6 +46,8 @@ class RunResult:
     exceptions: list[str]  # st.exception / uncaught errors shown in the page
     messages: int
     elements: list[tuple[str, int]]  # (element type, message bytes) of every new element, in the order sent
+    texts: list[str] = field(default_factory=list)  # markdown, code, captions and alerts, as sent
+    full: bool = True  # a whole-page run (False: only a fragment reran)
 
 
 class StreamlitSession:
@@ -61,6 +63,7 @@ class StreamlitSession:
         self.page_script_hash = ""
         self.widgets: dict[str, Widget] = {}
         self._states: dict[str, object] = {}  # widget id → WidgetState, resent every run like the frontend
+        self.auto_reruns: dict[str, float] = {}  # fragment id → interval (s): ``st.fragment(run_every=…)``
         self._ws = None
 
     async def __aenter__(self) -> StreamlitSession:
@@ -159,6 +162,21 @@ class StreamlitSession:
             self._states[w.id] = state
         return await self._run(msg)
 
+    async def tick(self, fragment_id: str | None = None) -> RunResult | None:
+        """What the browser's timer does for an ``st.fragment(run_every=…)``: rerun that fragment (the first
+        one the page asked for, unless named); None when the page asked for none."""
+        fragment_id = fragment_id or next(iter(self.auto_reruns), None)
+        if fragment_id is None:
+            return None
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.page_name, cs.page_script_hash, cs.fragment_id = self.page_name, self.page_script_hash, fragment_id
+        cs.query_string = self.query_string
+        cs.is_auto_rerun = True
+        for state in self._states.values():
+            cs.widget_states.widgets.add().CopyFrom(state)
+        return await self._run(msg)
+
     async def fetch(self, url: str) -> bytes:
         """GET a media URL the page refers to, as the browser's <img> would (a ``data:`` URL carries its bytes)."""
         if url.startswith("data:"):
@@ -174,7 +192,7 @@ class StreamlitSession:
     async def _run(self, msg: BackMsg) -> RunResult:
         start = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
-        images, exceptions, elements, count = [], [], [], 0
+        images, exceptions, elements, texts, count, full = [], [], [], [], 0, not msg.rerun_script.fragment_id
         while True:
             raw = await asyncio.wait_for(self._ws.recv(), timeout=self.timeout)
             count += 1
@@ -183,17 +201,24 @@ class StreamlitSession:
             kind = fwd.WhichOneof("type")
             if kind == "new_session":
                 self.page_script_hash = fwd.new_session.page_script_hash
+            elif kind == "auto_rerun":
+                self.auto_reruns[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment_id in fwd.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fragment_id, None)
             elif kind == "page_not_found":
                 raise ProtocolError(f"page {self.page_name!r} not found")
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 self._record(fwd.delta.new_element, fwd.delta.fragment_id, images, exceptions)
                 elements.append((fwd.delta.new_element.WhichOneof("type"), len(raw)))
+                texts.extend(_text_of(fwd.delta.new_element))
+                full = full or not fwd.delta.fragment_id
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue
                 if fwd.script_finished not in FINISHED_OK:
                     raise ProtocolError(f"script finished with status {fwd.script_finished}")
-                return RunResult(time.perf_counter() - start, images, exceptions, count, elements)
+                return RunResult(time.perf_counter() - start, images, exceptions, count, elements, texts, full)
 
     def _record(self, element, fragment_id: str, images: list, exceptions: list) -> None:
         kind = element.WhichOneof("type")
@@ -206,3 +231,14 @@ class StreamlitSession:
             if widget_id.startswith("$$ID-"):
                 key = widget_id.split("-", 2)[2]
                 self.widgets[key] = Widget(key, widget_id, kind, fragment_id, getattr(element, kind))
+
+
+def _text_of(element) -> list[str]:
+    kind = element.WhichOneof("type")
+    if kind == "markdown":
+        return [element.markdown.body]
+    if kind == "code":
+        return [element.code.code_text]
+    if kind == "alert":
+        return [element.alert.body]
+    return []

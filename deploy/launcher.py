@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.haproxy import HEALTH_PATH, haproxy_binary, render_config
+from deploy.redis import RedisServer, redis_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,17 +60,23 @@ class Replica:
 
 @dataclass
 class Cluster:
-    """N replicas and HAProxy in front of them on ``port``; every child in its own process group."""
+    """N replicas and HAProxy in front of them on ``port``; every child in its own process group. Two or more
+    replicas share the class rooms through a Redis server of their own (``deploy/redis.py``); one replica
+    keeps them in its memory."""
 
     replicas: int
     port: int
     log_dir: Path
     members: list[Replica] = field(default_factory=list)
     balancer: subprocess.Popen | None = None
+    redis: RedisServer | None = None
 
     def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
         log = open(self.log_dir / log_name, "ab")
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env.pop("LATENT_LAB_REDIS_PASSWORD", None)
+        if self.redis is not None:
+            env["LATENT_LAB_REDIS_URL"] = self.redis.url  # in the environment, not on a command line
         return subprocess.Popen(
             command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
@@ -78,7 +85,14 @@ class Cluster:
         binary = haproxy_binary()
         if binary is None:
             raise FileNotFoundError("haproxy")
+        rooms_binary = redis_binary() if self.replicas > 1 else None
+        if self.replicas > 1 and rooms_binary is None:
+            raise FileNotFoundError("redis-server")
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if rooms_binary is not None:
+            self.redis = RedisServer(rooms_binary, self.log_dir / "redis", free_port())
+            self.redis.start()
+            self.redis.wait_ready()
         self.members = [Replica(free_port()) for _ in range(self.replicas)]
         for i, member in enumerate(self.members):
             member.process = self._spawn(replica_command(member.port), f"replica-{i}.log")
@@ -110,6 +124,8 @@ class Cluster:
         """Restart every replica whose process has exited (same port: HAProxy's check brings it back into
         rotation within a second of it being ready); return their indices."""
         restarted = []
+        if self.redis is not None and not self.redis.alive():
+            self.redis.restart()  # same port and folder: its append-only file brings the rooms back
         for i, member in enumerate(self.members):
             if member.process is not None and member.process.poll() is not None:
                 member.process = self._spawn(replica_command(member.port), f"replica-{i}.log")
@@ -123,6 +139,9 @@ class Cluster:
         status = {
             "url": self.url,
             "balancer_pid": self.balancer.pid if self.balancer else None,
+            "redis": None
+            if self.redis is None or self.redis.process is None
+            else {"port": self.redis.port, "pid": self.redis.process.pid, "restarts": self.redis.restarts},
             "replicas": [
                 {"port": m.port, "pid": m.process.pid if m.process else None, "restarts": m.restarts}
                 for m in self.members
@@ -146,6 +165,8 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
+        if self.redis is not None:
+            self.redis.stop()  # last: no replica is left to write to it
 
 
 def default_log_dir() -> Path:

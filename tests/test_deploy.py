@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -180,7 +181,7 @@ def test_kubernetes_probes_use_the_health_endpoint_and_the_ingress_sticks_by_coo
     import yaml
 
     docs = [d for p in (ROOT / "deploy" / "k8s").glob("*.yaml") for d in yaml.safe_load_all(p.read_text()) if d]
-    kinds = {d["kind"]: d for d in docs}
+    kinds = {d["kind"]: d for d in docs if d["metadata"]["name"] == "latent-lab" or d["kind"] == "Ingress"}
     assert {"Deployment", "Service", "Ingress"} <= set(kinds)
     container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     for probe in ("readinessProbe", "livenessProbe"):
@@ -190,6 +191,27 @@ def test_kubernetes_probes_use_the_health_endpoint_and_the_ingress_sticks_by_coo
     assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     assert kinds["Service"]["spec"].get("sessionAffinity", "None") == "None"  # not by client address
+
+
+def test_redis_is_reached_only_by_the_replicas_with_a_password_from_a_secret():
+    """Kubernetes and compose: Redis is published nowhere, its password comes from a Secret / the environment
+    and never stands on a command line, and the replicas are given its URL."""
+    import yaml
+
+    docs = [d for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "redis.yaml").read_text()) if d]
+    kinds = {d["kind"]: d for d in docs}
+    assert kinds["Service"]["spec"].get("type", "ClusterIP") == "ClusterIP"
+    allowed = kinds["NetworkPolicy"]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+    assert allowed == {"app.kubernetes.io/name": "latent-lab"}
+    redis_container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert redis_container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "latent-lab-redis"
+    assert "requirepass %s" in redis_container["command"][-1] and "--requirepass" not in redis_container["command"][-1]
+    app = yaml.safe_load((ROOT / "deploy" / "k8s" / "deployment.yaml").read_text())
+    env = {e["name"]: e for e in app["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["LATENT_LAB_REDIS_URL"]["value"].startswith("redis://:$(LATENT_LAB_REDIS_PASSWORD)@latent-lab-redis")
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    assert "ports" not in compose["services"]["redis"] and "redis" in compose["services"]["app"]["depends_on"]
+    assert "${LATENT_LAB_REDIS_PASSWORD:?" in compose["services"]["app"]["environment"]["LATENT_LAB_REDIS_URL"]
 
 
 def test_compose_runs_haproxy_in_front_of_scalable_app_replicas():
@@ -207,3 +229,108 @@ def test_compose_runs_haproxy_in_front_of_scalable_app_replicas():
             ["haproxy", "-c", "-f", str(ROOT / "deploy" / "haproxy-compose.cfg")], capture_output=True
         )
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+needs_redis = pytest.mark.skipif(
+    shutil.which("redis-server") is None and not os.environ.get("CI"),
+    reason="Redis is not installed (apt-get install redis-server); CI requires it",
+)
+
+
+def test_redis_config_listens_on_loopback_with_a_password(tmp_path):
+    from deploy.redis import render_config as redis_config
+
+    cfg = redis_config(6390, "s3cret-Pass_word", tmp_path)
+    assert "bind 127.0.0.1\n" in cfg and "requirepass s3cret-Pass_word\n" in cfg and "protected-mode yes" in cfg
+    assert "appendonly yes" in cfg  # a restarted Redis brings the rooms back
+    with pytest.raises(ValueError):
+        redis_config(6390, "two words", tmp_path)
+
+
+@needs_haproxy
+def test_launcher_without_redis_says_how_to_install_it(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    (bin_dir / "haproxy").symlink_to(shutil.which("haproxy"))
+    run = subprocess.run(
+        [str(bin_dir / "python"), "-m", "deploy", "--replicas", "2", "--port", str(free_port())],
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "apt-get install redis-server" in run.stderr and "Traceback" not in run.stderr
+    assert not list(tmp_path.glob("**/replica-*.log"))  # nothing was started
+
+
+@needs_haproxy
+@needs_redis
+def test_a_room_spans_two_replicas_and_survives_a_redis_restart(tmp_path):
+    """``python -m deploy --replicas 2``: the lecturer on replica 0 starts a room (``?room=new``) and moves a
+    control; a follower on replica 1 opens ``?room=CODE`` and is shown the lecturer's page with the same
+    pictures. Redis is then killed: the launcher restarts it, the room comes back from its append-only file,
+    and the next move reaches the follower again; no page shows a traceback meanwhile."""
+    import redis
+
+    from bench.class_server import deployed, wait_for
+    from bench.st_client import StreamlitSession
+    from models.rooms.redis_store import PREFIX, RedisRoomStore
+
+    with deployed(2, tmp_path) as server:
+        status = server.status()
+        lecturer_url, follower_url = (f"http://127.0.0.1:{r['port']}" for r in status["replicas"])
+        conf = (tmp_path / "redis" / "redis.conf").read_text()
+        assert oct((tmp_path / "redis" / "redis.conf").stat().st_mode & 0o777) == "0o600"
+        password = next(line.split()[1] for line in conf.splitlines() if line.startswith("requirepass "))
+        url = f"redis://:{password}@127.0.0.1:{status['redis']['port']}/0"
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(port=status["redis"]["port"]).ping()  # no password, no rooms
+
+        def room_code() -> str:
+            keys = redis.Redis.from_url(url, decode_responses=True).keys(PREFIX + "*")
+            return keys[0].removeprefix(PREFIX) if len(keys) == 1 else ""
+
+        async def class_of_two() -> None:
+            async with StreamlitSession(lecturer_url) as lecturer, StreamlitSession(follower_url) as follower:
+                await lecturer.open("Denoising", "room=new")
+                code = wait_for(room_code, 10, "no room in Redis")
+                store = RedisRoomStore(url)
+                assert store.get(code).state["page"] == "dn"
+                moved = await lecturer.set("dn-seed", 17)
+                assert store.get(code).state["controls"]["dn-seed"] == 17
+                followed = await follower.open("", f"room={code}")
+                assert not followed.exceptions and not moved.exceptions
+                assert {u for u, _ in moved.images} <= {u for u, _ in followed.images}
+                assert "room-explore" in follower.widgets and "room-back" not in follower.widgets
+                touched = await follower.set("dn-seed", 3)  # a section's own rerun: the follower explores
+                assert "room-back" in follower.widgets and not touched.exceptions
+                assert not {u for u, _ in moved.images} <= {u for u, _ in touched.images}
+                back = await follower.set("room-back")
+                assert {u for u, _ in moved.images} <= {u for u, _ in back.images}
+
+                await asyncio.sleep(1.5)  # Redis writes its append-only file out every second
+                os.kill(status["redis"]["pid"], signal.SIGKILL)
+                down = await lecturer.set("dn-seed", 18)  # Redis is down or restarting: no traceback
+                assert not down.exceptions
+                wait_for(lambda: server.status()["redis"]["restarts"] >= 1, 20, "Redis was not restarted")
+                wait_for(lambda: _redis_up(url), 20, "Redis did not come back")
+                assert store.get(code).version >= 2  # the room came back from the append-only file
+                moved = await lecturer.set("dn-seed", 19)
+                assert store.get(code).state["controls"]["dn-seed"] == 19
+                again = await follower.open("Denoising", f"room={code}")
+                assert not again.exceptions
+                assert {u for u, _ in moved.images} <= {u for u, _ in again.images}
+
+        asyncio.run(class_of_two())
+
+
+def _redis_up(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url).ping())
+    except redis.RedisError:
+        return False

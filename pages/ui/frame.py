@@ -26,7 +26,7 @@ import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
 from models.registry import APP_DATASETS, DATASET_TITLES
-from pages.ui import state
+from pages.ui import rooms, state
 from pages.ui.document import set_document_language
 from pages.ui.i18n import LANGUAGES, language, t
 from pages.ui.layout import apply_style, prepare_tables
@@ -71,12 +71,13 @@ def run() -> None:
         initial_sidebar_state="collapsed" if state.lecture_mode() else "auto",
     )
 
-    page = st.navigation(
-        [
-            st.Page(path, title=t(f"{key}.nav"), icon=icon, url_path=URL_PATHS[key] or None, default=key == "home")
-            for path, key, icon in PAGES
-        ]
-    )
+    pages = {
+        key: st.Page(path, title=t(f"{key}.nav"), icon=icon, url_path=URL_PATHS[key] or None, default=key == "home")
+        for path, key, icon in PAGES
+    }
+    page = st.navigation(list(pages.values()))
+    here = next(key for key, p in pages.items() if p.url_path == page.url_path)
+    rooms.begin(pages, here)  # a follower catches up with the lecturer (may switch page: a new run)
     with st.sidebar:
         st.radio(
             t("frame.dataset"),
@@ -96,13 +97,17 @@ def run() -> None:
             horizontal=True,
         )
         set_document_language(language())
+        rooms.sidebar()
     state.write_url()
+    rooms.write_url()
     apply_style()
+    rooms.banner()
     try:
         page.run()
         if page.url_path != URL_PATHS["learn"]:
             left_the_page()  # a live-training run ends when its session goes to another page
     finally:
+        rooms.end(here)  # the lecturer's page as drawn, for the room's followers
         one_blas_thread_per_product()  # for the class's reruns; looking OpenBLAS up delayed the first picture
         # Only now the other pages' models (and pandas, for tables): loading them while this page draws slows
         # its first render.

@@ -19,6 +19,7 @@ from pages.ui.inputs import drawn_input, uploaded_input
 from pages.ui.latent_play import held, latent_sliders
 from pages.ui.layout import draw_sections, models_or_warn, require_sample, table, weights_of
 from pages.ui.pictures import show_grid, show_image
+from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
 
 SOURCES = ("build", "draw", "upload")
@@ -156,7 +157,7 @@ def factors_section(models: dict) -> None:
         )
 
 
-@st.fragment
+@fragment
 def traversals_section(models: dict) -> None:
     st.header(t("shapes.traversal_title"))
     x, _ = require_sample(SHAPES_DATASET)

@@ -12,6 +12,7 @@ from pages.ui.inputs import image_input
 from pages.ui.latent_play import held, latent_sliders
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, weights_of
 from pages.ui.pictures import show_grid, show_image
+from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
 
 dataset = page_header("bv", lambda ds: [s.name for s in specs_for(ds, "shapes" if ds == SHAPES_DATASET else "beta")])
@@ -109,7 +110,7 @@ def _released_row(
     return np.stack(row)
 
 
-@st.fragment
+@fragment
 def perturbation(image: np.ndarray, caption: str) -> None:
     st.caption(t("bv.move_help"))
     names = list(models)
@@ -147,7 +148,7 @@ def _released(slot, image: np.ndarray, offsets: list[float], key: str) -> None:
                   alt=t("alt.beta_row", moved=moved))  # fmt: skip
 
 
-@st.fragment
+@fragment
 def traversals(image: np.ndarray) -> None:
     st.header(t("bv.traversal_title"))
     c1, c2 = st.columns(2)

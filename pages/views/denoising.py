@@ -11,6 +11,7 @@ from pages.ui.i18n import labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, weights_of
 from pages.ui.pictures import download_grid, show_row
+from pages.ui.rooms import fragment
 
 NOISE_RANGES = {"gaussian": (0.0, 1.0, 0.55), "masking": (0.0, 0.9, 0.5), "salt_pepper": (0.0, 0.6, 0.2)}
 
@@ -31,7 +32,7 @@ def _denoised(
     return denoising.denoise_row({n: get_model(dataset, n, quiet=True) for n in names}, image, kind, level, seed)
 
 
-@st.fragment
+@fragment
 def denoise_one():
     picked = image_input("dn", dataset)
     c1, c2, c3 = st.columns(3)
@@ -79,7 +80,7 @@ def _curve(dataset: str, kind: str, names: tuple[str, ...], weights: tuple) -> t
     return levels, denoising.psnr_curve(models_or_warn(dataset, list(names)), x[::5], kind, levels)
 
 
-@st.fragment
+@fragment
 def curve():
     st.header(t("dn.curve_title"))
     kind = st.selectbox(t("dn.noise_type"), NOISE_TYPES, format_func=labeler("dn.noise."), key="dn-curve-kind")

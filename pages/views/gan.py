@@ -13,6 +13,7 @@ from pages.ui.latent_play import latent_scrub
 from pages.ui.layout import draw_sections, get_model, page_header, require_sample, weights_of
 from pages.ui.loaders import get_sample, model_status
 from pages.ui.pictures import gif_download, show_grid, show_image
+from pages.ui.rooms import fragment
 
 # The first tab's models; the CycleGAN (last tab) loads with the rest of the dataset once the page has drawn.
 dataset = page_header("gan", lambda ds: [s.name for s in specs_for(ds, "gan")] + ["classifier"])
@@ -60,7 +61,7 @@ def _confidence(images: np.ndarray, dataset: str, weights: tuple) -> float | Non
     return None if classifier is None else generation.gan_confidence(classifier, images)
 
 
-@st.fragment
+@fragment
 def samples():
     c1, c2, c3, c4 = st.columns(4)
     seed = int(c1.number_input(t("gan.seed"), 0, 100_000, 0, key="gan-seed"))
@@ -90,7 +91,7 @@ def samples():
         every_class()
 
 
-@st.fragment
+@fragment
 def interpolation():
     st.header(t("gan.walk_title"))
     c1, c2, c3 = st.columns(3)
@@ -142,7 +143,7 @@ def _diagnostics(dataset: str, name: str, batch: int, seed: int, weights: tuple)
     return d_fake, d_real, None if classifier is None else generation.class_shares(classifier, fake)
 
 
-@st.fragment
+@fragment
 def diagnostics():
     st.header(t("gan.diag_title"))
     require_sample(dataset)
@@ -169,7 +170,7 @@ def _timeline(dataset: str, name: str, weights: tuple):
     return generation.training_timeline(get_model(dataset, name, quiet=True))
 
 
-@st.fragment
+@fragment
 def timeline():
     st.header(t("gan.timeline_title"))
     frames = _timeline(dataset, choice, weights_of(model))
@@ -192,7 +193,7 @@ def timeline():
 CYCLE_DATASET = "mnist"  # the CycleGAN's two styles are made from MNIST handwriting (models/nets/cyclegan.py)
 
 
-@st.fragment
+@fragment
 def cyclegan() -> None:
     st.header(t("gan.cycle_title"))
     st.markdown(t("gan.cycle_intro"))

@@ -11,6 +11,7 @@ from pages.ui.inputs import image_input
 from pages.ui.latent_play import held, latent_pad
 from pages.ui.layout import draw_sections, get_model, page_header, require_sample, table, weights_of
 from pages.ui.pictures import gif_download, show_grid, show_image
+from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
 
 LIM = 4.0
@@ -72,7 +73,7 @@ def _map_figure(codes: np.ndarray, lim: float, clickable_grid: bool) -> go.Figur
     return fig
 
 
-@st.fragment
+@fragment
 def vae_map() -> None:
     """The clickable Plotly map: the fallback when the browser cannot run the pad."""
     event = st.plotly_chart(
@@ -91,7 +92,7 @@ def vae_map() -> None:
         st.rerun()
 
 
-@st.fragment
+@fragment
 def decode_point() -> None:
     z1 = st.slider("z₁", -LIM, LIM, 0.0, 0.05, key="ls-z1")
     z2 = st.slider("z₂", -LIM, LIM, 0.0, 0.05, key="ls-z2")
@@ -99,7 +100,7 @@ def decode_point() -> None:
     show_image(decoded, caption=t("ls.decoded_at", z1=z1, z2=z2), factor=8, alt=t("alt.decoded_point", z1=z1, z2=z2))
 
 
-@st.fragment
+@fragment
 def latent_play() -> None:
     """The pad decodes in the browser while the mouse moves; on release the page decodes the same point. That
     picture sits below the pad but is sent before it, from the point the pad holds: the pad's decoder weights
@@ -146,7 +147,7 @@ def play() -> None:
     latent_play()
 
 
-@st.fragment
+@fragment
 def reparameterization_trick() -> None:
     """One input's posterior on the map: the ellipse μ ± σ, K draws z = μ + σ·ε inside it, their decodes."""
     if vae is None:
@@ -215,7 +216,7 @@ def _manifold(dataset: str, span: float, n: int, weights: tuple) -> np.ndarray:
     return latents.manifold(get_model(dataset, "vae_conv_2d", quiet=True), -span, span, n)
 
 
-@st.fragment
+@fragment
 def manifold():
     if vae is None:
         return
@@ -234,7 +235,7 @@ def manifold():
     )
 
 
-@st.fragment
+@fragment
 def interpolation():
     if vae is None:
         return
@@ -253,7 +254,7 @@ def interpolation():
     gif_download(frames, f"interpolation_{dataset}.gif", "ls-gif", alt=line)
 
 
-@st.fragment
+@fragment
 def prior():
     if vae is None:
         return

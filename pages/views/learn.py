@@ -12,11 +12,13 @@ import streamlit as st
 from models.analysis.effective_beta import COURSE_LOSS, effective_beta
 from models.data import imaging
 from models.registry import COURSE_DCGAN_ITERATIONS, lesson_spec
+from pages.ui import rooms
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, language, t
 from pages.ui.layout import draw_sections, page_header
 from pages.ui.live import live_supervisor, session_key
 from pages.ui.pictures import show_image, show_picture
+from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
 from training.live.protocol import GENERATOR_LOSSES, LIMIT, POINT_SETS, Build, Pause, Settings, Snapshot, Step, Train
 
@@ -46,14 +48,18 @@ def _common(prefix: str, c_batch, c_seed) -> tuple[int, int]:
 
 def _buttons(settings: Settings, prefix: str) -> None:
     """Train / Pause / Step / Reset, acting on this session's worker (or its place in the queue)."""
+    following = rooms.following()  # a class following its lecturer starts no trainers of its own
+    if following:
+        st.caption(t("rooms.no_trainer_while_following"))
     c_train, c_pause, c_step, c_reset = st.columns(4)
-    if c_train.button(t("learn.train"), key=f"{prefix}-train", type="primary", icon=":material/play_arrow:"):
+    train = dict(type="primary", icon=":material/play_arrow:", disabled=following)
+    if c_train.button(t("learn.train"), key=f"{prefix}-train", **train):
         supervisor.start(session, settings, Train())
-    if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:"):
+    if c_pause.button(t("learn.pause"), key=f"{prefix}-pause", icon=":material/pause:", disabled=following):
         supervisor.start(session, settings, Pause())
-    if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:"):
+    if c_step.button(t("learn.step"), key=f"{prefix}-step", icon=":material/skip_next:", disabled=following):
         supervisor.start(session, settings, Step(1))
-    if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:"):
+    if c_reset.button(t("learn.reset"), key=f"{prefix}-reset", icon=":material/restart_alt:", disabled=following):
         supervisor.start(session, settings, Build(settings))
     supervisor.configure(session, settings)  # learning rates, β, batch size: applied while it trains
 
@@ -139,7 +145,7 @@ def _legend(dataset: str) -> None:
 _RGB = np.array([imaging.hex_rgb(c) for c in CLASS_COLOURS], np.uint8)
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _latent_view(settings: Settings) -> None:
     snap = _status(("ae", "vae", "course_ae"), settings)
     if snap is None:
@@ -163,7 +169,7 @@ def _latent_view(settings: Settings) -> None:
         _losses(snap, "learn-latent-losses")
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _points_view(settings: Settings) -> None:
     snap = _status(("points",), settings)
     if snap is None:
@@ -181,7 +187,7 @@ def _points_view(settings: Settings) -> None:
         _losses(snap, "learn-points-losses")
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _images_view(settings: Settings) -> None:
     snap = _status(("images", "course_gan"), settings)
     if snap is None:

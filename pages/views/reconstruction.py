@@ -14,6 +14,7 @@ from pages.ui.inputs import image_input
 from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
 from pages.ui.loaders import get_sample, pretraining_curve, tsne_map
 from pages.ui.pictures import download_grid, show_image, show_row
+from pages.ui.rooms import fragment
 
 dataset = page_header("rec", lambda ds: [s.name for s in specs_for(ds, "reconstruction")] + ["classifier"])
 names = [s.name for s in specs_for(dataset, "reconstruction")]
@@ -32,7 +33,7 @@ def _reconstructions(
     return results, generation.label_images(classifier, np.stack([image / 255.0] + [r for r, _ in results.values()]))
 
 
-@st.fragment
+@fragment
 def side_by_side():
     picked = image_input("rec", dataset)
     models = models_or_warn(dataset, names)
@@ -171,7 +172,7 @@ def _sparsity(dataset: str, name: str, weights: tuple) -> dict:
     return reconstruction.sparsity(get_model(dataset, name, quiet=True), require_sample(dataset)[0])
 
 
-@st.fragment
+@fragment
 def codings_map():
     st.header(t("rec.map_title"))
     st.caption(t("rec.map_help"))
@@ -253,7 +254,7 @@ def sparsity() -> None:
         col.caption(t("rec.sparse_caption", below=stats["share_below"], band=stats["share_units_in_band"]))
 
 
-@st.fragment
+@fragment
 def upsampling_vs_transpose():
     models = _loaded()
     pair = {n: models[n] for n in ("conv_ae_upsampling", "conv_ae_transpose") if n in models}

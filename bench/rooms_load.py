@@ -1,0 +1,179 @@
+"""Follow lag and idle cost of a class room, driven by the protocol client (``bench/st_client.py``).
+
+One lecturer and N followers on a running server (or balancer): the lecturer starts a room on the Denoising
+page; each follower opens the join link and then does what its browser's timer does, rerunning the room's
+one-second watch fragment. The lecturer moves the noise seed (a slider-like control) and then changes page;
+a follower's lag is the time from the lecturer's move to the end of the follower's run that shows the
+lecturer's pictures. Idle cost: the server's CPU while every follower watches a still room.
+
+``python -m bench.rooms_load --url http://127.0.0.1:8501 --followers 100`` (any running server), or without
+``--url`` on a fresh ``streamlit run app.py`` of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from bench.st_client import StreamlitSession
+
+CODE = re.compile(r"room=([A-Z]{5})")
+
+
+@dataclass
+class Follower:
+    session: StreamlitSession
+    lags: dict[str, list[float]] = field(default_factory=lambda: {"control": [], "page": []})
+    seen: set[str] = field(default_factory=set)  # the last full run's picture URLs
+    errors: list[str] = field(default_factory=list)
+    runs: int = 0
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _pictures(run) -> set[str]:
+    """The page's pictures, less the lecturer's QR code (an SVG only the lecturer is shown)."""
+    return {u for u, _ in run.images if not u.startswith("data:image/svg")}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux ``/proc``)."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+async def _watch(f: Follower, stop: asyncio.Event, target: dict) -> None:
+    """A follower's browser timer: tick the watch fragment; a tick that became a page run is timed against the
+    lecturer's latest move."""
+    while not stop.is_set():
+        interval = next(iter(f.session.auto_reruns.values()), 1.0)
+        await asyncio.sleep(interval)
+        try:
+            run = await f.session.tick()
+        except Exception as err:  # a broken follower is counted, not fatal
+            f.errors.append(f"{type(err).__name__}: {err}")
+            return
+        if run is None:
+            f.errors.append("no watch fragment: not following")
+            return
+        f.runs += 1
+        f.errors += run.exceptions
+        if run.full:
+            f.seen = _pictures(run)
+        move = target.get("move")
+        if move and run.full and move["images"] <= f.seen and id(f) not in move["reached"]:
+            move["reached"].add(id(f))
+            f.lags[move["kind"]].append(time.perf_counter() - move["start"])
+
+
+async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: float = 6.0, idle_s: float = 10.0,
+                      pid: int | None = None) -> dict:  # fmt: skip
+    """Lag per follower for control moves and a page change; errors; idle CPU (with ``pid``)."""
+    lecturer = StreamlitSession(url)
+    await lecturer.__aenter__()
+    first = await lecturer.open("Denoising", "room=new")
+    code = next((m.group(1) for text in first.texts if (m := CODE.search(text))), None)
+    if code is None:
+        raise RuntimeError("the lecturer's page showed no room code")
+    crowd = [Follower(StreamlitSession(url)) for _ in range(followers)]
+    for f in crowd:
+        await f.session.__aenter__()
+    joined = await asyncio.gather(*(f.session.open("", f"room={code}") for f in crowd), return_exceptions=True)
+    for f, run in zip(crowd, joined):
+        if isinstance(run, Exception):
+            f.errors.append(f"join: {run}")
+        else:
+            f.seen = _pictures(run)
+    stop, target = asyncio.Event(), {}
+    watchers = [asyncio.create_task(_watch(f, stop, target)) for f in crowd if not f.errors]
+    out: dict = {"followers": followers, "moves": moves, "code_length": len(code)}
+    try:
+        if pid is not None:
+            await asyncio.sleep(2.0)
+            before, t0 = cpu_seconds(pid), time.perf_counter()
+            await asyncio.sleep(idle_s)
+            out["idle_cpu_percent_of_one_core"] = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - t0)
+        for i in range(moves):
+            start = time.perf_counter()
+            run = await lecturer.set("dn-seed", 100 + i)
+            target["move"] = {"kind": "control", "start": start, "images": _pictures(run),
+                              "reached": set(), "id": i}  # fmt: skip
+            await asyncio.sleep(settle_s)
+        start = time.perf_counter()
+        run = await lecturer.open("Reconstruction", f"room={code}")
+        target["move"] = {"kind": "page", "start": start, "images": _pictures(run), "reached": set(),
+                          "id": "page"}  # fmt: skip
+        await asyncio.sleep(settle_s)
+    finally:
+        stop.set()
+        await asyncio.gather(*watchers, return_exceptions=True)
+    final = target["move"]["images"]
+    for kind in ("control", "page"):
+        lags = [lag for f in crowd for lag in f.lags[kind]]
+        expected = followers * (moves if kind == "control" else 1)
+        out[kind] = {
+            "p50_s": _percentile(lags, 0.5),
+            "p95_s": _percentile(lags, 0.95),
+            "mean_s": statistics.fmean(lags) if lags else None,
+            "reached": len(lags),
+            "expected": expected,
+        }
+    out["errors"] = sum(len(f.errors) for f in crowd)
+    out["error_samples"] = [e for f in crowd for e in f.errors][:5]
+    out["in_lecturer_state"] = sum(final <= f.seen for f in crowd)
+    for s in [lecturer, *(f.session for f in crowd)]:
+        await s.__aexit__(None, None, None)
+    return out
+
+
+def rooms_serving(followers: int = 100, large: int = 300, moves: int = 3, settle_s: float = 8.0) -> dict:
+    """BENCHMARKS.md's "Class rooms": ``followers`` on one fresh server (rooms in memory, idle cost measured),
+    then ``large`` through ``python -m deploy --replicas 2`` (rooms in Redis)."""
+    import shutil
+
+    from bench.harness import streamlit_server
+
+    out: dict = {}
+    with streamlit_server(log_name="rooms-bench-server.log") as (url, proc):
+        out["one_server"] = asyncio.run(follow_test(url, followers, moves, settle_s, pid=proc.pid))
+    if shutil.which("haproxy") and shutil.which("redis-server"):
+        from bench.class_server import deployed
+
+        with deployed(2) as server:
+            out["two_replicas"] = asyncio.run(follow_test(server.url, large, moves, settle_s, idle_s=0))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.rooms_load", description=__doc__)
+    p.add_argument("--url", help="a running server or balancer (default: start one)")
+    p.add_argument("--followers", type=int, default=10)
+    p.add_argument("--moves", type=int, default=3)
+    p.add_argument("--settle", type=float, default=6.0, help="seconds between the lecturer's moves")
+    args = p.parse_args(argv)
+    if args.url:
+        result = asyncio.run(follow_test(args.url, args.followers, args.moves, args.settle))
+    else:
+        from bench.harness import streamlit_server
+
+        with streamlit_server(log_name="rooms-load-server.log") as (url, proc):
+            result = asyncio.run(follow_test(url, args.followers, args.moves, args.settle, pid=proc.pid))
+    print(json.dumps(result, indent=1))
+    return 0 if result["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

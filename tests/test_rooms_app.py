@@ -1,0 +1,342 @@
+"""Class rooms in the app (AppTest): a lecturer and a follower, two sessions of one process sharing its
+in-memory store, as two browsers share one server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.runtime.graph import NUMPY
+from pages.ui.rooms import room_store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def session(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return _run(at)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("info", "warning", "markdown", "caption") for e in at.get(kind))
+
+
+def param(at: AppTest, name: str) -> str | None:
+    value = at.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def page_title(at: AppTest) -> str:
+    return at.title[0].value if at.title else ""
+
+
+@pytest.fixture
+def lecturer() -> AppTest:
+    return session(room="new")
+
+
+def test_room_new_makes_a_lecturer_whose_url_shows_the_code_never_the_key(lecturer):
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    assert lecturer.session_state["room-role"] == "lecturer" and len(key) >= 22
+    assert param(lecturer, "room") == code
+    assert all(key not in str(v) for v in lecturer.query_params.values())
+    assert key not in texts(lecturer)  # not on the page (projected): only in the sidebar's copy box
+    assert any(key in c.value and code in c.value for c in lecturer.sidebar.code)
+    qr = [img for e in lecturer.get("image") for img in e.proto.imgs if img.url.startswith("data:image/svg+xml")]
+    assert len(qr) == 1 and qr[0].alt == f"QR code of the join link http://localhost:8501/?room={code}"
+    assert f"/?room={code}" in texts(lecturer)
+    assert room_store().is_lecturer(code, key)
+
+
+def test_a_follower_follows_page_section_dataset_and_controls(lecturer):
+    code = lecturer.session_state["room-code"]
+    follower = session(room=code.lower())
+    assert follower.session_state["room-role"] == "follower"
+    assert "Following the lecturer" in texts(follower)
+    assert [b.label for b in follower.button if b.key == "room-explore"] == ["Explore on my own"]
+
+    lecturer.switch_page("pages/views/denoising.py")
+    _run(lecturer)
+    lecturer.selectbox(key="dn-kind").set_value("masking")
+    lecturer.number_input(key="dn-seed").set_value(17)
+    lecturer.session_state["kept-dataset"] = lecturer.session_state["dataset"] = "fashion_mnist"
+    _run(lecturer)
+    state = room_store().get(code).state
+    assert state["page"] == "dn" and state["dataset"] == "fashion_mnist"
+    assert state["controls"]["dn-seed"] == 17 and state["controls"]["dn-kind"] == "masking"
+
+    _run(follower)  # what the follower's fragment triggers once the room's version has grown
+    assert page_title(follower) == page_title(lecturer)
+    assert follower.number_input(key="dn-seed").value == 17
+    assert follower.selectbox(key="dn-kind").value == "masking"
+    assert follower.session_state["kept-dataset"] == "fashion_mnist"
+    assert param(follower, "room") == code and param(follower, "dataset") == "Fashion-MNIST"
+
+    lecturer.session_state["dn-tab"] = "PSNR curve"  # the lecturer opens the second section
+    _run(lecturer)
+    assert room_store().get(code).state["section"] == "curve"
+    _run(follower)
+    assert follower.session_state["dn-tab-name"] == "curve" and param(follower, "section") == "curve"
+    assert "Following the lecturer" in texts(follower)
+
+
+def test_language_and_lecture_mode_stay_personal(lecturer):
+    follower = session(room=lecturer.session_state["room-code"], lang="ko")
+    lecturer.session_state["kept-lecture"] = lecturer.session_state["lecture"] = True
+    _run(lecturer)
+    _run(follower)
+    assert "강의자를 따라가는 중입니다" in texts(follower)
+    assert not follower.session_state["kept-lecture"] and follower.session_state["kept-lang"] == "ko"
+    assert "lecture" not in room_store().get(lecturer.session_state["room-code"]).state
+
+
+def test_touching_a_control_explores_and_back_returns_to_the_lecturer(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/denoising.py")
+    _run(lecturer)
+    lecturer.number_input(key="dn-seed").set_value(5)
+    _run(lecturer)
+    follower = session(room=code)
+    assert follower.number_input(key="dn-seed").value == 5
+
+    follower.number_input(key="dn-seed").set_value(9)
+    _run(follower)
+    assert follower.session_state["room-following"] is False
+    assert "Exploring on your own" in texts(follower)
+    lecturer.number_input(key="dn-seed").set_value(6)
+    _run(lecturer)
+    _run(follower)
+    assert follower.number_input(key="dn-seed").value == 9  # an explorer keeps their own view
+
+    follower.button(key="room-back").click()
+    _run(follower)
+    assert follower.session_state["room-following"] is True
+    assert follower.number_input(key="dn-seed").value == 6
+    assert "Following the lecturer" in texts(follower)
+
+    follower.button(key="room-explore").click()
+    _run(follower)
+    assert follower.session_state["room-following"] is False
+
+
+def test_a_follower_who_changes_page_is_exploring(lecturer):
+    follower = session(room=lecturer.session_state["room-code"])
+    follower.switch_page("pages/views/gan.py")
+    _run(follower)
+    assert follower.session_state["room-following"] is False
+
+
+def test_unknown_codes_and_forged_lecturer_links_get_a_sentence_and_the_app(lecturer):
+    code = lecturer.session_state["room-code"]
+    for bad in ("ZZZZZ" if code != "ZZZZZ" else "YYYYY", "<b>x</b>", "new-ish"):
+        at = session(room=bad)
+        assert "room-role" not in at.session_state and param(at, "room") is None
+        assert any("There is no room" in w.value for w in at.warning)
+        assert "<b>" not in texts(at)
+    forged = session(room=code, lecturer="x" * 32)
+    assert forged.session_state["room-role"] == "follower"
+    assert "room-key" not in forged.session_state and param(forged, "lecturer") is None
+    assert any("not valid for room" in w.value for w in forged.warning)
+    with pytest.raises(Exception, match="lecturer"):
+        room_store().update(code, "x" * 32, {"page": "gan"})
+
+
+def test_the_lecturer_link_takes_the_room_back_and_closing_tells_followers(lecturer):
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    follower = session(room=code)
+    again = session(room=code, lecturer=key)  # the lecturer's tab reloaded: the link takes the room back
+    assert again.session_state["room-role"] == "lecturer" and param(again, "lecturer") is None
+    again.switch_page("pages/views/gan.py")
+    _run(again)
+    _run(follower)
+    assert page_title(follower) == page_title(again)
+
+    again.sidebar.button(key="room-close").click()
+    _run(again)
+    assert "room-role" not in again.session_state and param(again, "room") is None
+    _run(follower)
+    assert "room-role" not in follower.session_state
+    assert any(f"closed room {code}" in w.value for w in follower.warning)
+
+
+def test_the_sidebar_control_in_korean():
+    at = session(lang="ko")
+    assert at.sidebar.subheader[-1].value == "강의실"
+    assert [b.label for b in at.sidebar.button if b.key == "room-start"] == ["강의실 열기"]
+    at.sidebar.button(key="room-start").click()
+    _run(at)
+    assert at.session_state["room-role"] == "lecturer"
+    assert any(e.label.startswith("강의실 ") for e in at.expander)
+
+
+def _student_sends(student: AppTest, digit: int) -> AppTest:
+    from tests.images import digit_png
+
+    student.segmented_control(key="room-act-source").set_value("upload")
+    _run(student)
+    student.file_uploader(key="room-act-upload").set_value(("digit.png", digit_png(), "image/png"))
+    _run(student)
+    student.pills(key="room-act-digit").set_value(digit)
+    _run(student)
+    if "room-act-last" in student.session_state:
+        student.session_state["room-act-last"] -= 10  # as if ten seconds had passed since the last send
+    student.button(key="room-act-send").click()
+    return _run(student)
+
+
+def test_where_does_your_digit_land(lecturer):
+    """The lecturer starts the activity; a student uploads a digit and says it is a 7; the answer is the 2-D
+    VAE's code of that picture, lands on the lecturer's map, shows (once revealed) with its decode, can be
+    removed, and a new round lets the student answer again; ending it hides the student's panel."""
+    from models.analysis import latents
+    from models.rooms.answers import unpack_image
+    from models.runtime.inference import load_model
+
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    student = session(room=code)
+    assert not [e for e in student.expander if e.label == "Where does your digit land?"]
+    lecturer.button(key="room-act-start").click()
+    _run(lecturer)
+    assert room_store().get(code).activity == {"kind": "landing", "round": 1, "revealed": False}
+    _run(student)  # what the student's fragment triggers: the room's version grew
+    assert [e for e in student.expander if e.label == "Where does your digit land?"]
+
+    _student_sends(student, 7)
+    assert any(s.value.startswith("Sent. Your 7 landed at") for s in student.success)
+    answers = room_store().answers(code, key)
+    assert len(answers) == 1
+    (answer,) = answers.values()
+    vae = load_model("mnist", "vae_conv_2d", runtime=NUMPY)
+    expected = latents.latent_means(vae, unpack_image(answer["image"])[None])[0]
+    assert answer["digit"] == 7 and np.allclose(answer["z"], expected, atol=1e-5)
+    assert unpack_image(answer["image"]).max() > 100  # the digit itself, not a blank picture
+    own = [c for c in student.get("plotly_chart") if "room-act-own-map" in str(c.proto.id)]
+    assert own, "the student's own map"
+
+    _student_sends(student, 1)  # a second answer replaces the first: one per student per round
+    assert [a["digit"] for a in room_store().answers(code, key).values()] == [1]
+
+    _run(lecturer)
+    assert any(c.value == "Answers in round 1: 1" for c in lecturer.caption)
+    assert any(c.value == "The drawings are hidden until you show them." for c in lecturer.caption)
+    drawings = lambda at: [i for e in at.get("image") for i in e.proto.imgs if i.alt.startswith("Answer 1:")]  # noqa: E731
+    assert not drawings(lecturer)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    assert room_store().get(code).activity["revealed"] and drawings(lecturer)
+    lecturer.selectbox(key="room-act-pick").set_value(next(iter(room_store().answers(code, key))))
+    _run(lecturer)
+    assert any(
+        i.alt.startswith("The 2-D VAE's decode of answer 1") for e in lecturer.get("image") for i in e.proto.imgs
+    )
+    lecturer.button(key="room-act-remove").click()
+    _run(lecturer)
+    assert room_store().answers(code, key) == {}
+
+    lecturer.button(key="room-act-clear").click()
+    _run(lecturer)
+    assert room_store().get(code).activity["round"] == 2
+    _run(student)
+    assert not student.success  # the new round: the student's earlier point is gone, and they may answer again
+    _student_sends(student, 4)
+    assert [a["digit"] for a in room_store().answers(code, key).values()] == [4]
+
+    lecturer.button(key="room-act-end").click()
+    _run(lecturer)
+    _run(student)
+    assert room_store().get(code).activity is None
+    assert not [e for e in student.expander if e.label == "Where does your digit land?"]
+
+
+def test_a_student_cannot_send_twice_within_two_seconds(lecturer):
+    code = lecturer.session_state["room-code"]
+    room_store().start_activity(code, lecturer.session_state["room-key"], "landing")
+    student = session(room=code)
+    _student_sends(student, 3)
+    student.button(key="room-act-send").click()
+    _run(student)
+    assert any(w.value == "Wait a moment before sending again." for w in student.warning)
+
+
+def test_real_or_fake(lecturer):
+    """Every student sees the round's eight images and votes; the lecturer reveals each image's truth, the
+    class's accuracy on it and the discriminator's verdict."""
+    from models.analysis.realfake import QUIZ_SIZE, make_quiz, quiz_seed
+    from models.data.samples import load_sample
+    from models.runtime.inference import load_model
+
+    code = lecturer.session_state["room-code"]
+    lecturer.button(key="room-act-start-rf").click()
+    _run(lecturer)
+    assert room_store().get(code).activity["kind"] == "realfake"
+    students = [session(room=code), session(room=code)]
+    quiz = make_quiz(load_model("mnist", "dcgan", runtime=NUMPY), load_sample("mnist")[0], quiz_seed(code, 1))
+    ballots = (["real" if r else "fake" for r in quiz.real], ["real"] * QUIZ_SIZE)  # right everywhere; "all real"
+    for student, ballot in zip(students, ballots):
+        shown = [i for e in student.get("image") for i in e.proto.imgs if i.alt.startswith("Quiz image")]
+        assert len(shown) == QUIZ_SIZE
+        for n in range(1, QUIZ_SIZE + 1):
+            student.segmented_control(key=f"room-rf-1-{n}").set_value(ballot[n - 1])
+        _run(student)
+        student.button(key="room-rf-send").click()
+        _run(student)
+        assert any(s.value.startswith("Votes sent") for s in student.success)
+    _run(lecturer)
+    assert any(c.value == "Ballots in round 1: 2" for c in lecturer.caption)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    captions = [i.caption for e in lecturer.get("image") for i in e.proto.imgs if i.caption.startswith("#")]
+    assert len(captions) == QUIZ_SIZE
+    for n, caption in enumerate(captions, 1):
+        truth, share = ("real", "100%") if quiz.real[n - 1] else ("fake", "50%")
+        assert caption == f"#{n}: {truth} · class right {share} of 2 · discriminator P(real) {quiz.d_real[n - 1]:.2f}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_room_picture_has_alternative_text_in_the_chosen_language(lang):
+    """The QR code, the class's drawings and their decodes, the quiz images: each with alt text, translated."""
+    lecturer = session(room="new", lang=lang)
+    code, key = lecturer.session_state["room-code"], lecturer.session_state["room-key"]
+    room_store().start_activity(code, key, "landing")
+    student = session(room=code, lang=lang)
+    _student_sends(student, 5)
+    _run(lecturer)
+    lecturer.toggle(key="room-act-reveal").set_value(True)
+    _run(lecturer)
+    lecturer.selectbox(key="room-act-pick").set_value(next(iter(room_store().answers(code, key))))
+    _run(lecturer)
+    room_store().start_activity(code, key, "realfake")
+    _run(lecturer)
+    _run(student)
+    for at in (lecturer, student):
+        pictures = [img for el in at.get("image") for img in el.proto.imgs]
+        assert pictures
+        for img in pictures:
+            assert img.HasField("alt") and len(img.alt) > 5, img.caption
+        if lang == "ko":
+            assert all(any("\uac00" <= ch <= "\ud7a3" for ch in img.alt) for img in pictures if "#" not in img.alt)
+
+
+def test_a_following_class_starts_no_trainer_on_watch_it_learn(lecturer):
+    follower = session(room=lecturer.session_state["room-code"])
+    lecturer.switch_page("pages/views/learn.py")
+    _run(lecturer)
+    _run(follower)
+    trains = [b for b in follower.button if b.key and b.key.endswith("-train")]
+    assert trains and all(b.disabled for b in trains)
+    assert any(c.value.startswith("Following the lecturer: watch the run") for c in follower.caption)
+    assert not any(b.disabled for b in lecturer.button if b.key and b.key.endswith("-train"))
+    follower.button(key="room-explore").click()
+    _run(follower)
+    assert not any(b.disabled for b in follower.button if b.key and b.key.endswith("-train"))

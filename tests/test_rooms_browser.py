@@ -1,0 +1,84 @@
+"""A class room in Debian's Chromium: a lecturer's tab and a student's phone (390×844, touch) on one server.
+The student joins by the room's link, follows page, section and slider, explores and comes back; a forged
+lecturer link is refused."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from bench.harness import chromium_available, open_tab, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (apt-get install chromium); CI requires it",
+)
+
+
+def _until(predicate, timeout: float = 20.0, what: str = "") -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def _slider(page, label: str):
+    return page.locator(f'[data-testid="stSlider"]:has-text("{label}") input[type="range"]').first
+
+
+def _slider_value(page, label: str) -> str:
+    return _slider(page, label).input_value()
+
+
+def test_a_phone_follows_the_lecturer(browser):
+    with streamlit_server(log_name="rooms-browser-server.log") as (url, _):
+        lecturer = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
+        lecturer.goto(url + "/Denoising?room=new")
+        lecturer.wait_for_selector("h1", timeout=90_000)
+        wait_idle(lecturer)
+        panel = lecturer.locator('[data-testid="stExpander"] summary:has-text("Class room")').first
+        code = re.search(r"Class room ([A-Z]{5})", panel.inner_text()).group(1)
+        assert f"room={code}" in lecturer.url and "lecturer=" not in lecturer.url
+        assert lecturer.get_by_role("img", name=re.compile("QR code of the join link")).count() == 1
+
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+        ).new_page()
+        phone.goto(f"{url}/?room={code}")  # what the QR code opens
+        phone.get_by_text("Following the lecturer").first.wait_for(timeout=90_000)
+        _until(lambda: "/Denoising" in phone.url, what="the phone switched to the lecturer's page")
+        phone.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
+
+        thumb = _slider(lecturer, "Noise level")
+        before = _slider_value(lecturer, "Noise level")
+        thumb.focus()
+        for _ in range(3):
+            lecturer.keyboard.press("ArrowRight")
+        time.sleep(0.5)
+        wait_idle(lecturer)
+        moved = _slider_value(lecturer, "Noise level")
+        assert moved != before
+        _until(lambda: _slider_value(phone, "Noise level") == moved, 15, f"the phone's slider reached {moved}")
+
+        open_tab(lecturer, "PSNR curve")
+        _until(lambda: "section=curve" in phone.url, 15, "the phone opened the lecturer's section")
+
+        phone.get_by_role("button", name="Explore on my own").tap()
+        phone.get_by_text("Exploring on your own").first.wait_for(timeout=30_000)
+        open_tab(lecturer, "Denoise an image")
+        time.sleep(3)
+        assert "section=curve" in phone.url  # an explorer keeps their own view
+        phone.get_by_role("button", name="Back to the lecturer").tap()
+        phone.get_by_text("Following the lecturer").first.wait_for(timeout=30_000)
+        _until(lambda: "section=one" in phone.url, 15, "back with the lecturer's section")
+
+        forged = browser.new_context().new_page()
+        forged.goto(f"{url}/?room={code}&lecturer=not-the-key-at-all-xxxxxxxxxxxx")
+        forged.get_by_text("not valid for room").first.wait_for(timeout=90_000)
+        _until(lambda: "lecturer=" not in forged.url, 10, "the forged key left the address bar")
+        assert forged.get_by_text("Following the lecturer").count() >= 1
