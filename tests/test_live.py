@@ -433,7 +433,15 @@ def test_live_epochs_of_the_2d_vae_score_as_the_offline_epochs_and_untrained_wei
         wait_until(lambda: run.state == "paused", 120, "the epoch")
         app_end.send(Quit())
 
+    def drain():  # read the snapshots as the app would: a full pipe would block the run's next send
+        try:
+            while True:
+                app_in.recv()
+        except (EOFError, OSError):
+            pass
+
     run.handle(Step(steps))
+    threading.Thread(target=drain, daemon=True).start()
     threading.Thread(target=end_when_paused, daemon=True).start()
     assert run.fit() == Quit()
     assert run.step == steps
