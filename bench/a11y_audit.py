@@ -10,6 +10,7 @@ rules (and, in lecture mode, AAA contrast) and returns one row per view with the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -93,7 +94,10 @@ def train_and_pause(browser_page, view: View, wait_ms: int = 90_000) -> None:
         said = browser_page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
         raise NoLivePicture(f"{view}: no picture after Train; the page said:\n{said[-2000:]}") from None
     browser_page.get_by_role("button", name=words["learn.pause"], exact=True).click()
-    browser_page.get_by_text(words["learn.state_paused"]).first.wait_for(timeout=wait_ms)
+    # The progress line's bold state word (the Pause button says the same in Korean, but not in bold); attached is
+    # enough: lecture mode may fold the line away.
+    paused = re.compile(f"^{re.escape(words['learn.state_paused'])}$")
+    browser_page.locator("strong").filter(has_text=paused).first.wait_for(state="attached", timeout=wait_ms)
 
 
 def audit_view(browser_page, base: str, view: View) -> dict:
