@@ -17,6 +17,7 @@ def test_concurrent_sessions_all_succeed(own_values):
     result = run_load_test(sessions=len(SCENARIOS), interactions=5, think_s=0.0, own_values=own_values)
     assert result["errors"] == 0, result["error_samples"]
     assert result["completed"] == result["expected"] == 5 * len(SCENARIOS)
+    assert result["reconnects"] == 0 and result["lost_sessions"] == 0  # nothing was killed: no session dropped
 
 
 def test_protocol_client_sees_a_broken_interaction():
