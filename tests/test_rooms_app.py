@@ -340,3 +340,70 @@ def test_a_following_class_starts_no_trainer_on_watch_it_learn(lecturer):
     follower.button(key="room-explore").click()
     _run(follower)
     assert not any(b.disabled for b in follower.button if b.key and b.key.endswith("-train"))
+
+
+def _component_data(at: AppTest, key: str) -> dict:
+    """The JSON header of the latent component ``key`` as this session's page sent it (``latent_play._pack``)."""
+    import json
+    import struct
+
+    for element in at.get("bidi_component"):
+        if element.key == key:
+            blob = element.proto.bytes
+            (n,) = struct.unpack("<I", blob[:4])
+            return json.loads(blob[4 : 4 + n])
+    raise AssertionError(f"no latent component {key}: {[e.key for e in at.get('bidi_component')]}")
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_the_latent_pad_release_is_followed_and_the_follower_canvas_opens_there(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/latent_space.py")
+    _run(lecturer)
+    follower = session(room=code)
+    lecturer.session_state["ls-pad-value"] = [1.25, -0.5]  # what the pad's on_change stores on a release
+    _run(lecturer)
+    assert room_store().get(code).state["controls"]["ls-pad-value"] == [1.25, -0.5]
+    _run(follower)
+    assert follower.session_state["ls-pad-value"] == [1.25, -0.5]
+    assert follower.session_state["room-following"] is True  # the room set it: not a touch of the follower's
+    assert "decoded at (1.25, -0.50)" in image_captions(follower)  # the server's decode below the pad
+    data = _component_data(follower, "ls-pad")
+    assert data["pad"]["z"] == [1.25, -0.5] and data["room"] == {"code": code, "follow": True}
+    lead = _component_data(lecturer, "ls-pad")["room"]
+    assert lead["lead"] and lead["code"] == code and room_store().is_lecturer(code, lead["key"])
+
+
+def test_a_beta_vae_slider_release_is_followed(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/beta_vae.py")
+    _run(lecturer)
+    follower = session(room=code)
+    n = len(_component_data(lecturer, "bv-live")["sliders"]["values"])
+    moved = [0.0] * n
+    moved[0] = 1.5
+    lecturer.session_state["bv-live-value"] = moved
+    _run(lecturer)
+    _run(follower)
+    assert _component_data(follower, "bv-live")["sliders"]["values"] == moved
+    assert any("#1 +1.50" in c for c in image_captions(follower)), image_captions(follower)
+    assert follower.session_state["room-following"] is True
+
+
+def test_the_gan_scrub_release_is_followed(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/gan.py")
+    _run(lecturer)
+    lecturer.session_state["gan-tab"] = "Walk between seeds"
+    _run(lecturer)
+    follower = session(room=code)
+    (scrub,) = [e.key for e in lecturer.get("bidi_component") if e.key.startswith("gan-scrub-")]
+    lecturer.session_state[f"{scrub}-value"] = 0.8
+    _run(lecturer)
+    _run(follower)
+    assert _component_data(follower, scrub)["scrub"]["t"] == 0.8
+    assert "generated on the server at t = 0.800" in image_captions(follower)
+    assert follower.session_state["room-following"] is True
