@@ -407,3 +407,64 @@ def test_the_gan_scrub_release_is_followed(lecturer):
     assert _component_data(follower, scrub)["scrub"]["t"] == 0.8
     assert "generated on the server at t = 0.800" in image_captions(follower)
     assert follower.session_state["room-following"] is True
+
+
+def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_their_own(lecturer, monkeypatch):
+    from pages.ui import live
+    from tests.test_learn_faults import StandIn, snapshot
+    from training.live.protocol import Status
+
+    class Watched(StandIn):
+        """The lecturer's session has a run (once ``training`` is set); every other session has none."""
+
+        def __init__(self):
+            super().__init__(Status(1))
+            self.training, self.asked, self.peeked = False, [], []
+
+        def _of(self, session: str) -> Status:
+            lecturer_session = lecturer.session_state["learn-session"]
+            if self.training and session == lecturer_session:
+                return Status(1, "ready", True, None, None, snapshot("training"))
+            return Status(1)
+
+        def status(self, session: str) -> Status:
+            self.asked.append(session)
+            return self._of(session)
+
+        def peek(self, session: str) -> Status:
+            self.peeked.append(session)
+            return self._of(session)
+
+    def session_key() -> str:  # AppTest gives every session one id: each gets its own here, as in a browser
+        import uuid
+
+        import streamlit as st
+
+        key = st.session_state.setdefault("test-session", uuid.uuid4().hex)
+        st.session_state[live.PAGE_KEY] = key
+        return key
+
+    supervisor = Watched()
+    monkeypatch.setattr(live, "live_supervisor", lambda: supervisor)
+    monkeypatch.setattr(live, "session_key", session_key)
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/learn.py")
+    _run(lecturer)
+    follower = session(room=code)
+    alias = room_store().get(code).state["controls"]["learn-run"]
+    assert alias != lecturer.session_state["learn-session"] and len(alias) == 20  # never the session id itself
+    assert lecturer.session_state["learn-session"] not in str(room_store().get(code).state)
+    assert "The lecturer has not started a run here yet" in texts(follower)
+
+    supervisor.training = True
+    _run(follower)
+    follower_session = follower.session_state["learn-session"]
+    assert supervisor.peeked and set(supervisor.peeked) == {lecturer.session_state["learn-session"]}
+    assert follower_session not in supervisor.asked  # no heartbeat: a watching class keeps no run alive
+    assert "step 30" in texts(follower)
+    assert any("map" in (img.alt or "").lower() for e in follower.get("image") for img in e.proto.imgs)
+    assert not supervisor.started
+
+    follower.button(key="room-explore").click()  # exploring: their own page, their own (empty) run
+    _run(follower)
+    assert follower_session in supervisor.asked and "step 30" not in texts(follower)

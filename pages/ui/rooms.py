@@ -51,9 +51,11 @@ CONTROL_PREFIXES = {
     "learn": ("learn-",),
 }
 # Widgets whose value cannot be set through session state (buttons, uploads, the canvas), a tab's label
-# (language-dependent: the section travels by name instead), and the latent components' bookkeeping.
+# (language-dependent: the section travels by name instead), the latent components' bookkeeping, and Watch it
+# learn's Streamlit session id (``learn-session``: it would let another browser resume the lecturer's session;
+# the room carries an alias of the run instead, ``live.publish_run``).
 NOT_MIRRORED = re.compile(
-    r"-(tab|tab-name|canvas|upload|sent|asked|train|pause|step|reset|resample|restart-[a-z_0-9]+)$"
+    r"-(tab|tab-name|canvas|upload|sent|asked|train|pause|step|reset|resample|session|restart-[a-z_0-9]+)$"
 )
 
 
