@@ -155,3 +155,56 @@ def test_unknown_or_closed_rooms_get_no_stream(room):
     assert asyncio.run(_request(app, "GET", f"/api/rooms/{other}/gestures"))[0] == 404
     store.close(code, key)
     assert asyncio.run(_request(app, "GET", f"/api/rooms/{code}/gestures"))[0] == 410
+
+
+@pytest.fixture(scope="module")
+def redis_process(tmp_path_factory):
+    from tests.redis_server import RedisProcess, require_redis_server
+
+    server = RedisProcess(require_redis_server(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_lecturer_on_one_replica_drives_followers_on_another(redis_process):
+    """Two replicas (two apps, two stores, one Redis): the gesture posted to the first reaches the stream of the
+    second through the relay; a forged key on either is still refused."""
+    from models.rooms.redis_store import RedisRoomStore
+
+    one, two = RedisRoomStore(redis_process.url), RedisRoomStore(redis_process.url)
+    made, key = one.create()
+    code = made.code
+    lecturer_side, follower_side = _app(one), _app(two)
+
+    async def scenario():
+        chunks: list[bytes] = []
+        done = asyncio.Event()
+
+        async def receive():
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message.get("body"):
+                chunks.append(message["body"])
+
+        scope = {"type": "http", "method": "GET", "path": f"/api/rooms/{code}/gestures", "headers": [],
+                 "query_string": b"", "root_path": ""}  # fmt: skip
+        follower = asyncio.create_task(follower_side(scope, receive, send))
+        await asyncio.sleep(1.0)  # the follower's replica subscribed
+        body = json.dumps({"key": key, "id": "gan-scrub-dcgan", "value": 0.75}).encode()
+        assert (await _request(lecturer_side, "POST", f"/api/rooms/{code}/gesture", body))[0] == 200
+        forged = json.dumps({"key": "y" * 32, "id": "gan-scrub-dcgan", "value": 0.1}).encode()
+        assert (await _request(follower_side, "POST", f"/api/rooms/{code}/gesture", forged))[0] == 403
+        for _ in range(40):
+            if any(c.startswith(b"data: ") for c in chunks):
+                break
+            await asyncio.sleep(0.05)
+        done.set()
+        await asyncio.wait_for(follower, 5)
+        return chunks
+
+    chunks = asyncio.run(scenario())
+    events = [json.loads(c.decode()[len("data: ") :]) for c in chunks if c.startswith(b"data: ")]
+    assert [(e["id"], e["value"]) for e in events] == [("gan-scrub-dcgan", 0.75)]

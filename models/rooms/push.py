@@ -9,6 +9,8 @@ per follower, and nothing at all while the room is still (the streams sleep on a
 
 Served by ``st.App`` (``app.py``): Streamlit 1.67's public way to add Starlette routes to its own server.
 The hub keeps each room's latest value per component only: a slow follower skips to the newest, never queues.
+Replicas (``python -m deploy``, rooms in Redis) relay every accepted gesture through one Redis channel
+(``GestureRelay``): a lecturer on one replica drives followers on all of them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import asyncio
 import json
 import math
 import re
+import secrets
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -76,11 +80,12 @@ class GestureHub:
     def _channel(self, code: str) -> _Channel:
         return self._rooms.setdefault(code, _Channel())
 
-    def publish(self, code: str, ident: str, value: float | list[float]) -> bool:
-        """Hand ``value`` to every follower's stream; False when the room sends more than ``MAX_PER_SECOND``."""
+    def publish(self, code: str, ident: str, value: float | list[float], limit: bool = True) -> bool:
+        """Hand ``value`` to every follower's stream; False when the room sends more than ``MAX_PER_SECOND``
+        (``limit=False``: relayed from another replica, which counted it)."""
         channel, now = self._channel(code), self._clock()
         channel.window = [t for t in channel.window if now - t < 1.0]
-        if len(channel.window) >= MAX_PER_SECOND:
+        if limit and len(channel.window) >= MAX_PER_SECOND:
             return False
         channel.window.append(now)
         channel.seq += 1
@@ -135,6 +140,49 @@ class KeyCache:
         return ok
 
 
+class GestureRelay:
+    """Gestures between replicas: each accepted one goes out on the store's channel; a thread of this process
+    hands every other replica's to this hub, in its event loop. Only for stores that can (Redis)."""
+
+    def __init__(self, store: RoomStore, hub: GestureHub) -> None:
+        self._store, self._hub = store, hub
+        self._origin = secrets.token_hex(8)  # this replica's own gestures come back on the channel: skipped
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def send(self, code: str, ident: str, value: float | list[float]) -> None:
+        try:
+            self._store.publish_gesture(json.dumps({"o": self._origin, "c": code, "i": ident, "v": value}))
+        except RoomError:
+            pass  # Redis restarting: followers elsewhere get the release through the room
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._listen, args=(loop,), name="gesture-relay", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        while not self._stopped and not loop.is_closed():
+            try:
+                for message in self._store.gesture_messages(lambda: self._stopped or loop.is_closed()):
+                    self._deliver(loop, message)
+            except RoomError:
+                time.sleep(1.0)  # Redis is restarting: subscribe again
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, message: str) -> None:
+        try:
+            data = json.loads(message)
+            code = normalise_code(data.get("c"))
+            ident, value = checked_gesture({"id": data.get("i"), "value": data.get("v")})
+        except (ValueError, AttributeError, BadGesture):
+            return
+        if code is not None and data.get("o") != self._origin:
+            loop.call_soon_threadsafe(self._hub.publish, code, ident, value, False)
+
+
 def routes(store: Callable[[], RoomStore]) -> list:
     """The two Starlette routes, for ``st.App(routes=...)``; ``store`` gives this process's room store."""
     from starlette.requests import Request
@@ -142,6 +190,14 @@ def routes(store: Callable[[], RoomStore]) -> list:
     from starlette.routing import Route
 
     hub, keys = GestureHub(), KeyCache(store)
+    relays: list[GestureRelay] = []
+
+    def relay() -> GestureRelay | None:
+        """The replicas' relay, started with the first request (in the server's event loop)."""
+        if not relays and hasattr(store(), "publish_gesture"):
+            relays.append(GestureRelay(store(), hub))
+            relays[0].start(asyncio.get_running_loop())
+        return relays[0] if relays else None
 
     async def post_gesture(request: Request) -> JSONResponse:
         code = normalise_code(request.path_params["code"])
@@ -159,6 +215,8 @@ def routes(store: Callable[[], RoomStore]) -> list:
             return JSONResponse({"error": "only the lecturer drives"}, status_code=403)
         if not hub.publish(code, ident, value):
             return JSONResponse({"error": "too many gestures"}, status_code=429)
+        if (out := relay()) is not None:
+            await asyncio.to_thread(out.send, code, ident, value)
         return JSONResponse({"ok": True})
 
     async def stream_gestures(request: Request):
@@ -169,6 +227,7 @@ def routes(store: Callable[[], RoomStore]) -> list:
             return JSONResponse({"error": "no such room"}, status_code=404)
         if room.closed:
             return JSONResponse({"error": "room closed"}, status_code=410)
+        relay()  # this replica hears the others' gestures from now on
 
         async def events() -> AsyncIterator[str]:
             yield "retry: 2000\n\n"  # reconnect after 2 s (a replica restarted behind the balancer)
