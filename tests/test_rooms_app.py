@@ -410,6 +410,8 @@ def test_the_gan_scrub_release_is_followed(lecturer):
 
 
 def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_their_own(lecturer, monkeypatch):
+    from dataclasses import replace
+
     from pages.ui import live
     from tests.test_learn_faults import StandIn, snapshot
     from training.live.protocol import Status
@@ -419,12 +421,12 @@ def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_the
 
         def __init__(self):
             super().__init__(Status(1))
-            self.training, self.asked, self.peeked = False, [], []
+            self.training, self.lesson, self.asked, self.peeked = False, "ae", [], []
 
         def _of(self, session: str) -> Status:
             lecturer_session = lecturer.session_state["learn-session"]
             if self.training and session == lecturer_session:
-                return Status(1, "ready", True, None, None, snapshot("training"))
+                return Status(1, "ready", True, None, None, replace(snapshot("training"), lesson=self.lesson))
             return Status(1)
 
         def status(self, session: str) -> Status:
@@ -464,6 +466,9 @@ def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_the
     assert "step 30" in texts(follower)
     assert any("map" in (img.alt or "").lower() for e in follower.get("image") for img in e.proto.imgs)
     assert not supervisor.started
+    supervisor.lesson = "points"  # the lecturer's run is another section's lesson: the follower is told so
+    _run(follower)
+    assert "The lecturer's run is another lesson" in texts(follower) and "step 30" not in texts(follower)
 
     follower.button(key="room-explore").click()  # exploring: their own page, their own (empty) run
     _run(follower)

@@ -108,7 +108,7 @@ def _drawn(status, lessons: tuple[str, ...], settings: Settings) -> Snapshot | N
     """The run's progress in words; its snapshot, if it is this section's lesson."""
     snap = status.snapshot
     if snap.lesson not in lessons:
-        st.markdown(t("learn.status_other_lesson"))
+        st.markdown(t("rooms.lecturer_other_lesson" if rooms.following() else "learn.status_other_lesson"))
         return None
     state = t(f"learn.state_{snap.state}")
     st.markdown(
