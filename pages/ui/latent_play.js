@@ -196,7 +196,9 @@ function glider(current, apply) {
   let target = null, frame = 0;
   const step = () => {
     let moving = false;
-    const next = current().map((c, i) => {
+    const now = current();
+    if (now.length !== target.length) { frame = 0; return; }  // another model's control: not this canvas's value
+    const next = now.map((c, i) => {
       const d = target[i] - c;
       if (Math.abs(d) > 1e-3) { moving = true; return c + d / 3; }
       return target[i];
@@ -364,7 +366,7 @@ export default function (component) {
         z = [Math.max(-lim, Math.min(lim, z[0] + step[0] * k)), Math.max(-lim, Math.min(lim, z[1] + step[1] * k))];
         memo.z = z.slice(); draw(); render([z], e.timeStamp); lead(z);
       });
-      follow(() => z, (v, t0) => { z = v; memo.z = v.slice(); draw(); render([z], t0); });
+      follow(() => z, (v, t0) => { if (dragging) return; z = v; memo.z = v.slice(); draw(); render([z], t0); });
       draw(); render([z], performance.now());
     } else if (data.mode === "scrub") {
       const S = data.scrub, dot = (u, v) => u.reduce((acc, x, i) => acc + x * v[i], 0);
