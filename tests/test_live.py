@@ -244,13 +244,15 @@ def test_start_and_status_are_all_the_page_needs(fake_supervisor):
 
 
 def test_the_page_reads_the_status_not_the_supervisors_internals():
-    """Watch it learn draws from ``status`` and acts through ``start``/``configure`` alone."""
+    """Watch it learn draws from ``status`` (a class room's followers: ``peek``, the lecturer's, read only) and
+    acts through ``start``/``configure`` alone."""
     import re
     from pathlib import Path
 
     source = (Path(__file__).resolve().parents[1] / "pages/views/learn.py").read_text()
     assert "supervisor.status(" in source and "supervisor.start(" in source
-    assert not re.search(r"supervisor\.(?!(status|start|configure)\b)|\.(lease|worker|workers)\b", source)
+    assert "supervisor.peek(" in source
+    assert not re.search(r"supervisor\.(?!(status|peek|start|configure)\b)|\.(lease|worker|workers)\b", source)
 
 
 # ---------------------------------------------------------------- real worker processes
