@@ -620,6 +620,7 @@ def _shapes_section() -> list[str]:
 
 ROOM_GOALS = {"one_server": (1.0, 2.0), "two_replicas": (None, 3.0)}  # follow lag p50, p95 (s) for a control move
 IDLE_GOAL = 5.0  # % of one core, a still room with every follower watching
+GESTURE_GOALS = {"lag_p95_ms": 300.0, "updates_per_s_min": 10.0}  # a drag on every follower's canvas
 
 
 def _lag(value: float | None, goal: float | None) -> str:
@@ -674,7 +675,27 @@ def rooms_section(rooms: dict) -> list[str]:
             "follower's watch fragment reruns once a second.",
             "",
         ]
-    return md
+    return md + gestures_lines(rooms.get("gestures"))
+
+
+def gestures_lines(g: dict | None) -> list[str]:
+    """The drag through the push routes (``bench/gestures_load.py``): lag and rate against their goals."""
+    if not g:
+        return []
+    lag, rate = g.get("lag_p95_ms"), g.get("updates_per_s_min") or 0.0
+    lag_text = "✗ never" if lag is None else report.against_goal(f"{lag:.0f} ms", lag, GESTURE_GOALS["lag_p95_ms"])
+    line = (
+        f"Gestures (`bench/gestures_load.py`): the lecturer posts a drag at {g['rate_per_s']:g} values a second for "
+        f"{g['seconds']:g} s to {g['followers']} followers' event streams: lag p95 {lag_text} (goal ≤ 300 ms), "
+        f"p50 {0 if g.get('lag_p50_ms') is None else g['lag_p50_ms']:.0f} ms; the slowest follower got "
+        f"{report.against_goal(f'{rate:.1f}', rate, GESTURE_GOALS['updates_per_s_min'], at_most=False)} values a "
+        f"second (goal ≥ 10); {g['followers_with_last_value']} / {g['followers']} got the last one; "
+        f"{g['post_errors']} posts refused."
+    )
+    idle = g.get("idle_cpu_percent_of_one_core")
+    if idle is not None:
+        line += f" With every stream open on a still room the server used {idle:.1f}% of one core."
+    return [line, ""]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -149,6 +149,9 @@ def rooms_serving(followers: int = 100, large: int = 300, moves: int = 3, settle
     out: dict = {}
     with streamlit_server(log_name="rooms-bench-server.log") as (url, proc):
         out["one_server"] = asyncio.run(follow_test(url, followers, moves, settle_s, pid=proc.pid))
+        from bench.gestures_load import gesture_test  # the drag through the push routes, same server and class
+
+        out["gestures"] = asyncio.run(gesture_test(url, followers, pid=proc.pid))
     if shutil.which("haproxy") and shutil.which("redis-server"):
         from bench.class_server import deployed
 

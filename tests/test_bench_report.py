@@ -48,3 +48,17 @@ def test_the_commit_is_read_from_git(tmp_path):
         pytest.skip("not a git checkout")
     revision = report.commit(ROOT)
     assert revision.split()[0].isalnum() and len(revision.split()[0]) >= 7
+
+
+def test_the_gesture_line_is_marked_against_its_goals():
+    from bench.benchmark import gestures_lines
+
+    met = {"followers": 100, "seconds": 5.0, "rate_per_s": 20.0, "lag_p50_ms": 10.0, "lag_p95_ms": 27.0,
+           "updates_per_s_min": 20.0, "followers_with_last_value": 100, "post_errors": 0}  # fmt: skip
+    (line, _) = gestures_lines(met)
+    assert "✓ 27 ms" in line and "✓ 20.0" in line
+    (line, _) = gestures_lines({**met, "lag_p95_ms": 450.0, "updates_per_s_min": 6.0})
+    assert "✗ 450 ms" in line and "✗ 6.0" in line
+    (line, _) = gestures_lines({**met, "lag_p95_ms": None})
+    assert "✗ never" in line
+    assert gestures_lines(None) == []

@@ -244,13 +244,15 @@ def test_start_and_status_are_all_the_page_needs(fake_supervisor):
 
 
 def test_the_page_reads_the_status_not_the_supervisors_internals():
-    """Watch it learn draws from ``status`` and acts through ``start``/``configure`` alone."""
+    """Watch it learn draws from ``status`` (a class room's followers: ``peek``, the lecturer's, read only) and
+    acts through ``start``/``configure`` alone."""
     import re
     from pathlib import Path
 
     source = (Path(__file__).resolve().parents[1] / "pages/views/learn.py").read_text()
     assert "supervisor.status(" in source and "supervisor.start(" in source
-    assert not re.search(r"supervisor\.(?!(status|start|configure)\b)|\.(lease|worker|workers)\b", source)
+    assert "supervisor.peek(" in source
+    assert not re.search(r"supervisor\.(?!(status|peek|start|configure)\b)|\.(lease|worker|workers)\b", source)
 
 
 # ---------------------------------------------------------------- real worker processes
@@ -447,3 +449,19 @@ def test_live_epochs_of_the_2d_vae_score_as_the_offline_epochs_and_untrained_wei
     assert run.step == steps
     live_elbo = elbo(run.lesson.encoder, run.lesson.decoder)
     assert abs(live_elbo - offline_elbo) <= 0.05 * offline_elbo, (live_elbo, offline_elbo)
+
+
+def test_peek_shows_a_run_to_a_class_without_a_heartbeat_or_a_spare(fake_supervisor):
+    """A class room's followers watch the lecturer's run: ``peek`` reads its snapshot but keeps nobody's lease
+    alive and warms no trainer for the watchers."""
+    sup = fake_supervisor(slots=1, idle_s=60)
+    assert sup.peek("lecturer") == Status(1) and FakeWorker.made == []  # nothing warmed for a watcher
+    sup.start("lecturer", Settings("ae"), Train())
+    FakeWorker.made[0].latest = Snapshot("ae", "training", step=12)
+    seen = sup.lease("lecturer").seen
+    time.sleep(0.02)
+    watched = sup.peek("lecturer")
+    assert watched.held and watched.snapshot.step == 12 and watched.position is None
+    assert sup.lease("lecturer").seen == seen  # no heartbeat: the run still ends when the lecturer leaves
+    sup.peek("nobody")
+    assert "nobody" not in sup._visitors and len(FakeWorker.made) == 1

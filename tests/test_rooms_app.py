@@ -340,3 +340,136 @@ def test_a_following_class_starts_no_trainer_on_watch_it_learn(lecturer):
     follower.button(key="room-explore").click()
     _run(follower)
     assert not any(b.disabled for b in follower.button if b.key and b.key.endswith("-train"))
+
+
+def _component_data(at: AppTest, key: str) -> dict:
+    """The JSON header of the latent component ``key`` as this session's page sent it (``latent_play._pack``)."""
+    import json
+    import struct
+
+    for element in at.get("bidi_component"):
+        if element.key == key:
+            blob = element.proto.bytes
+            (n,) = struct.unpack("<I", blob[:4])
+            return json.loads(blob[4 : 4 + n])
+    raise AssertionError(f"no latent component {key}: {[e.key for e in at.get('bidi_component')]}")
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_the_latent_pad_release_is_followed_and_the_follower_canvas_opens_there(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/latent_space.py")
+    _run(lecturer)
+    follower = session(room=code)
+    lecturer.session_state["ls-pad-value"] = [1.25, -0.5]  # what the pad's on_change stores on a release
+    _run(lecturer)
+    assert room_store().get(code).state["controls"]["ls-pad-value"] == [1.25, -0.5]
+    _run(follower)
+    assert follower.session_state["ls-pad-value"] == [1.25, -0.5]
+    assert follower.session_state["room-following"] is True  # the room set it: not a touch of the follower's
+    assert "decoded at (1.25, -0.50)" in image_captions(follower)  # the server's decode below the pad
+    data = _component_data(follower, "ls-pad")
+    assert data["pad"]["z"] == [1.25, -0.5] and data["room"] == {"code": code, "follow": True}
+    lead = _component_data(lecturer, "ls-pad")["room"]
+    assert lead["lead"] and lead["code"] == code and room_store().is_lecturer(code, lead["key"])
+
+
+def test_a_beta_vae_slider_release_is_followed(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/beta_vae.py")
+    _run(lecturer)
+    follower = session(room=code)
+    n = len(_component_data(lecturer, "bv-live")["sliders"]["values"])
+    moved = [0.0] * n
+    moved[0] = 1.5
+    lecturer.session_state["bv-live-value"] = moved
+    _run(lecturer)
+    _run(follower)
+    assert _component_data(follower, "bv-live")["sliders"]["values"] == moved
+    assert any("#1 +1.50" in c for c in image_captions(follower)), image_captions(follower)
+    assert follower.session_state["room-following"] is True
+
+
+def test_the_gan_scrub_release_is_followed(lecturer):
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/gan.py")
+    _run(lecturer)
+    lecturer.session_state["gan-tab"] = "Walk between seeds"
+    _run(lecturer)
+    follower = session(room=code)
+    (scrub,) = [e.key for e in lecturer.get("bidi_component") if e.key.startswith("gan-scrub-")]
+    lecturer.session_state[f"{scrub}-value"] = 0.8
+    _run(lecturer)
+    _run(follower)
+    assert _component_data(follower, scrub)["scrub"]["t"] == 0.8
+    assert "generated on the server at t = 0.800" in image_captions(follower)
+    assert follower.session_state["room-following"] is True
+
+
+def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_their_own(lecturer, monkeypatch):
+    from dataclasses import replace
+
+    from pages.ui import live
+    from tests.test_learn_faults import StandIn, snapshot
+    from training.live.protocol import Status
+
+    class Watched(StandIn):
+        """The lecturer's session has a run (once ``training`` is set); every other session has none."""
+
+        def __init__(self):
+            super().__init__(Status(1))
+            self.training, self.lesson, self.asked, self.peeked = False, "ae", [], []
+
+        def _of(self, session: str) -> Status:
+            lecturer_session = lecturer.session_state["learn-session"]
+            if self.training and session == lecturer_session:
+                return Status(1, "ready", True, None, None, replace(snapshot("training"), lesson=self.lesson))
+            return Status(1)
+
+        def status(self, session: str) -> Status:
+            self.asked.append(session)
+            return self._of(session)
+
+        def peek(self, session: str) -> Status:
+            self.peeked.append(session)
+            return self._of(session)
+
+    def session_key() -> str:  # AppTest gives every session one id: each gets its own here, as in a browser
+        import uuid
+
+        import streamlit as st
+
+        key = st.session_state.setdefault("test-session", uuid.uuid4().hex)
+        st.session_state[live.PAGE_KEY] = key
+        return key
+
+    supervisor = Watched()
+    monkeypatch.setattr(live, "live_supervisor", lambda: supervisor)
+    monkeypatch.setattr(live, "session_key", session_key)
+    code = lecturer.session_state["room-code"]
+    lecturer.switch_page("pages/views/learn.py")
+    _run(lecturer)
+    follower = session(room=code)
+    alias = room_store().get(code).state["controls"]["learn-run"]
+    assert alias != lecturer.session_state["learn-session"] and len(alias) == 20  # never the session id itself
+    assert lecturer.session_state["learn-session"] not in str(room_store().get(code).state)
+    assert "The lecturer has not started a run here yet" in texts(follower)
+
+    supervisor.training = True
+    _run(follower)
+    follower_session = follower.session_state["learn-session"]
+    assert supervisor.peeked and set(supervisor.peeked) == {lecturer.session_state["learn-session"]}
+    assert follower_session not in supervisor.asked  # no heartbeat: a watching class keeps no run alive
+    assert "step 30" in texts(follower)
+    assert any("map" in (img.alt or "").lower() for e in follower.get("image") for img in e.proto.imgs)
+    assert not supervisor.started
+    supervisor.lesson = "points"  # the lecturer's run is another section's lesson: the follower is told so
+    _run(follower)
+    assert "The lecturer's run is another lesson" in texts(follower) and "step 30" not in texts(follower)
+
+    follower.button(key="room-explore").click()  # exploring: their own page, their own (empty) run
+    _run(follower)
+    assert follower_session in supervisor.asked and "step 30" not in texts(follower)

@@ -82,3 +82,48 @@ def test_a_phone_follows_the_lecturer(browser):
         forged.get_by_text("not valid for room").first.wait_for(timeout=90_000)
         _until(lambda: "lecturer=" not in forged.url, 10, "the forged key left the address bar")
         assert forged.get_by_text("Following the lecturer").count() >= 1
+
+
+def _readout(page) -> str:
+    return page.locator(".lab-readout").first.inner_text()
+
+
+def test_the_pad_drag_moves_the_followers_canvas_during_the_drag(browser):
+    """Gestures need no rerun: the lecturer's drag streams through the push routes (models/rooms/push.py) and
+    the student's browser decodes it, ≥ 10 values a second, and lands where the lecturer let go."""
+    with streamlit_server(log_name="rooms-gesture-server.log") as (url, _):
+        lecturer = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
+        lecturer.goto(url + "/Latent_space?room=new")
+        lecturer.wait_for_selector("canvas.lab-pad", timeout=90_000)
+        wait_idle(lecturer)
+        panel = lecturer.locator('[data-testid="stExpander"] summary:has-text("Class room")').first
+        code = re.search(r"Class room ([A-Z]{5})", panel.inner_text()).group(1)
+
+        student = browser.new_context(viewport={"width": 1000, "height": 1100}).new_page()
+        student.goto(f"{url}/?room={code}")
+        student.wait_for_selector("canvas.lab-pad", timeout=90_000)
+        wait_idle(student)
+        time.sleep(1.0)  # the student's event stream opens with the component
+        start = _readout(student)
+
+        box = lecturer.locator("canvas.lab-pad").first.bounding_box()
+        x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+        lecturer.mouse.move(x0, y0)
+        lecturer.mouse.down()
+        began = time.time()
+        seen: set[str] = set()
+        for i in range(1, 41):  # two seconds of dragging toward the lower right
+            lecturer.mouse.move(x0 + i * box["width"] * 0.01, y0 + i * box["height"] * 0.01)
+            time.sleep(0.05)
+            if i % 8 == 0:
+                seen.add(_readout(student))
+        during = student.evaluate("() => window.__latentLab.stats.followed || 0")
+        dragged = time.time() - began
+        moving = _readout(student)
+        lecturer.mouse.up()
+
+        assert during / dragged >= 10, f"{during} values in {dragged:.1f} s"
+        assert moving != start and len(seen - {start}) >= 3, seen  # the student's canvas moved with the drag
+        _until(lambda: _readout(student) == _readout(lecturer), 10, "the student's pad landed on the lecturer's point")
+        assert student.evaluate("() => window.__latentLab.stats.releases") == 0  # the student touched nothing
+        assert student.get_by_text("Following the lecturer").count() >= 1

@@ -17,3 +17,15 @@ def test_every_follower_reaches_each_move_and_the_page_change():
     assert result["page"]["reached"] == result["page"]["expected"] == 3
     assert result["in_lecturer_state"] == 3
     assert result["control"]["p95_s"] < 10 and result["idle_cpu_percent_of_one_core"] >= 0
+
+
+def test_a_drag_reaches_every_followers_stream_at_its_rate():
+    """The push routes on a real ``streamlit run app.py`` (its ``st.App``): every value of a one-second drag
+    posted with the lecturer's key, every follower's stream gets at least ten a second and the last one."""
+    from bench.gestures_load import gesture_test
+
+    with streamlit_server(log_name="gestures-load-test.log") as (url, _):
+        result = asyncio.run(gesture_test(url, followers=5, seconds=1.0, rate=20.0))
+    assert result["posted"] == 20 and result["post_errors"] == 0
+    assert result["updates_per_s_min"] >= 10 and result["followers_with_last_value"] == 5
+    assert result["lag_p95_ms"] < 1000

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import redis
@@ -42,6 +42,7 @@ from models.rooms.room import (
 )
 
 PREFIX = "latentlab:room:"
+GESTURES = "latentlab:gestures"  # one pub/sub channel: every replica relays the lecturers' drags (``push.py``)
 T = TypeVar("T")
 
 # KEYS[1] the room; ARGV: new state JSON ("" to close), ttl, channel. Returns the version, -1 missing, -2 closed.
@@ -291,6 +292,26 @@ class RedisRoomStore:
     @_unavailable_on_redis_errors
     def remove_answer(self, code: str, key: str | None, answer: str) -> None:
         self._client.hdel(self._answers_key(self._driven(code, key)), str(answer))
+
+    @_unavailable_on_redis_errors
+    def publish_gesture(self, message: str) -> None:
+        """A drag's value to every replica's followers (fire and forget: the release goes by the room)."""
+        self._client.publish(GESTURES, message)
+
+    def gesture_messages(self, stop: Callable[[], bool]) -> Iterator[str]:
+        """Every replica's gestures as they arrive, until ``stop()``; ``RoomUnavailable`` when Redis goes away
+        (the caller subscribes again: a drag lost while Redis restarts is one the release still delivers)."""
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(GESTURES)
+            while not stop():
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    yield message["data"]
+        except redis.RedisError as err:
+            raise RoomUnavailable(f"the room store is unreachable: {type(err).__name__}") from err
+        finally:
+            pubsub.close()
 
     def ping(self) -> bool:
         try:

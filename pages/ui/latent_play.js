@@ -143,6 +143,76 @@ function compile(layers, w) {
   return (z) => steps.reduce((x, f) => f(x), Float32Array.from(z));
 }
 
+// Class rooms (models/rooms/push.py): the lecturer's browser posts what it shows while the pointer moves, at
+// most one value per component every ``interval`` ms (the newest last); each follower's browser holds one event
+// stream per room and glides every followed canvas to the newest value, decoding here: no rerun anywhere.
+LAB.rooms = LAB.rooms || {};
+function roomLink(room) {
+  if (!room || !room.code) return null;
+  const link = (LAB.rooms[room.code] = LAB.rooms[room.code] ||
+    { code: room.code, handlers: new Map(), source: null, queue: new Map(), timer: null });
+  link.key = room.key || null; link.interval = room.interval || 50;
+  return link;
+}
+function sendGesture(link, id, value) {
+  if (!link || !link.key) return;
+  link.queue.set(id, value);
+  if (link.timer) return;
+  const flush = () => {
+    link.timer = null;
+    if (!link.queue.size) return;
+    for (const [gid, v] of link.queue) {
+      fetch(`/api/rooms/${link.code}/gesture`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, keepalive: true,
+        body: JSON.stringify({ key: link.key, id: gid, value: v }),
+      }).catch(() => {});  // no route (an older server) or a dropped network: the release still goes by the room
+      LAB.stats.sent = (LAB.stats.sent || 0) + 1;
+    }
+    link.queue.clear();
+    link.timer = setTimeout(flush, link.interval);
+  };
+  flush();
+}
+function followGestures(link, id, apply) {
+  for (const other of Object.values(LAB.rooms)) if (other !== link) unfollowGestures(other, id);
+  if (!link) return;
+  link.handlers.set(id, apply);
+  if (link.source || typeof EventSource === "undefined") return;
+  link.source = new EventSource(`/api/rooms/${link.code}/gestures`);
+  link.source.onmessage = (e) => {
+    let g; try { g = JSON.parse(e.data); } catch (err) { return; }
+    const handler = link.handlers.get(g.id);
+    if (handler) { LAB.stats.followed = (LAB.stats.followed || 0) + 1; handler(g.value); }
+  };
+}
+function unfollowGestures(link, id) {
+  if (!link) return;
+  link.handlers.delete(id);
+  if (!link.handlers.size && link.source) { link.source.close(); link.source = null; }
+}
+// Interpolation: every animation frame moves a third of the way to the newest value, so 20 values a second
+// look like a continuous drag at the screen's own frame rate.
+function glider(current, apply) {
+  let target = null, frame = 0;
+  const step = () => {
+    let moving = false;
+    const now = current();
+    if (now.length !== target.length) { frame = 0; return; }  // another model's control: not this canvas's value
+    const next = now.map((c, i) => {
+      const d = target[i] - c;
+      if (Math.abs(d) > 1e-3) { moving = true; return c + d / 3; }
+      return target[i];
+    });
+    apply(next, performance.now());
+    frame = moving ? requestAnimationFrame(step) : 0;
+  };
+  return (value) => {
+    target = Array.isArray(value) ? value.map(Number) : [Number(value)];
+    if (!frame) frame = requestAnimationFrame(step);
+  };
+}
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
 // Test hook: decode with a cached decoder (tests compare it with Keras).
 LAB.decode = (sha, z) => Array.from(LAB.nets.get(sha)(z));
 
@@ -178,6 +248,9 @@ export default function (component) {
     for (const d of data.decoders) if (!LAB.nets.has(d.sha)) LAB.nets.set(d.sha, compile(d.layers, d.weights));
     const nets = data.decoders.map((d) => LAB.nets.get(d.sha));
     const T = data.text || {};  // the page's words, from the catalogue (latent_play.py: _texts)
+    const room = data.room || {}, link = roomLink(room);  // leading (key) or following a class room, or neither
+    const lead = (value) => { if (room.lead) sendGesture(link, data.id, value); };
+    const follow = (current, apply) => followGestures(room.follow ? link : null, data.id, glider(current, apply));
     const fill = (tpl, values) => String(tpl || "").replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
     // Reuse our container: the component's <style> lives beside it in the same (shadow) root.
     let root = parentElement.querySelector(".lab-root");
@@ -251,7 +324,9 @@ export default function (component) {
         return cls;
       };
       const name = (at) => { const c = nearestClass(at); return c === null ? "" : fill(T.nearest, { name: (P.names || [])[c] ?? c }); };
-      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice() });
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { z: P.z.slice(), from: P.z.slice() });
+      if (!same(memo.from, P.z)) memo.z = P.z.slice();  // a new point from the page (the lecturer's release)
+      memo.from = P.z.slice();
       let z = memo.z.slice(), dragging = false;
       const draw = () => {
         const k = pad.clientWidth / S;  // the pad may be shown smaller than its pixels (narrow screens)
@@ -263,7 +338,7 @@ export default function (component) {
         const r = pad.getBoundingClientRect();
         return [fromPx(((e.clientX - r.left) / r.width) * S), fromPx(S - ((e.clientY - r.top) / r.height) * S)];
       };
-      const move = (e, t0) => { z = at(e); draw(); render([z], t0); };
+      const move = (e, t0) => { z = at(e); memo.z = z.slice(); draw(); render([z], t0); lead(z); };
       const commit = () => {  // a release, by mouse or by Enter: the page decodes this point on the server
         memo.z = z.slice();
         LAB.stats.releases += 1;
@@ -289,8 +364,9 @@ export default function (component) {
         e.preventDefault();
         const k = (e.shiftKey ? 5 : 1) * lim / 40;
         z = [Math.max(-lim, Math.min(lim, z[0] + step[0] * k)), Math.max(-lim, Math.min(lim, z[1] + step[1] * k))];
-        draw(); render([z], e.timeStamp);
+        memo.z = z.slice(); draw(); render([z], e.timeStamp); lead(z);
       });
+      follow(() => z, (v, t0) => { if (dragging) return; z = v; memo.z = v.slice(); draw(); render([z], t0); });
       draw(); render([z], performance.now());
     } else if (data.mode === "scrub") {
       const S = data.scrub, dot = (u, v) => u.reduce((acc, x, i) => acc + x * v[i], 0);
@@ -299,7 +375,9 @@ export default function (component) {
       // Spherical interpolation, as models/analysis/generation.py's slerp (the server decodes the released t).
       const zAt = (t) => S.a.map((x, i) => omega < 1e-6 ? (1 - t) * x + t * S.b[i]
         : (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * S.b[i]) / Math.sin(omega));
-      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { t: S.t });
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { t: S.t, from: S.t });
+      if (memo.from !== S.t) memo.t = S.t;  // a new position from the page (the lecturer's release)
+      memo.from = S.t;
       whereText = () => `t = ${memo.t.toFixed(3)}`;
       const label = document.createElement("label"); label.className = "lab-scrub";
       const input = document.createElement("input");
@@ -311,14 +389,17 @@ export default function (component) {
       const row = document.createElement("div"); row.className = "lab-out-row";
       row.append(...outputs.map((o) => o.fig));
       root.append(label, row);
-      input.addEventListener("input", (e) => { memo.t = +input.value; show(memo.t); render([zAt(memo.t)], e.timeStamp); });
+      input.addEventListener("input", (e) => { memo.t = +input.value; show(memo.t); render([zAt(memo.t)], e.timeStamp); lead(memo.t); });
+      follow(() => [memo.t], ([t], t0) => { memo.t = t; input.value = t; show(t); render([zAt(t)], t0); });
       input.addEventListener("change", () => { LAB.stats.releases += 1; setStateValue("t", memo.t); });
       show(memo.t); render([zAt(memo.t)], performance.now());
       LAB.scrubInput = input;
     } else {
       const S = data.sliders;
       const grid = document.createElement("div"); grid.className = "lab-sliders";
-      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { values: S.values.slice() });
+      const memo = (LAB.memo[data.id] = LAB.memo[data.id] || { values: S.values.slice(), from: S.values.slice() });
+      if (!same(memo.from, S.values)) memo.values = S.values.slice();  // the lecturer's release, from the page
+      memo.from = S.values.slice();
       const values = memo.values;
       whereText = () => S.labels.map((l, k) => `${l} ${(+values[k]).toFixed(2)}`).join(", ");
       const inputs = values.map((v, k) => {
@@ -330,7 +411,7 @@ export default function (component) {
         label.append(text, input); grid.append(label);
         input.addEventListener("input", (e) => {
           values[k] = +input.value; text.textContent = `${S.labels[k]}: ${values[k].toFixed(2)}`;
-          render(zsFor(values), e.timeStamp);
+          render(zsFor(values), e.timeStamp); lead(values.slice());
         });
         input.addEventListener("change", () => { LAB.stats.releases += 1; setStateValue("offsets", values.slice()); });
         return input;
@@ -343,6 +424,14 @@ export default function (component) {
       const row = document.createElement("div"); row.className = "lab-out-row";
       row.append(...outputs.map((o) => o.fig));
       root.append(grid, row);
+      follow(() => values.slice(), (v, t0) => {
+        v.forEach((x, k) => {
+          if (k >= values.length) return;
+          values[k] = x; inputs[k].value = x;
+          inputs[k].previousSibling.textContent = `${S.labels[k]}: ${x.toFixed(2)}`;
+        });
+        render(zsFor(values), t0);
+      });
       render(zsFor(values), performance.now());
       LAB.sliderInputs = inputs;
     }

@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 from models.runtime.export import UnsupportedLayer, decoder_spec, to_payload
+from pages.ui import rooms
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import t
 
@@ -119,15 +120,33 @@ def _pack(data: dict) -> bytes:
     return struct.pack("<I", len(header)) + header + b"".join(blobs)
 
 
+def value_key(key: str) -> str:
+    """The session entry that holds component ``key``'s released value (a plain number or list): what a class
+    room carries to followers (``rooms.capture``: it starts with the page's prefix) and what the component opens
+    at, so a follower's canvas jumps to the lecturer's release."""
+    return f"{key}-value"
+
+
+def _released(key: str, field: str) -> None:
+    """The component's ``on_change``: copy a release into ``value_key`` (only a release of this browser's own:
+    a follower whose entry the room set keeps it until they move the control themselves)."""
+    value = st.session_state[key].get(field) if hasattr(st.session_state.get(key), "get") else None
+    if isinstance(value, (int, float)):
+        st.session_state[value_key(key)] = round(float(value), 4)
+    elif value:
+        st.session_state[value_key(key)] = [round(float(v), 4) for v in value]
+
+
 def _mount(key: str, data: dict, default: dict) -> dict | None:
     state = st.session_state
+    data = {**data, "room": rooms.gesture_room()}  # a class room's lecturer streams its drags; followers follow
     result = _COMPONENT(
         key=key,
         data=_pack(data),
         default=default,
-        on_z_change=lambda: None,
-        on_offsets_change=lambda: None,
-        on_t_change=lambda: None,
+        on_z_change=lambda: _released(key, "z"),
+        on_offsets_change=lambda: _released(key, "offsets"),
+        on_t_change=lambda: _released(key, "t"),
         on_missing_change=lambda: None,
         on_failed_change=lambda: None,
     )
@@ -146,12 +165,23 @@ def _points_json(codes: np.ndarray, labels: np.ndarray) -> str:
 
 def held(key: str, field: str, default: list[float]) -> list[float]:
     """What the component ``key`` holds since its last release (``field``: the pad's ``"z"``, the sliders'
-    ``"offsets"``), or ``default`` before any, read without drawing it: the value ``latent_pad`` or
-    ``latent_sliders`` returns this run. A page draws what depends on it first, so its picture is sent ahead of
-    the decoders' weights (docs/DECISIONS.md)."""
-    state = st.session_state.get(key)
-    value = state.get(field) if hasattr(state, "get") else None
+    ``"offsets"``; in a class room, the lecturer's last release), or ``default`` before any, read without
+    drawing it: the value ``latent_pad`` or ``latent_sliders`` returns this run. A page draws what depends on it
+    first, so its picture is sent ahead of the decoders' weights (docs/DECISIONS.md)."""
+    value = st.session_state.get(value_key(key))
+    if not isinstance(value, list) or len(value) != len(default):
+        state = st.session_state.get(key)
+        value = state.get(field) if hasattr(state, "get") else None
     return [float(v) for v in value] if value else list(default)
+
+
+def _held_t(key: str, default: float) -> float:
+    value = st.session_state.get(value_key(key))
+    if isinstance(value, (int, float)) and 0.0 <= value <= 1.0:
+        return float(value)
+    state = st.session_state.get(key)
+    released = state.get("t") if hasattr(state, "get") else None
+    return default if released is None else float(released)
 
 
 def _texts(**extra: str) -> dict[str, str]:
@@ -178,6 +208,7 @@ def latent_pad(
     decoders = _decoders(key, [(decoder_payload(model), label)])
     if decoders is None:
         return None
+    z = tuple(held(key, "z", list(z)))  # the last release (a follower: the lecturer's), where the pad opens
     data = {
         "mode": "pad",
         "id": key,
@@ -198,8 +229,7 @@ def latent_pad(
     result = _mount(key, data, {"z": list(z)})
     if result is None:
         return None
-    released = result.get("z") or list(z)
-    return float(released[0]), float(released[1])
+    return float(z[0]), float(z[1])
 
 
 def latent_sliders(
@@ -218,7 +248,7 @@ def latent_sliders(
     decoders = _decoders(key, [(decoder_payload(m), c) for m, c in zip(models, captions)])
     if decoders is None:
         return None
-    values = [0.0] * count
+    values = held(key, "offsets", [0.0] * count)
     data = {
         "mode": "sliders",
         "id": key,
@@ -236,10 +266,10 @@ def latent_sliders(
             "orders": [np.asarray(o, int).tolist() for o in orders],
         },
     }
-    result = _mount(key, data, {"offsets": values})
+    result = _mount(key, data, {"offsets": [0.0] * count})
     if result is None:
         return None
-    return [float(v) for v in (result.get("offsets") or values)]
+    return values
 
 
 def latent_scrub(
@@ -258,10 +288,9 @@ def latent_scrub(
         "size": _side(model) * scale,
         "contrast": False,
         "text": _texts(),
-        "scrub": {"a": np.asarray(a, float).tolist(), "b": np.asarray(b, float).tolist(), "t": t},
+        "scrub": {"a": np.asarray(a, float).tolist(), "b": np.asarray(b, float).tolist(), "t": _held_t(key, t)},
     }
     result = _mount(key, data, {"t": t})
     if result is None:
         return None
-    released = result.get("t")
-    return t if released is None else float(released)
+    return _held_t(key, t)

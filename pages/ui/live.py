@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from training.live.supervisor import Supervisor
 
 PAGE_KEY = "learn-session"  # set once a session has opened Watch it learn
+RUN_KEY = "learn-run"  # a class room's lecturer: the alias of its run, which the room carries to followers
 
 
 def _connected(session: str) -> bool:
@@ -47,3 +49,22 @@ def left_the_page() -> None:
     key = st.session_state.pop(PAGE_KEY, None)
     if key is not None:
         live_supervisor().leave(key)
+
+
+@st.cache_resource(show_spinner=False)
+def _runs() -> dict[str, str]:
+    return {}
+
+
+def publish_run(session: str) -> None:
+    """The lecturer's page names its run for the room by an alias: a Streamlit session id must never reach
+    another browser (it resumes that session, lecturer key included). Followers on this server find it."""
+    alias = hashlib.sha256(f"latent-lab-run:{session}".encode()).hexdigest()[:20]
+    _runs()[alias] = session
+    st.session_state[RUN_KEY] = alias
+
+
+def lecturer_run() -> str | None:
+    """The session whose run a follower watches: the lecturer's, when the room named one on this server."""
+    alias = st.session_state.get(RUN_KEY)
+    return _runs().get(alias) if isinstance(alias, str) else None

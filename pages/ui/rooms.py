@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from models.registry import APP_DATASETS
-from models.rooms import Room, RoomError, RoomNotFound, RoomStore, RoomUnavailable, normalise_code, open_room_store
+from models.rooms import Room, RoomError, RoomNotFound, RoomStore, RoomUnavailable, normalise_code
+from models.rooms.push import SEND_INTERVAL_MS
+from models.rooms.store import process_store
 from pages.ui import state
 from pages.ui.i18n import LANGUAGES, t
 
@@ -49,16 +51,18 @@ CONTROL_PREFIXES = {
     "learn": ("learn-",),
 }
 # Widgets whose value cannot be set through session state (buttons, uploads, the canvas), a tab's label
-# (language-dependent: the section travels by name instead), and the latent components' bookkeeping.
+# (language-dependent: the section travels by name instead), the latent components' bookkeeping, and Watch it
+# learn's Streamlit session id (``learn-session``: it would let another browser resume the lecturer's session;
+# the room carries an alias of the run instead, ``live.publish_run``).
 NOT_MIRRORED = re.compile(
-    r"-(tab|tab-name|canvas|upload|sent|asked|train|pause|step|reset|resample|restart-[a-z_0-9]+)$"
+    r"-(tab|tab-name|canvas|upload|sent|asked|train|pause|step|reset|resample|session|restart-[a-z_0-9]+)$"
 )
 
 
 @st.cache_resource(show_spinner=False)
 def room_store() -> RoomStore:
-    """This process's store: shared by every session (and by the AppTests of one test process)."""
-    return open_room_store()
+    """This process's store: shared by every session, the push routes (and by the AppTests of one test process)."""
+    return process_store()
 
 
 def _plain(value: Any) -> bool:
@@ -93,6 +97,16 @@ def capture(page: str) -> dict[str, Any]:
 def following() -> bool:
     """A follower who has not started exploring: their page shows the lecturer's, and starts no work of its own."""
     return role() == "follower" and bool(st.session_state.get(FOLLOWING_KEY))
+
+
+def gesture_room() -> dict[str, Any] | None:
+    """What a latent component needs to stream its drags (``models/rooms/push.py``): the lecturer's code and key
+    (its browser posts them; the key is already in its sidebar's copy box), a following student's code, or None."""
+    if role() == "lecturer" and code():
+        return {"code": code(), "key": st.session_state.get(KEY_KEY), "lead": True, "interval": SEND_INTERVAL_MS}
+    if following() and code():
+        return {"code": code(), "follow": True}
+    return None
 
 
 def role() -> str | None:

@@ -16,7 +16,7 @@ from pages.ui import rooms
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, language, t
 from pages.ui.layout import draw_sections, page_header
-from pages.ui.live import live_supervisor, session_key
+from pages.ui.live import lecturer_run, live_supervisor, publish_run, session_key
 from pages.ui.pictures import show_image, show_picture
 from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
@@ -34,6 +34,8 @@ REAL, FAKE, SAYS_FAKE, SAYS_REAL = "#2ca02c", "#9467bd", "#1f77b4", "#ff7f0e"
 dataset = page_header("learn")
 supervisor = live_supervisor()
 session = session_key()
+if rooms.role() == "lecturer":
+    publish_run(session)  # the class watches this session's run (``_status``)
 
 
 def _lr(label: str, key: str, default: float) -> float:
@@ -68,6 +70,16 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
     """The run's state in words (queue, warm-up, errors); the snapshot to draw, if this section's. Every call is
     also the session's heartbeat, the first one as the page opens: a spare trainer starts loading TensorFlow
     then, not when Train is pressed."""
+    if rooms.following():  # the lecturer's run, read only: no heartbeat, no trainer of the follower's own
+        watched = lecturer_run()
+        status = supervisor.peek(watched) if watched else None
+        if status is None or not status.held or status.snapshot is None:
+            st.markdown(t("rooms.lecturer_not_training"))
+            return None
+        if status.error is not None:
+            st.error(t(f"learn.error.{status.error.key}", detail=status.error.detail))
+            return None
+        return _drawn(status, lessons, settings)
     status = supervisor.status(session)
     if not status.held:
         st.markdown(
@@ -85,13 +97,18 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
         st.button(t("learn.restart"), key=f"learn-restart-{lessons[0]}", on_click=supervisor.start,
                   args=(session, settings, Train()), icon=":material/refresh:")  # fmt: skip
         return None
-    snap = status.snapshot
-    if snap is None:
+    if status.snapshot is None:
         if status.trainer != "none":
             st.markdown(t("learn.status_warming" if status.trainer == "warming" else "learn.status_ready"))
         return None
+    return _drawn(status, lessons, settings)
+
+
+def _drawn(status, lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
+    """The run's progress in words; its snapshot, if it is this section's lesson."""
+    snap = status.snapshot
     if snap.lesson not in lessons:
-        st.markdown(t("learn.status_other_lesson"))
+        st.markdown(t("rooms.lecturer_other_lesson" if rooms.following() else "learn.status_other_lesson"))
         return None
     state = t(f"learn.state_{snap.state}")
     st.markdown(

@@ -239,6 +239,19 @@ class Supervisor:
             parked = worker is None and position is None
             return Status(self.slots, trainer, True, position, error, snapshot, parked)
 
+    def peek(self, session: str) -> Status:
+        """``status`` for someone else's page (a class room's followers watching the lecturer's run): read only,
+        no heartbeat (a class watching does not keep a run alive), no spare trainer warmed for the watcher."""
+        with self._lock:
+            lease = self._find(session)
+            if lease is None:
+                return Status(self.slots)
+            worker = lease.worker
+            trainer = "none" if worker is None else ("ready" if worker.ready else "warming")
+            snapshot = (worker.latest if worker is not None else None) or lease.last
+            error = worker.error if worker is not None else None
+            return Status(self.slots, trainer, True, None, error, snapshot, worker is None)
+
     def request(self, session: str, settings: Settings, start: Action | None = None) -> Lease:
         """Lease a worker for ``settings`` (or queue for one); ``start`` (default ``Train()``) is sent as soon as
         it has one."""

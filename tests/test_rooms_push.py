@@ -1,0 +1,210 @@
+"""The gesture routes (models/rooms/push.py), driven through ASGI as uvicorn drives them: only the key's
+holder posts, posts carry only numbers, and every follower's stream gets the newest value, with no work
+while the room is still."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from starlette.applications import Starlette
+
+from models.rooms.memory import MemoryRoomStore
+from models.rooms.push import MAX_PER_SECOND, BadGesture, GestureHub, checked_gesture, routes
+
+
+def _app(store: MemoryRoomStore) -> Starlette:
+    return Starlette(routes=routes(lambda: store))
+
+
+async def _request(app, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    sent: list[dict] = []
+    fed = False
+
+    async def receive():
+        nonlocal fed
+        if not fed:
+            fed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "headers": [], "query_string": b"", "root_path": ""}
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def post(app, code: str, **body) -> int:
+    return asyncio.run(_request(app, "POST", f"/api/rooms/{code}/gesture", json.dumps(body).encode()))[0]
+
+
+@pytest.fixture
+def room():
+    store = MemoryRoomStore()
+    made, key = store.create()
+    return store, made.code, key
+
+
+def test_only_the_lecturer_key_posts_gestures(room):
+    store, code, key = room
+    app = _app(store)
+    assert post(app, code, key=key, id="ls-pad", value=[1.0, -0.5]) == 200
+    assert post(app, code, key="x" * 32, id="ls-pad", value=[1.0, -0.5]) == 403  # forged
+    assert post(app, code, id="ls-pad", value=[1.0, -0.5]) == 403  # missing
+    assert post(app, "ACEFH" if code != "ACEFH" else "CEFHJ", key=key, id="ls-pad", value=[0.0, 0.0]) == 403
+    assert post(app, "zz", key=key, id="ls-pad", value=[0.0, 0.0]) == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "<b>x</b>", "value": 1.0},
+        {"id": "ls-pad", "value": "1"},
+        {"id": "ls-pad", "value": [float("nan")] * 2},
+        {"id": "ls-pad", "value": [1e9, 0]},
+        {"id": "ls-pad", "value": list(range(65))},
+        {"id": "ls-pad", "value": True},
+        [],
+    ],
+)
+def test_gestures_carry_only_a_component_id_and_numbers(body):
+    with pytest.raises(BadGesture):
+        checked_gesture(body)
+
+
+def test_bad_or_large_bodies_are_refused(room):
+    store, code, key = room
+    app = _app(store)
+    assert post(app, code, key=key, id="ls-pad", value="<script>") == 400
+    big = json.dumps({"key": key, "id": "ls-pad", "value": [0.0] * 64, "pad": "x" * 4000}).encode()
+    assert asyncio.run(_request(app, "POST", f"/api/rooms/{code}/gesture", big))[0] == 413
+    assert asyncio.run(_request(app, "POST", f"/api/rooms/{code}/gesture", b"{not json"))[0] == 400
+
+
+def test_a_room_is_rate_limited():
+    now = [0.0]
+    hub = GestureHub(clock=lambda: now[0])
+    assert all(hub.publish("ACEFH", "ls-pad", float(i)) for i in range(MAX_PER_SECOND))
+    assert not hub.publish("ACEFH", "ls-pad", 0.0)
+    now[0] = 1.01
+    assert hub.publish("ACEFH", "ls-pad", 0.0)
+
+
+def test_followers_streams_get_the_newest_value_and_nothing_while_still(room):
+    store, code, key = room
+    app = _app(store)
+
+    async def scenario():
+        chunks: list[bytes] = []
+        done = asyncio.Event()
+
+        async def receive():
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                assert message["status"] == 200
+                assert (b"content-type", b"text/event-stream; charset=utf-8") in message["headers"]
+            elif message.get("body"):
+                chunks.append(message["body"])
+
+        scope = {"type": "http", "method": "GET", "path": f"/api/rooms/{code}/gestures", "headers": [],
+                 "query_string": b"", "root_path": ""}  # fmt: skip
+        follower = asyncio.create_task(app(scope, receive, send))
+        await asyncio.sleep(0.3)
+        still = len(chunks)  # only the retry line: nothing is sent while the lecturer does not move
+        for i in range(5):  # a drag: the follower may skip values, never lose the last
+            status, _ = await _request(app, "POST", f"/api/rooms/{code}/gesture",
+                                       json.dumps({"key": key, "id": "ls-pad", "value": [i / 4, -i / 4]}).encode())  # fmt: skip
+            assert status == 200
+        await _request(app, "POST", f"/api/rooms/{code}/gesture",
+                       json.dumps({"key": key, "id": "bv-live", "value": [0.5, 0, 0]}).encode())  # fmt: skip
+        await asyncio.sleep(0.3)
+        done.set()
+        await asyncio.wait_for(follower, 5)
+        return still, chunks
+
+    still, chunks = asyncio.run(scenario())
+    assert still == 1 and chunks[0].startswith(b"retry:")
+    events = [json.loads(c.decode()[len("data: ") :]) for c in chunks if c.startswith(b"data: ")]
+    latest = {e["id"]: e["value"] for e in events}
+    assert latest == {"ls-pad": [1.0, -1.0], "bv-live": [0.5, 0.0, 0.0]}
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+
+
+def test_a_new_follower_starts_where_the_lecturer_is():
+    hub = GestureHub()
+
+    async def first():
+        hub.publish("ACEFH", "ls-pad", [2.0, 1.0])
+        async for fresh in hub.listen("ACEFH", heartbeat=0.05):
+            return fresh
+
+    assert asyncio.run(first()) == [{"id": "ls-pad", "value": [2.0, 1.0], "seq": 1}]
+
+
+def test_unknown_or_closed_rooms_get_no_stream(room):
+    store, code, key = room
+    app = _app(store)
+    other = "ACEFH" if code != "ACEFH" else "CEFHJ"
+    assert asyncio.run(_request(app, "GET", f"/api/rooms/{other}/gestures"))[0] == 404
+    store.close(code, key)
+    assert asyncio.run(_request(app, "GET", f"/api/rooms/{code}/gestures"))[0] == 410
+
+
+@pytest.fixture(scope="module")
+def redis_process(tmp_path_factory):
+    from tests.redis_server import RedisProcess, require_redis_server
+
+    server = RedisProcess(require_redis_server(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_lecturer_on_one_replica_drives_followers_on_another(redis_process):
+    """Two replicas (two apps, two stores, one Redis): the gesture posted to the first reaches the stream of the
+    second through the relay; a forged key on either is still refused."""
+    from models.rooms.redis_store import RedisRoomStore
+
+    one, two = RedisRoomStore(redis_process.url), RedisRoomStore(redis_process.url)
+    made, key = one.create()
+    code = made.code
+    lecturer_side, follower_side = _app(one), _app(two)
+
+    async def scenario():
+        chunks: list[bytes] = []
+        done = asyncio.Event()
+
+        async def receive():
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message.get("body"):
+                chunks.append(message["body"])
+
+        scope = {"type": "http", "method": "GET", "path": f"/api/rooms/{code}/gestures", "headers": [],
+                 "query_string": b"", "root_path": ""}  # fmt: skip
+        follower = asyncio.create_task(follower_side(scope, receive, send))
+        await asyncio.sleep(1.0)  # the follower's replica subscribed
+        body = json.dumps({"key": key, "id": "gan-scrub-dcgan", "value": 0.75}).encode()
+        assert (await _request(lecturer_side, "POST", f"/api/rooms/{code}/gesture", body))[0] == 200
+        forged = json.dumps({"key": "y" * 32, "id": "gan-scrub-dcgan", "value": 0.1}).encode()
+        assert (await _request(follower_side, "POST", f"/api/rooms/{code}/gesture", forged))[0] == 403
+        for _ in range(40):
+            if any(c.startswith(b"data: ") for c in chunks):
+                break
+            await asyncio.sleep(0.05)
+        done.set()
+        await asyncio.wait_for(follower, 5)
+        return chunks
+
+    chunks = asyncio.run(scenario())
+    events = [json.loads(c.decode()[len("data: ") :]) for c in chunks if c.startswith(b"data: ")]
+    assert [(e["id"], e["value"]) for e in events] == [("gan-scrub-dcgan", 0.75)]
