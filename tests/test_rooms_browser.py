@@ -44,7 +44,9 @@ def test_a_phone_follows_the_lecturer(browser):
         panel = lecturer.locator('[data-testid="stExpander"] summary:has-text("Class room")').first
         code = re.search(r"Class room ([A-Z]{5})", panel.inner_text()).group(1)
         assert f"room={code}" in lecturer.url and "lecturer=" not in lecturer.url
-        assert lecturer.get_by_role("img", name=re.compile("QR code of the join link")).count() == 1
+        qr = lecturer.get_by_role("img", name=re.compile("QR code of the join link"))
+        qr.first.wait_for(timeout=60_000)  # the room panel draws after the page's first picture
+        assert qr.count() == 1
 
         phone = browser.new_context(
             viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2

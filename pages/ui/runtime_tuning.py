@@ -111,11 +111,20 @@ _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 _FD_DIR = "/dev/fd"  # Linux and macOS
 
 
+def _live_tcp_sockets() -> Iterator[socket.socket]:
+    for o in gc.get_objects():
+        try:
+            if isinstance(o, socket.socket) and _is_tcp(o):
+                yield o
+        except ReferenceError:  # a weak proxy whose object is gone: isinstance itself raises
+            continue
+
+
 def _tcp_sockets() -> Iterator[socket.socket]:
     """This process's TCP sockets: duplicates of its descriptors (closed after use), or, where the system has
     no ``/dev/fd`` (Windows), the socket objects alive in the interpreter."""
     if not os.path.isdir(_FD_DIR):
-        yield from (o for o in gc.get_objects() if isinstance(o, socket.socket) and _is_tcp(o))
+        yield from _live_tcp_sockets()
         return
     for name in os.listdir(_FD_DIR):
         try:
