@@ -658,8 +658,9 @@ def rooms_section(rooms: dict) -> list[str]:
     md = [
         "## Class rooms (following the lecturer)",
         "",
-        "`bench/rooms_load.py`: a lecturer and its followers driven by the protocol client; each follower reruns "
-        "the room's one-second watch fragment as its browser's timer would. Lag: the lecturer's move (the noise "
+        "`bench/rooms_load.py`: a lecturer and its followers driven by the protocol client; each follower holds "
+        "the room's news stream and reruns its page when the version passes its own, as its page's component "
+        "does. Lag: the lecturer's move (the noise "
         "seed; then a page change) until a follower's run shows the lecturer's pictures. Goals: control p50 ≤ 1 s "
         "and p95 ≤ 2 s on one server, p95 ≤ 3 s through two replicas; no error; every follower ends in the "
         "lecturer's state.",
@@ -671,8 +672,8 @@ def rooms_section(rooms: dict) -> list[str]:
     if idle is not None:
         md += [
             f"A still room with {rooms['one_server']['followers']} followers watching cost the server "
-            f"{report.against_goal(f'{idle:.1f}%', idle, IDLE_GOAL)} of one core (goal ≤ {IDLE_GOAL:g}%): each "
-            "follower's watch fragment reruns once a second.",
+            f"{report.against_goal(f'{idle:.1f}%', idle, IDLE_GOAL)} of one core (goal ≤ {IDLE_GOAL:g}%), "
+            f"{rooms['one_server'].get('runs_while_still', '?')} page runs.",
             "",
         ]
     return md + gestures_lines(rooms.get("gestures"))

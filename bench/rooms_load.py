@@ -1,10 +1,12 @@
 """Follow lag and idle cost of a class room, driven by the protocol client (``bench/st_client.py``).
 
 One lecturer and N followers on a running server (or balancer): the lecturer starts a room on the Denoising
-page; each follower opens the join link and then does what its browser's timer does, rerunning the room's
-one-second watch fragment. The lecturer moves the noise seed (a slider-like control) and then changes page;
-a follower's lag is the time from the lecturer's move to the end of the follower's run that shows the
-lecturer's pictures. Idle cost: the server's CPU while every follower watches a still room.
+page; each follower opens the join link and then does what its page's room component (``room_watch.js``)
+does: it holds the room's news stream (``/api/rooms/CODE/changes``) and, when the version passes the one its
+page applied, fires the component's trigger, which reruns the page. The lecturer moves the noise seed (a
+slider-like control) and then changes page; a follower's lag is the time from the lecturer's move to the end
+of the follower's run that shows the lecturer's pictures. Idle cost: the server's CPU while every follower
+holds its stream on a still room.
 
 ``python -m bench.rooms_load --url http://127.0.0.1:8501 --followers 100`` (any running server), or without
 ``--url`` on a fresh ``streamlit run app.py`` of its own.
@@ -32,6 +34,15 @@ class Follower:
     seen: set[str] = field(default_factory=set)  # the last full run's picture URLs
     errors: list[str] = field(default_factory=list)
     runs: int = 0
+    heard: list[float] = field(default_factory=list)  # when the news of each version arrived
+    history: list[tuple[float, set[str]]] = field(default_factory=list)  # (end of a page run, its pictures)
+
+
+def _reached(f: Follower, move: dict) -> float | None:
+    """Seconds from the lecturer's move to the end of the follower's first run after it that shows it."""
+    return next(
+        (end - move["start"] for end, seen in f.history if end > move["start"] and move["images"] <= seen), None
+    )
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -55,28 +66,28 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-async def _watch(f: Follower, stop: asyncio.Event, target: dict) -> None:
-    """A follower's browser timer: tick the watch fragment; a tick that became a page run is timed against the
-    lecturer's latest move."""
-    while not stop.is_set():
-        interval = next(iter(f.session.auto_reruns.values()), 1.0)
-        await asyncio.sleep(interval)
-        try:
-            run = await f.session.tick()
-        except Exception as err:  # a broken follower is counted, not fatal
-            f.errors.append(f"{type(err).__name__}: {err}")
-            return
-        if run is None:
-            f.errors.append("no watch fragment: not following")
-            return
-        f.runs += 1
-        f.errors += run.exceptions
-        if run.full:
+async def _watch(f: Follower, code: str, stop: asyncio.Event) -> None:
+    """A follower's room component: news newer than the page's version fires its trigger (a page run); each
+    run's end and pictures are kept, to be timed against the lecturer's moves."""
+    applied = None
+    try:
+        async for news in f.session.listen(f"/api/rooms/{code}/changes", stop):
+            if news is None or news.get("down"):
+                continue
+            if applied is None or news.get("gone"):  # the state the follower joined in, or the end
+                applied = news.get("v")
+                continue
+            if news["v"] <= applied:
+                continue
+            applied = news["v"]
+            f.heard.append(time.perf_counter())
+            run = await f.session.trigger("room-watch", "news", str(applied))
+            f.runs += 1
+            f.errors += run.exceptions
             f.seen = _pictures(run)
-        move = target.get("move")
-        if move and run.full and move["images"] <= f.seen and id(f) not in move["reached"]:
-            move["reached"].add(id(f))
-            f.lags[move["kind"]].append(time.perf_counter() - move["start"])
+            f.history.append((time.perf_counter(), f.seen))
+    except Exception as err:  # a broken follower is counted, not fatal
+        f.errors.append(f"{type(err).__name__}: {err}")
 
 
 async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: float = 6.0, idle_s: float = 10.0,
@@ -97,8 +108,11 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
             f.errors.append(f"join: {run}")
         else:
             f.seen = _pictures(run)
-    stop, target = asyncio.Event(), {}
-    watchers = [asyncio.create_task(_watch(f, stop, target)) for f in crowd if not f.errors]
+    stop, moved = asyncio.Event(), []
+    missing = [f for f in crowd if not f.errors and "room-watch" not in f.session.widgets]
+    for f in missing:
+        f.errors.append("no room component: not following")
+    watchers = [asyncio.create_task(_watch(f, code, stop)) for f in crowd if not f.errors]
     out: dict = {"followers": followers, "moves": moves, "code_length": len(code)}
     try:
         if pid is not None:
@@ -106,21 +120,28 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
             before, t0 = cpu_seconds(pid), time.perf_counter()
             await asyncio.sleep(idle_s)
             out["idle_cpu_percent_of_one_core"] = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - t0)
+        else:
+            await asyncio.sleep(idle_s)
+        out["runs_while_still"] = sum(f.runs for f in crowd)  # a still room reruns no follower's page
         for i in range(moves):
             start = time.perf_counter()
             run = await lecturer.set("dn-seed", 100 + i)
-            target["move"] = {"kind": "control", "start": start, "images": _pictures(run),
-                              "reached": set(), "id": i}  # fmt: skip
+            moved.append({"kind": "control", "start": start, "images": _pictures(run)})
             await asyncio.sleep(settle_s)
         start = time.perf_counter()
         run = await lecturer.open("Reconstruction", f"room={code}")
-        target["move"] = {"kind": "page", "start": start, "images": _pictures(run), "reached": set(),
-                          "id": "page"}  # fmt: skip
+        moved.append({"kind": "page", "start": start, "images": _pictures(run)})
         await asyncio.sleep(settle_s)
     finally:
         stop.set()
         await asyncio.gather(*watchers, return_exceptions=True)
-    final = target["move"]["images"]
+    for move in moved:
+        for f in crowd:
+            if (lag := _reached(f, move)) is not None:
+                f.lags[move["kind"]].append(lag)
+    final = moved[-1]["images"]
+    heard = [next((h - move["start"] for h in f.heard if h > move["start"]), None) for move in moved for f in crowd]
+    out["news_p50_s"] = _percentile([h for h in heard if h is not None], 0.5)  # the move's news at a follower
     for kind in ("control", "page"):
         lags = [lag for f in crowd for lag in f.lags[kind]]
         expected = followers * (moves if kind == "control" else 1)

@@ -17,7 +17,9 @@ import contextlib
 import json
 import time
 import urllib.request
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -161,6 +163,45 @@ class StreamlitSession:
         if w.kind != "button":  # a trigger fires once; a value persists
             self._states[w.id] = state
         return await self._run(msg)
+
+    async def trigger(self, key: str, event: str, value: object) -> RunResult:
+        """What a custom component's ``setTriggerValue(event, value)`` does: one rerun that carries the event
+        (``pages/ui/room_watch.js`` reruns a follower's page this way when the room has news)."""
+        w = self.widget(key)
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.page_name, cs.page_script_hash, cs.fragment_id = self.page_name, self.page_script_hash, w.fragment_id
+        cs.query_string = self.query_string
+        for state in self._states.values():
+            cs.widget_states.widgets.add().CopyFrom(state)
+        fired = cs.widget_states.widgets.add()
+        fired.id = f"$$STREAMLIT_INTERNAL_KEY_{w.id}__events"  # the component's trigger aggregator
+        fired.json_trigger_value = json.dumps([{"event": event, "value": value}])
+        return await self._run(msg)
+
+    async def listen(self, path: str, stop: asyncio.Event) -> AsyncIterator[dict | None]:
+        """A server-sent-events stream of this server, as the page's ``EventSource`` holds it (with this tab's
+        cookies, so a balancer keeps it on the same replica): each event's JSON, ``None`` for a heartbeat."""
+        split = urlsplit(self.base_url)
+        host, port = split.hostname or "127.0.0.1", split.port or 80
+        reader, writer = await asyncio.open_connection(host, port)
+        head = {"Host": split.netloc, "Accept": "text/event-stream", **self._cookie_header()}
+        writer.write((f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+        await writer.drain()
+        try:
+            while not stop.is_set():
+                try:
+                    line = await asyncio.wait_for(reader.readline(), 0.5)
+                except TimeoutError:
+                    continue
+                if not line:
+                    return  # the server went away: the browser would reconnect; the caller decides
+                if line.startswith(b"data: "):  # chunk-size lines of the chunked body are skipped
+                    yield json.loads(line[6:])
+                elif line.startswith(b": "):
+                    yield None
+        finally:
+            writer.close()
 
     async def tick(self, fragment_id: str | None = None) -> RunResult | None:
         """What the browser's timer does for an ``st.fragment(run_every=…)``: rerun that fragment (the first

@@ -314,6 +314,22 @@ def test_stopping_the_server_before_the_rest_of_the_dataset_is_queued_prints_no_
     assert not raised, [str(r.exc_value) for r in raised]
 
 
+def test_a_class_of_reruns_queues_the_rest_of_a_dataset_once(monkeypatch):
+    """``after_page`` runs after every page run of every session: only the first schedules the dataset's rest
+    (a following class's hundred reruns started a hundred timers)."""
+    import threading
+
+    from pages.ui.loaders import ModelStore
+
+    started = []
+    monkeypatch.setattr(threading.Timer, "start", lambda self: started.append(self))
+    store = ModelStore()
+    for _ in range(5):
+        store.after_page("mnist", delay_s=5.0)
+    store.after_page("fashion_mnist", delay_s=5.0)
+    assert len(started) == 2
+
+
 def test_missing_checkpoint_disables_only_that_model(tmp_path, monkeypatch):
     import shutil
 

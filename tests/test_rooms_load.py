@@ -1,5 +1,6 @@
-"""Followers driven by the protocol client as their browsers would (the one-second watch fragment): every
-follower reaches the lecturer's control move and page change, with no error, on a real server."""
+"""Followers driven by the protocol client as their browsers would (the room component's news stream): every
+follower reaches the lecturer's control move and page change, with no error, on a real server, and a still
+room reruns no follower's page."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def test_every_follower_reaches_each_move_and_the_page_change():
     assert result["control"]["reached"] == result["control"]["expected"] == 6
     assert result["page"]["reached"] == result["page"]["expected"] == 3
     assert result["in_lecturer_state"] == 3
+    assert result["runs_while_still"] == 0
     assert result["control"]["p95_s"] < 10 and result["idle_cpu_percent_of_one_core"] >= 0
 
 

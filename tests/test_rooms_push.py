@@ -208,3 +208,72 @@ def test_a_lecturer_on_one_replica_drives_followers_on_another(redis_process):
     chunks = asyncio.run(scenario())
     events = [json.loads(c.decode()[len("data: ") :]) for c in chunks if c.startswith(b"data: ")]
     assert [(e["id"], e["value"]) for e in events] == [("gan-scrub-dcgan", 0.75)]
+
+
+async def _stream(app, path: str, act, settle: float = 0.3) -> list[dict]:
+    """Hold ``path``'s event stream while ``act()`` runs; the events it sent (``None`` for a heartbeat)."""
+    chunks: list[bytes] = []
+    done = asyncio.Event()
+
+    async def receive():
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message.get("body"):
+            chunks.append(message["body"])
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b"", "root_path": ""}
+    listener = asyncio.create_task(app(scope, receive, send))
+    await asyncio.sleep(settle)
+    await act()
+    await asyncio.sleep(settle)
+    done.set()
+    await asyncio.wait_for(listener, 10)
+    return [json.loads(c.decode()[len("data: ") :]) for c in chunks if c.startswith(b"data: ")]
+
+
+def test_followers_hear_each_change_of_the_room_and_nothing_while_it_is_still(room):
+    """The news stream: the room as it is on connect, then one event per change (the lecturer's state, an
+    activity), nothing between; threads: one per watched room, however many listen."""
+    import threading
+
+    store, code, key = room
+    app = _app(store)
+
+    async def scenario():
+        async def act():
+            assert sum(t.name == "room-watch" for t in threading.enumerate()) == 1  # three listeners, one thread
+            await asyncio.sleep(0.5)  # still: no event
+            await asyncio.to_thread(store.update, code, key, {"page": "dn", "controls": {"dn-seed": 3}})
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(store.start_activity, code, key, "landing")
+
+        path = f"/api/rooms/{code}/changes"
+        return await asyncio.gather(_stream(app, path, act), _stream(app, path, _nothing), _stream(app, path, _nothing))
+
+    async def _nothing():
+        await asyncio.sleep(0.9)
+
+    heard = asyncio.run(scenario())
+    for events in heard:
+        assert [e["v"] for e in events] == [1, 2, 3]
+        assert events[0]["a"] == events[1]["a"] == "" and events[2]["a"]  # the activity's name changed once
+        assert not any(e["closed"] for e in events)
+
+
+def test_a_closed_room_says_so_and_an_unknown_one_is_gone(room):
+    store, code, key = room
+    app = _app(store)
+
+    async def close():
+        await asyncio.to_thread(store.close, code, key)
+
+    async def nothing():
+        pass
+
+    events = asyncio.run(_stream(app, f"/api/rooms/{code}/changes", close))
+    assert events[-1]["closed"] is True
+    other = "ACEFH" if code != "ACEFH" else "CEFHJ"
+    assert asyncio.run(_stream(app, f"/api/rooms/{other}/changes", nothing)) == [{"gone": True}]
+    assert asyncio.run(_request(app, "GET", "/api/rooms/<b>/changes"))[0] == 404

@@ -1,4 +1,4 @@
-"""Gestures without reruns: the lecturer's drag reaches followers' canvases through two routes of our own.
+"""Pushed to followers' browsers, through routes of our own: the lecturer's gestures, and news of the room.
 
 The lecturer's in-browser decoder (``pages/ui/latent_play.js``) POSTs the latent it shows, at most every
 ``SEND_INTERVAL_MS`` while the pointer moves, to ``/api/rooms/{code}/gesture`` with the room's key; each
@@ -11,11 +11,17 @@ Served by ``st.App`` (``app.py``): Streamlit 1.67's public way to add Starlette 
 The hub keeps each room's latest value per component only: a slow follower skips to the newest, never queues.
 Replicas (``python -m deploy``, rooms in Redis) relay every accepted gesture through one Redis channel
 (``GestureRelay``): a lecturer on one replica drives followers on all of them.
+
+News of the room (``/api/rooms/{code}/changes``): each follower's page holds one more stream, which says the
+room's version, its activity and whether it closed; the page's small component (``pages/ui/room_watch.js``)
+reruns the page only when that is news to it. One thread per watched room waits on the store (a condition in
+memory, a pub/sub channel in Redis), however many follow: a still room costs nothing per follower.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import re
@@ -26,7 +32,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.rooms.room import RoomError, RoomStore, key_digest, normalise_code
+from models.rooms.room import Room, RoomError, RoomStore, RoomUnavailable, key_digest, normalise_code
 
 SEND_INTERVAL_MS = 50  # the lecturer's browser sends at most 20 values a second (the issue asks for ≥ 10)
 MAX_BODY_BYTES = 2048  # a key, a component id and at most 64 numbers
@@ -36,6 +42,7 @@ MAX_PER_SECOND = 60  # per room: three times what a browser sends, so a second t
 HEARTBEAT_S = 15.0  # a comment line keeps proxies (HAProxy's `timeout server`) from closing a still stream
 KEY_CHECK_S = 10.0  # a checked key is trusted this long (with Redis a check is a round trip)
 COMPONENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+WATCH_WAIT_S = 5.0  # a room's watcher wakes at least this often to see whether anyone still listens
 
 
 class BadGesture(ValueError):
@@ -183,13 +190,105 @@ class GestureRelay:
             loop.call_soon_threadsafe(self._hub.publish, code, ident, value, False)
 
 
+def activity_signature(activity: dict[str, Any] | None) -> str:
+    """A short name for the room's activity as it stands (kind, round, revealed): an explorer's page reruns only
+    when it changes."""
+    if not activity:
+        return ""
+    return hashlib.sha256(json.dumps(activity, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def room_news(room: Room) -> dict[str, Any]:
+    """What a follower's stream says about the room: nothing the lecturer did not show the class."""
+    return {"v": room.version, "a": activity_signature(room.activity), "closed": room.closed}
+
+
+@dataclass
+class _Watched:
+    listeners: int = 0
+    news: dict[str, Any] | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class RoomWatch:
+    """The news of each room someone follows, read by one thread per room that waits on the store (``wait``):
+    followers' streams share it, so a hundred followers cost what one does."""
+
+    def __init__(self, store: Callable[[], RoomStore], wait_s: float = WATCH_WAIT_S) -> None:
+        self._store, self._wait_s = store, wait_s
+        self._rooms: dict[str, _Watched] = {}
+
+    async def listen(self, code: str, heartbeat: float = HEARTBEAT_S) -> AsyncIterator[dict[str, Any] | None]:
+        """The room's news now and at each change; ``None`` after ``heartbeat`` s without any. Ends after the
+        room is gone (closed rooms say so first)."""
+        watched = self._rooms.get(code)
+        if watched is None:
+            watched = self._rooms[code] = _Watched()
+            self._start(code, watched, asyncio.get_running_loop())
+        watched.listeners += 1
+        try:
+            told = None
+            while True:
+                if watched.news is not None and watched.news != told:
+                    told = watched.news
+                    yield told
+                    if told.get("gone"):
+                        return
+                try:
+                    await asyncio.wait_for(watched.changed.wait(), heartbeat)
+                except TimeoutError:
+                    yield None
+        finally:
+            watched.listeners -= 1
+
+    def _start(self, code: str, watched: _Watched, loop: asyncio.AbstractEventLoop) -> None:
+        threading.Thread(target=self._wait, args=(code, watched, loop), name="room-watch", daemon=True).start()
+
+    def _ended(self, code: str, watched: _Watched, loop: asyncio.AbstractEventLoop) -> None:
+        """In the event loop, after the room's thread left: a listener who came meanwhile gets a new one."""
+        if watched.listeners > 0 and not (watched.news or {}).get("gone"):
+            self._start(code, watched, loop)
+        elif self._rooms.get(code) is watched:
+            del self._rooms[code]
+
+    def _tell(self, watched: _Watched, news: dict[str, Any]) -> None:
+        if news != watched.news:
+            watched.news = news
+            watched.changed.set()
+            watched.changed = asyncio.Event()
+
+    def _wait(self, code: str, watched: _Watched, loop: asyncio.AbstractEventLoop) -> None:
+        """The room's thread: the store wakes it at each change; it leaves when no one has listened for a while."""
+        after, idle = -1, 0
+        while not loop.is_closed():
+            try:
+                room = self._store().wait(code, after, self._wait_s)
+                news = room_news(room) if room is not None else None
+            except RoomUnavailable:
+                news, room = {"down": True}, None  # Redis restarting: the pages say "reconnecting"
+                time.sleep(1.0)
+            except RoomError:
+                news, room = {"gone": True}, None
+            if room is not None:
+                after = room.version
+            if news is not None:
+                loop.call_soon_threadsafe(self._tell, watched, news)
+            if news is not None and news.get("gone"):
+                break
+            idle = idle + 1 if watched.listeners <= 0 else 0
+            if idle >= 2:
+                break
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(self._ended, code, watched, loop)
+
+
 def routes(store: Callable[[], RoomStore]) -> list:
-    """The two Starlette routes, for ``st.App(routes=...)``; ``store`` gives this process's room store."""
+    """The Starlette routes, for ``st.App(routes=...)``; ``store`` gives this process's room store."""
     from starlette.requests import Request
     from starlette.responses import JSONResponse, StreamingResponse
     from starlette.routing import Route
 
-    hub, keys = GestureHub(), KeyCache(store)
+    hub, keys, watch = GestureHub(), KeyCache(store), RoomWatch(store)
     relays: list[GestureRelay] = []
 
     def relay() -> GestureRelay | None:
@@ -242,7 +341,23 @@ def routes(store: Callable[[], RoomStore]) -> list:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
+    async def stream_changes(request: Request):
+        code = normalise_code(request.path_params["code"])
+        if code is None:
+            return JSONResponse({"error": "no such room"}, status_code=404)
+
+        async def events() -> AsyncIterator[str]:
+            yield "retry: 2000\n\n"
+            async for news in watch.listen(code):
+                if await request.is_disconnected():
+                    return
+                yield ": still here\n\n" if news is None else f"data: {json.dumps(news)}\n\n"
+
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
     return [
         Route("/api/rooms/{code}/gesture", post_gesture, methods=["POST"]),
         Route("/api/rooms/{code}/gestures", stream_gestures, methods=["GET"]),
+        Route("/api/rooms/{code}/changes", stream_changes, methods=["GET"]),
     ]

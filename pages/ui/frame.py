@@ -57,7 +57,12 @@ URL_PATHS = {
 
 
 def run() -> None:
-    """Build the frame for this run and draw the chosen page."""
+    """Build the frame for this run and draw the chosen page (a following class's pages take turns)."""
+    with rooms.turn():
+        _run()
+
+
+def _run() -> None:
     freeze_server_objects()
     skip_the_repl_check()
     send_replies_at_once()

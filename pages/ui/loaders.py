@@ -52,6 +52,7 @@ class ModelStore:
         self._futures: dict[tuple[str, str], Future] = {}
         self._lock = threading.Lock()
         self._timers: list[threading.Timer] = []
+        self._prepared: set[str] = set()  # datasets whose rest is queued: a class's reruns start no timer each
 
     def request(self, dataset: str, names: list[str]) -> None:
         """Start loading ``names`` (those not loaded or loading already)."""
@@ -65,6 +66,10 @@ class ModelStore:
         """Once a page has drawn: queue the rest of ``dataset``'s models (and the 3-D toy), so the next page a
         class opens is ready. Not before, and on a cold start not at once (``delay_s``): loading them while the
         browser paints the page's first picture took the cores it needed."""
+        with self._lock:
+            if dataset in self._prepared:
+                return
+            self._prepared.add(dataset)
         if delay_s <= 0:
             self._queue_rest(dataset)
             return
@@ -80,6 +85,13 @@ class ModelStore:
             self.request(dataset, [s.name for s in REGISTRY.values() if dataset in s.datasets])
         except RuntimeError:  # the server is stopping and the pool takes no more work: nothing left to prepare
             pass
+        with self._lock:  # a model that failed to load is forgotten (``get``): the next page queues it again
+            if any(
+                f.done() and not f.cancelled() and f.exception() is not None
+                for (d, _), f in self._futures.items()
+                if d == dataset
+            ):
+                self._prepared.discard(dataset)
 
     def get(self, dataset: str, name: str) -> LoadedModel:
         """The loaded model; raises ``CheckpointError`` (and forgets the failure) if it cannot be loaded."""

@@ -3,8 +3,9 @@
 One store per process (``models/rooms``: memory, or Redis under ``python -m deploy``). The lecturer's key lives
 in the session only (the address bar shows ``?room=CODE``); the lecturer link that carries it is read once and
 taken out of the URL. After each of the lecturer's runs the frame publishes the page, its open section, the
-dataset and the page's controls (``capture``); a follower's small fragment asks the store for the room's
-version every ``FOLLOW_POLL_S`` and reruns the page only when it has grown. At the start of a follower's run
+dataset and the page's controls (``capture``); a follower's small component (``room_watch.js``) hears the
+room's news pushed by the server (``models/rooms/push.py``) and reruns the page only when it is new to the page:
+nothing runs while the room is still. At the start of a follower's run
 the lecturer's state is applied (widget values through session state, then ``st.switch_page``); a follower
 who changed anything since is exploring, until "Back to the lecturer". Language and lecture mode are never
 part of a room.
@@ -12,9 +13,13 @@ part of a room.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,7 +27,7 @@ import streamlit as st
 
 from models.registry import APP_DATASETS
 from models.rooms import Room, RoomError, RoomNotFound, RoomStore, RoomUnavailable, normalise_code
-from models.rooms.push import SEND_INTERVAL_MS
+from models.rooms.push import SEND_INTERVAL_MS, activity_signature
 from models.rooms.store import process_store
 from pages.ui import state
 from pages.ui.i18n import LANGUAGES, t
@@ -35,9 +40,11 @@ FOLLOWING_KEY, APPLIED_KEY = "room-following", "room-applied"  # follower: follo
 PUBLISHED_KEY, NOTICE_KEY = "room-published", "room-notice"  # lecturer's last published state; a sentence once
 SEEN_KEY = "room-seen"  # follower: the lecturer's state as last applied (a touch is a change from it)
 HERE_KEY, FULL_RUN_KEY = "room-here", "room-full-run"  # this session's page; whether a full run is under way
-ACTIVITY_KEY, CHECKED_KEY = "room-activity", "room-checked"  # the room's activity as last read; an explorer's version
+SWITCHED_KEY = "room-switched"  # a follower's run that switched to the lecturer's page: the next one is its end
+ACTIVITY_KEY = "room-activity"  # the room's activity as last read
 LECTURER_PARAM = "lecturer"  # the lecturer link: ?room=CODE&lecturer=KEY
-FOLLOW_POLL_S = 1.0  # a follower's page is at most this much behind the lecturer's (plus two runs)
+FOLLOW_TURNS, TURN_WAIT_S = 1, 30.0  # following pages run at most this many at once; none waits longer
+_WATCH = st.components.v2.component("latent_lab.room_watch", js=Path(__file__).with_name("room_watch.js").read_text())
 
 # Each page's widget keys start with its prefixes; the rest of the session (the frame's switches, the room's
 # own keys, caches) is never published or applied.
@@ -75,6 +82,28 @@ def _plain(value: Any) -> bool:
 
 def _normal(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+@st.cache_resource(show_spinner=False)
+def _turns() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(FOLLOW_TURNS)
+
+
+@contextlib.contextmanager
+def turn() -> Iterator[None]:
+    """A following class's page runs take turns, ``FOLLOW_TURNS`` at a time. All at once, a hundred runs share
+    the CPU and all end together, when the last does; in turns, half the class sees the lecturer's move in
+    half that time, and no one later (docs/DECISIONS.md, Class rooms)."""
+    if not following() or st.session_state.pop(SWITCHED_KEY, False):  # a switched page finishes its turn
+        yield
+        return
+    gate = _turns()
+    got = gate.acquire(timeout=TURN_WAIT_S)
+    try:
+        yield
+    finally:
+        if got:
+            gate.release()
 
 
 def mirrored(page: str, key: object, value: Any) -> bool:
@@ -237,6 +266,7 @@ def _apply(room: Room, pages: dict[str, StreamlitPage], page: str) -> None:
         st.query_params["section"] = section
     st.session_state[APPLIED_KEY], st.session_state[SEEN_KEY] = room.version, lecturer
     if target != page:
+        st.session_state[SWITCHED_KEY] = True
         st.switch_page(pages[target])
 
 
@@ -256,7 +286,7 @@ def begin(pages: dict[str, StreamlitPage], page: str) -> None:
     if room.closed:
         _leave(("rooms.closed", room.code))
         return
-    st.session_state[ACTIVITY_KEY], st.session_state[CHECKED_KEY] = room.activity, room.version
+    st.session_state[ACTIVITY_KEY] = room.activity
     if not st.session_state.get(FOLLOWING_KEY):
         return
     if room.version > st.session_state.get(APPLIED_KEY, 0):
@@ -355,26 +385,20 @@ def sidebar() -> None:
             st.form_submit_button(t("rooms.join"), on_click=_join_typed)
 
 
-@st.fragment(run_every=FOLLOW_POLL_S)
 def _watch() -> None:
-    """A follower's only periodic work: one version lookup; the page reruns only when the room changed (for an
-    explorer: only when an activity started, moved to a new round or ended)."""
-    store = room_store()
-    try:
-        version = store.version(code())
-        if not st.session_state.get(FOLLOWING_KEY) and version > st.session_state.get(CHECKED_KEY, 0):
-            room = store.get(code())
-            st.session_state[CHECKED_KEY] = room.version
-            if room.activity != st.session_state.get(ACTIVITY_KEY) or room.closed:
-                st.rerun(scope="app")
-            return
-    except RoomUnavailable:
-        st.caption(t("rooms.unavailable"))
-        return
-    except RoomError:
-        st.rerun(scope="app")  # gone: the full run says so
-    if st.session_state.get(FOLLOWING_KEY) and version > st.session_state.get(APPLIED_KEY, 0):
-        st.rerun(scope="app")
+    """A follower's ear on the room: its component reruns the page when the room's version passes the one
+    applied (following) or its activity changes (exploring), and says "reconnecting" while the store is away."""
+    _WATCH(
+        key="room-watch",
+        data={
+            "code": code(),
+            "following": bool(st.session_state.get(FOLLOWING_KEY)),
+            "applied": st.session_state.get(APPLIED_KEY, 0),
+            "activity": activity_signature(st.session_state.get(ACTIVITY_KEY)),
+            "reconnecting": t("rooms.unavailable"),
+        },
+        on_news_change=lambda: None,  # the rerun itself is the point: ``begin`` reads the room
+    )
 
 
 def _sentence(reason: str, detail: str) -> str:
