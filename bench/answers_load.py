@@ -392,10 +392,11 @@ def answers_lines(result: dict | None) -> list[str]:
         "`bench/answers_load.py`: each student is a protocol-client session that joins by the room's link, draws "
         "an MNIST test digit on the canvas, picks its label and presses Send; the sends are spread evenly over the "
         "run. Arrival: the press until the answer is among the round's answers the lecturer's map reads (it "
-        "redraws once a second). Killed: the replica most students are on, SIGKILL at half time; its students "
-        "reconnect through the balancer at once, as a browser does, and send again what was not acknowledged. Lost: acknowledged ('Sent.') "
-        "but not stored; a re-sent answer's arrival counts from its first try. Errors: a traceback in a page or a "
-        "send never acknowledged. Goals: every answer lands, none lost, no error, p95 arrival ≤ 1 s.",
+        "redraws once a second). Killed: the replica most students are on, SIGKILL at half time; its students' "
+        "tabs reconnect through the balancer at once, as a browser does, and send again what was not "
+        "acknowledged. Lost: acknowledged ('Sent.') but not stored; a re-sent answer's arrival counts from its "
+        "first try. Errors: a traceback in a page or a send never acknowledged. Goals: every answer lands, none "
+        "lost, no error, p95 arrival ≤ 1 s.",
         "",
         "| run | landed | lost | arrival p50 s | arrival p95 s | re-sent | duplicates | tabs reconnected | errors |",
         "|---|---|---|---|---|---|---|---|---|",
