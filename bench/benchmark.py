@@ -21,6 +21,7 @@ import numpy as np
 
 from bench import references as ref
 from bench import report
+from bench.answers_load import answers_lines
 from bench.harness import ROOT, chromium_available, rss_mb
 from models.analysis import denoising, generation, latents, reconstruction
 from models.checkpoints import CheckpointError, read_card, read_pretraining_curve
@@ -708,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--launches", type=int, default=3, help="cold start: fresh launches per page")
     p.add_argument("--followers", type=int, default=100, help="class rooms: followers on one server")
     p.add_argument("--large-room", type=int, default=300, help="class rooms: followers through two replicas")
+    p.add_argument("--answers", type=int, default=300, help="class rooms: students sending a drawing each")
     argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
     started = datetime.datetime.now(datetime.UTC)
@@ -760,6 +762,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("[bench] class rooms", flush=True)
         rooms = rooms_serving(args.followers, args.large_room)
+    answers = None
+    if not args.skip_load and shutil.which("haproxy") and shutil.which("redis-server"):
+        from bench.answers_load import answers_serving
+
+        print("[bench] class rooms: answers", flush=True)
+        answers = answers_serving(args.answers)
     load = load_own = None
     if not args.skip_load:
         from bench.load_test import run_load_test
@@ -1044,6 +1052,16 @@ def main(argv: list[str] | None = None) -> int:
             SKIPPED_LOAD if args.skip_load else "HAProxy was not found (`apt-get install haproxy`)",
         )
     md += rooms_section(rooms) if rooms else report.left_out("Class rooms (following the lecturer)", SKIPPED_LOAD)
+    md += answers_lines(answers) or (
+        []
+        if args.skip_load
+        else [
+            "### Answers",
+            "",
+            "Not measured in this run: HAProxy or Redis was not found (`apt-get install haproxy redis-server`).",
+            "",
+        ]
+    )
     if audit_rows:
         md += [
             "## Accessibility (axe-core in Chromium)",

@@ -151,6 +151,8 @@ class StreamlitSession:
             state.trigger_value = True
         elif w.kind == "bidi_component":
             state.json_value = json.dumps(value)
+        elif w.kind == "button_group":  # st.pills / st.segmented_control: the chosen option as its label reads
+            state.string_array_value.data.extend([] if value is None else [str(value)])
         else:
             raise ProtocolError(f"setting a {w.kind} is not supported by this client")
         msg = BackMsg()

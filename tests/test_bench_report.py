@@ -62,3 +62,23 @@ def test_the_gesture_line_is_marked_against_its_goals():
     (line, _) = gestures_lines({**met, "lag_p95_ms": None})
     assert "✗ never" in line
     assert gestures_lines(None) == []
+
+
+def test_the_answers_rows_are_marked_against_their_goals():
+    from bench.answers_load import answers_lines
+
+    met = {"students": 300, "spread_s": 30.0, "landed": 300, "lost": 0, "p50_s": 0.2, "p95_s": 0.6,
+           "resent": 0, "duplicates": 0, "errors": 0}  # fmt: skip
+    missed = {**met, "landed": 297, "lost": 2, "p95_s": 1.4, "resent": 40, "duplicates": 1, "errors": 41}
+    lines = answers_lines({"two_replicas": met, "replica_killed": missed})
+    (good,) = [line for line in lines if "2 replicas + Redis" in line]
+    (bad,) = [line for line in lines if "one killed halfway" in line]
+    assert "✓ 300 / 300" in good and "| ✓ 0 |" in good and "✓ 0.60" in good and good.endswith("| ✓ 0 |")
+    assert "✗ 297 / 300" in bad and "| ✗ 2 |" in bad and "✗ 1.40" in bad and bad.endswith("| ✗ 41 |")
+    (never,) = [
+        line
+        for line in answers_lines({"two_replicas": {**met, "p95_s": None, "p50_s": None}})
+        if "|" in line and "Redis" in line
+    ]
+    assert "✗ never" in never
+    assert answers_lines(None) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -334,3 +335,54 @@ def _redis_up(url: str) -> bool:
         return bool(redis.Redis.from_url(url).ping())
     except redis.RedisError:
         return False
+
+
+@needs_haproxy
+@needs_redis
+def test_a_follower_on_a_killed_replica_follows_again_through_the_balancer_within_5_s(tmp_path):
+    """``python -m deploy --replicas 2``: the lecturer on replica 0 moves a control; a follower joined through
+    the balancer, pinned to replica 1 by its cookie, shows it. Replica 1 is killed (SIGKILL): the follower's
+    browser reconnects through the same URL, the balancer sends it to replica 0 (a new session; ``?room=CODE``
+    joins the room again), and its page shows the lecturer's state within 5 s of the kill."""
+    from bench.class_server import deployed
+    from bench.st_client import StreamlitSession
+    from deploy.launcher import healthy
+
+    with deployed(2, tmp_path) as server:
+        lecturer_url, replica_1 = (f"http://127.0.0.1:{r['port']}" for r in server.status()["replicas"])
+
+        async def follower_survives_its_replica() -> tuple[float, bool]:
+            async with StreamlitSession(lecturer_url) as lecturer:
+                first = await lecturer.open("Denoising", "room=new")
+                code = next(m.group(1) for text in first.texts if (m := re.search(r"room=([A-Z]{5})", text)))
+                moved = await lecturer.set("dn-seed", 17)
+                state = {u for u, _ in moved.images}
+                follower = StreamlitSession(server.url)
+                follower.cookies[COOKIE] = "r1"  # the balancer's cookie for replica 1, as its first answer sets
+                async with follower:
+                    followed = await follower.open("", f"room={code}")
+                    assert follower.cookies[COOKIE] == "r1" and state <= {u for u, _ in followed.images}
+                    os.kill(server.process.pid, signal.SIGSTOP)  # the launcher would restart it in about a second:
+                    try:  # held, replica 1 stays dead, so only replica 0 can answer the follower
+                        killed = time.perf_counter()
+                        server.kill_replica(1)
+                        run = None
+                        while run is None and time.perf_counter() - killed < 20:
+                            try:
+                                run = await follower.reconnect()  # the browser's own retry, through the same URL
+                            except Exception:
+                                await asyncio.sleep(0.25)
+                        elapsed = time.perf_counter() - killed
+                        replica_1_back = healthy(replica_1)
+                    finally:
+                        os.kill(server.process.pid, signal.SIGCONT)
+                    assert run is not None, "the follower never reconnected"
+                    assert not run.exceptions, run.exceptions
+                    assert state <= {u for u, _ in run.images}, "the reconnected page is not the lecturer's"
+                    assert "room-explore" in follower.widgets  # following again, not exploring
+                    return elapsed, replica_1_back
+
+        elapsed, replica_1_back = asyncio.run(follower_survives_its_replica())
+        assert not replica_1_back  # so the page that came back was a new session on replica 0
+        server.wait_restarted(1)  # the launcher, let go, brings replica 1 back
+        assert elapsed <= 5.0, f"the follower showed the lecturer's state {elapsed:.1f} s after the kill"
