@@ -656,6 +656,20 @@ def rooms_section(rooms: dict) -> list[str]:
                 ),
             }
         )
+    own = rooms.get("own")
+    if own and rows:
+        rows.append(
+            {
+                "run": f"{own['sessions']} sessions making the move themselves, no room",
+                "control p50 s": _lag(own["p50_s"], None),
+                "control p95 s": _lag(own["p95_s"], None),
+                "page p50 s": "—",
+                "page p95 s": "—",
+                "reached": f"{own['runs']} / {own['runs'] + own['errors']}",
+                "errors": report.against_goal(str(own["errors"]), own["errors"], 0),
+                "in the lecturer's state": "—",
+            }
+        )
     md = [
         "## Class rooms (following the lecturer)",
         "",

@@ -160,6 +160,28 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
     return out
 
 
+async def own_moves(url: str, sessions: int = 100, moves: int = 3, settle_s: float = 4.0) -> dict:
+    """The same control move made by ``sessions`` tabs themselves, all at once (no room): each run's time, from
+    the move to the end of the run that shows it; the room's follow lag set beside it."""
+    crowd = [StreamlitSession(url) for _ in range(sessions)]
+    for s in crowd:
+        await s.__aenter__()
+    await asyncio.gather(*(s.open("Denoising") for s in crowd))
+    lags, errors = [], 0
+    for i in range(moves):
+        runs = await asyncio.gather(*(s.set("dn-seed", 100 + i) for s in crowd), return_exceptions=True)
+        for run in runs:
+            if isinstance(run, Exception) or run.exceptions:
+                errors += 1
+            else:
+                lags.append(run.seconds)
+        await asyncio.sleep(settle_s)
+    for s in crowd:
+        await s.__aexit__(None, None, None)
+    return {"sessions": sessions, "p50_s": _percentile(lags, 0.5), "p95_s": _percentile(lags, 0.95),
+            "runs": len(lags), "errors": errors}  # fmt: skip
+
+
 def rooms_serving(followers: int = 100, large: int = 300, moves: int = 3, settle_s: float = 8.0) -> dict:
     """BENCHMARKS.md's "Class rooms": ``followers`` on one fresh server (rooms in memory, idle cost measured),
     then ``large`` through ``python -m deploy --replicas 2`` (rooms in Redis)."""
@@ -173,6 +195,8 @@ def rooms_serving(followers: int = 100, large: int = 300, moves: int = 3, settle
         from bench.gestures_load import gesture_test  # the drag through the push routes, same server and class
 
         out["gestures"] = asyncio.run(gesture_test(url, followers, pid=proc.pid))
+    with streamlit_server(log_name="rooms-own-server.log") as (url, _):  # a fresh server: the same start
+        out["own"] = asyncio.run(own_moves(url, followers, moves))
     if shutil.which("haproxy") and shutil.which("redis-server"):
         from bench.class_server import deployed
 
