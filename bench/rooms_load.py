@@ -34,6 +34,8 @@ class Follower:
     seen: set[str] = field(default_factory=set)  # the last full run's picture URLs
     errors: list[str] = field(default_factory=list)
     runs: int = 0
+    sections: int = 0  # runs of the open section alone
+    listening: asyncio.Event = field(default_factory=asyncio.Event)  # its stream told it the room as it joined
     heard: list[float] = field(default_factory=list)  # when the news of each version arrived
     history: list[tuple[float, set[str]]] = field(default_factory=list)  # (end of a page run, its pictures)
 
@@ -66,23 +68,30 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-async def _watch(f: Follower, code: str, stop: asyncio.Event) -> None:
-    """A follower's room component: news newer than the page's version fires its trigger (a page run); each
-    run's end and pictures are kept, to be timed against the lecturer's moves."""
-    applied = None
+async def _watch(f: Follower, code: str, stop: asyncio.Event, joined: list[str]) -> None:
+    """A follower's room components: news newer than the page's version fires a trigger, as ``room_watch.js``
+    does: a drawn section's when every change since a version the page shows was made in that section (that
+    section reruns), else the page's; each run's end and pictures are kept, to be timed against the moves."""
+    applied, activity, drawn = None, None, joined
     try:
         async for news in f.session.listen(f"/api/rooms/{code}/changes", stop):
             if news is None or news.get("down"):
                 continue
             if applied is None or news.get("gone"):  # the state the follower joined in, or the end
-                applied = news.get("v")
+                applied, activity = news.get("v"), news.get("a")
+                f.listening.set()
                 continue
             if news["v"] <= applied:
                 continue
-            applied = news["v"]
+            section = f"room-watch-{news.get('f')}"
+            alone = section in drawn and news.get("a") == activity and applied >= (news.get("b") or 0)
+            applied, activity = news["v"], news.get("a")
             f.heard.append(time.perf_counter())
-            run = await f.session.trigger("room-watch", "news", str(applied))
+            run = await f.session.trigger(section if alone else "room-watch", "news", str(applied))
+            if run.full:
+                drawn = run.keys
             f.runs += 1
+            f.sections += not run.full
             f.errors += run.exceptions
             f.seen = _pictures(run)
             f.history.append((time.perf_counter(), f.seen))
@@ -109,12 +118,14 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
         else:
             f.seen = _pictures(run)
     stop, moved = asyncio.Event(), []
-    missing = [f for f in crowd if not f.errors and "room-watch" not in f.session.widgets]
-    for f in missing:
-        f.errors.append("no room component: not following")
-    watchers = [asyncio.create_task(_watch(f, code, stop)) for f in crowd if not f.errors]
+    for f, run in zip(crowd, joined):
+        if not f.errors and "room-watch" not in f.session.widgets:
+            f.errors.append(f"no room component: not following; the page said {run.texts[:2]}")
+    keys = {id(f): run.keys for f, run in zip(crowd, joined) if not isinstance(run, Exception)}
+    watchers = [asyncio.create_task(_watch(f, code, stop, keys[id(f)])) for f in crowd if not f.errors]
     out: dict = {"followers": followers, "moves": moves, "code_length": len(code)}
-    try:
+    try:  # every follower's stream is open before the lecturer moves (a browser opens it as the page loads)
+        await asyncio.wait_for(asyncio.gather(*(f.listening.wait() for f in crowd if not f.errors)), 120)
         if pid is not None:
             await asyncio.sleep(2.0)
             before, t0 = cpu_seconds(pid), time.perf_counter()
@@ -153,8 +164,15 @@ async def follow_test(url: str, followers: int = 10, moves: int = 3, settle_s: f
             "expected": expected,
         }
     out["errors"] = sum(len(f.errors) for f in crowd)
+    out["section_runs"] = sum(f.sections for f in crowd)  # runs of the open section alone (the rest: the page)
     out["error_samples"] = [e for f in crowd for e in f.errors][:5]
     out["in_lecturer_state"] = sum(final <= f.seen for f in crowd)
+    out["missed_samples"] = [  # a move a follower never showed: its runs after the move (end, pictures shared)
+        [(round(end - m["start"], 2), len(m["images"] & seen)) for end, seen in f.history if end > m["start"]][:4]
+        for m in moved
+        for f in crowd
+        if _reached(f, m) is None
+    ][:5]
     for s in [lecturer, *(f.session for f in crowd)]:
         await s.__aexit__(None, None, None)
     return out

@@ -50,6 +50,7 @@ class RunResult:
     elements: list[tuple[str, int]]  # (element type, message bytes) of every new element, in the order sent
     texts: list[str] = field(default_factory=list)  # markdown, code, captions and alerts, as sent
     full: bool = True  # a whole-page run (False: only a fragment reran)
+    keys: list[str] = field(default_factory=list)  # the widget keys drawn in this run
 
 
 class StreamlitSession:
@@ -235,7 +236,8 @@ class StreamlitSession:
     async def _run(self, msg: BackMsg) -> RunResult:
         start = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
-        images, exceptions, elements, texts, count, full = [], [], [], [], 0, not msg.rerun_script.fragment_id
+        images, exceptions, elements, texts, keys = [], [], [], [], []
+        count, full = 0, not msg.rerun_script.fragment_id
         while True:
             raw = await asyncio.wait_for(self._ws.recv(), timeout=self.timeout)
             count += 1
@@ -252,7 +254,7 @@ class StreamlitSession:
             elif kind == "page_not_found":
                 raise ProtocolError(f"page {self.page_name!r} not found")
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self._record(fwd.delta.new_element, fwd.delta.fragment_id, images, exceptions)
+                self._record(fwd.delta.new_element, fwd.delta.fragment_id, images, exceptions, keys)
                 elements.append((fwd.delta.new_element.WhichOneof("type"), len(raw)))
                 texts.extend(_text_of(fwd.delta.new_element))
                 full = full or not fwd.delta.fragment_id
@@ -261,9 +263,9 @@ class StreamlitSession:
                     continue
                 if fwd.script_finished not in FINISHED_OK:
                     raise ProtocolError(f"script finished with status {fwd.script_finished}")
-                return RunResult(time.perf_counter() - start, images, exceptions, count, elements, texts, full)
+                return RunResult(time.perf_counter() - start, images, exceptions, count, elements, texts, full, keys)
 
-    def _record(self, element, fragment_id: str, images: list, exceptions: list) -> None:
+    def _record(self, element, fragment_id: str, images: list, exceptions: list, keys: list) -> None:
         kind = element.WhichOneof("type")
         if kind == "imgs":
             images.extend((img.url, img.caption) for img in element.imgs.imgs)
@@ -274,6 +276,7 @@ class StreamlitSession:
             if widget_id.startswith("$$ID-"):
                 key = widget_id.split("-", 2)[2]
                 self.widgets[key] = Widget(key, widget_id, kind, fragment_id, getattr(element, kind))
+                keys.append(key)
 
 
 def _text_of(element) -> list[str]:

@@ -100,10 +100,16 @@ def test_state_is_checked_and_size_limited(store):
         {"controls": {"x": float("nan")}},
         {"controls": {"x": object()}},
         {"controls": {"x": "a" * MAX_STATE_BYTES}},
+        {"moved": "denoise_one"},
+        {"moved": {"section": "<b>x</b>", "base": 1}},
+        {"moved": {"section": "denoise_one", "base": True}},
+        {"moved": {"section": "denoise_one", "base": 1, "extra": 0}},
     ):
         with pytest.raises(BadRoomState):
             store.update(room.code, key, bad)
     assert store.version(room.code) == 1
+    store.update(room.code, key, {"page": "dn", "moved": {"section": "denoise_one", "base": 1}})
+    assert store.get(room.code).state["moved"] == {"section": "denoise_one", "base": 1}
 
 
 def test_wait_wakes_on_a_change_and_times_out_when_still(store):

@@ -1,6 +1,6 @@
-"""Followers driven by the protocol client as their browsers would (the room component's news stream): every
-follower reaches the lecturer's control move and page change, with no error, on a real server, and a still
-room reruns no follower's page."""
+"""Followers driven by the protocol client as their browsers would (the room components and the news stream):
+every follower reaches the lecturer's control moves (its open section rerun alone) and page change, with no
+error, on a real server, and a still room reruns no follower's page."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def test_every_follower_reaches_each_move_and_the_page_change():
     assert result["page"]["reached"] == result["page"]["expected"] == 3
     assert result["in_lecturer_state"] == 3
     assert result["runs_while_still"] == 0
+    assert result["section_runs"] == 6  # each control move reran the followers' open section, not their page
     assert result["control"]["p95_s"] < 10 and result["idle_cpu_percent_of_one_core"] >= 0
 
 

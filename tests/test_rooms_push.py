@@ -260,6 +260,7 @@ def test_followers_hear_each_change_of_the_room_and_nothing_while_it_is_still(ro
         assert [e["v"] for e in events] == [1, 2, 3]
         assert events[0]["a"] == events[1]["a"] == "" and events[2]["a"]  # the activity's name changed once
         assert not any(e["closed"] for e in events)
+        assert events[1]["f"] is None  # a change not made by one section alone: followers rerun their page
 
 
 def test_a_closed_room_says_so_and_an_unknown_one_is_gone(room):

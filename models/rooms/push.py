@@ -200,7 +200,14 @@ def activity_signature(activity: dict[str, Any] | None) -> str:
 
 def room_news(room: Room) -> dict[str, Any]:
     """What a follower's stream says about the room: nothing the lecturer did not show the class."""
-    return {"v": room.version, "a": activity_signature(room.activity), "closed": room.closed}
+    moved = room.state.get("moved") or {}
+    return {
+        "v": room.version,
+        "a": activity_signature(room.activity),
+        "closed": room.closed,
+        "f": moved.get("section"),  # the section whose controls alone changed since version "b"
+        "b": moved.get("base"),
+    }
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -22,7 +23,10 @@ CODE_LENGTH = 5
 KEY_BYTES = 24  # 192 bits: the issue asks for at least 128
 IDLE_EXPIRY_S = 6 * 3600  # a room nobody has changed for six hours is gone (a lecture, plus the break)
 MAX_STATE_BYTES = 16_384  # a page's controls are a few dozen numbers and names: more is not a lecturer's state
-STATE_FIELDS = ("page", "section", "dataset", "controls")
+STATE_FIELDS = ("page", "section", "dataset", "controls", "moved")
+# ``moved``: the lecturer's last change came from one section rerun alone, its name, and the version since which
+# only that section's controls changed (a follower who has that version reruns only the section).
+SECTION_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 
 
 class RoomError(Exception):
@@ -103,6 +107,16 @@ def checked_state(state: object) -> dict[str, Any]:
         raise BadRoomState(f"unknown state fields: {sorted(unknown)}")
     if not isinstance(state.get("controls", {}), dict):
         raise BadRoomState("controls must be a mapping")
+    moved = state.get("moved")
+    if moved is not None and not (
+        isinstance(moved, dict)
+        and set(moved) == {"section", "base"}
+        and isinstance(moved["section"], str)
+        and SECTION_NAME.match(moved["section"])
+        and isinstance(moved["base"], int)
+        and not isinstance(moved["base"], bool)
+    ):
+        raise BadRoomState("moved must name a section and a version")
     try:
         encoded = json.dumps(state, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as err:

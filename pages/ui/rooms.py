@@ -40,6 +40,7 @@ FOLLOWING_KEY, APPLIED_KEY = "room-following", "room-applied"  # follower: follo
 PUBLISHED_KEY, NOTICE_KEY = "room-published", "room-notice"  # lecturer's last published state; a sentence once
 SEEN_KEY = "room-seen"  # follower: the lecturer's state as last applied (a touch is a change from it)
 HERE_KEY, FULL_RUN_KEY = "room-here", "room-full-run"  # this session's page; whether a full run is under way
+VERSION_KEY, MOVED_KEY = "room-version", "room-moved"  # lecturer: the room after its last publish; ``moved``
 SWITCHED_KEY = "room-switched"  # a follower's run that switched to the lecturer's page: the next one is its end
 ACTIVITY_KEY = "room-activity"  # the room's activity as last read
 LECTURER_PARAM = "lecturer"  # the lecturer link: ?room=CODE&lecturer=KEY
@@ -148,7 +149,8 @@ def code() -> str | None:
 
 def _leave(notice: tuple[str, str] | None = None) -> None:
     """Out of the room (and its code out of the URL, so this run does not join it again)."""
-    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY, SEEN_KEY, ACTIVITY_KEY):
+    for key in (ROLE_KEY, CODE_KEY, KEY_KEY, FOLLOWING_KEY, APPLIED_KEY, PUBLISHED_KEY, SEEN_KEY, ACTIVITY_KEY,
+                VERSION_KEY, MOVED_KEY):  # fmt: skip
         st.session_state.pop(key, None)
     if "room" in st.query_params:
         del st.query_params["room"]
@@ -309,17 +311,55 @@ def end(page: str) -> None:
     publish(page)
 
 
+def _catch_up_here(name: str) -> bool:
+    """A following section rerun alone (the room's component in it fired): apply the lecturer's new controls
+    here when the lecturer's changes since a version this page shows were all made in this section (the room's
+    ``moved``) and it stays on this page, section and dataset; True when done, False when the page must run."""
+    try:
+        room = room_store().get(code())
+    except RoomError:
+        return False
+    applied = st.session_state.get(APPLIED_KEY, 0)
+    if room.version <= applied:
+        return True  # nothing new: the rerun had another cause (a touch, checked next)
+    lecturer, seen = room.state, st.session_state.get(SEEN_KEY) or {}
+    moved = lecturer.get("moved") or {}
+    if room.closed or room.activity != st.session_state.get(ACTIVITY_KEY) or moved.get("section") != name:
+        return False
+    if applied < moved.get("base", math.inf) or lecturer.get("page") != st.session_state.get(HERE_KEY):
+        return False
+    if any(lecturer.get(k) != seen.get(k) for k in ("page", "section", "dataset")):
+        return False
+    before = seen.get("controls", {})
+    for key, value in lecturer.get("controls", {}).items():
+        if before.get(key) != value and mirrored(lecturer["page"], key, value):
+            st.session_state[key] = value
+    st.session_state[APPLIED_KEY], st.session_state[SEEN_KEY] = room.version, lecturer
+    return True
+
+
 def fragment(func=None, *, run_every: float | None = None):
     """``st.fragment`` for the pages' sections: a section rerun alone (a slider inside it moved) publishes
-    the lecturer's state as a full run does, and turns a follower who moved it into an explorer. Same name
-    and module as the function, so Streamlit sees the same fragment."""
+    the lecturer's state as a full run does, and turns a follower who moved it into an explorer. A following
+    section also holds the room's component (``room_watch.js``): the lecturer's moves within this section rerun
+    it alone, at half the server's cost of the page. Same name and module as the function, so Streamlit sees
+    the same fragment."""
     if func is None:
         return lambda f: fragment(f, run_every=run_every)
+    name = func.__name__
 
     @functools.wraps(func)
     def section(*args, **kwargs):
+        if st.session_state.get(FULL_RUN_KEY, False):
+            return _section(*args, **kwargs)
+        with turn():  # a class's section reruns take turns too
+            return _section(*args, **kwargs)
+
+    def _section(*args, **kwargs):
         alone = not st.session_state.get(FULL_RUN_KEY, False)
-        if alone and role() == "follower" and st.session_state.get(FOLLOWING_KEY):
+        if alone and following():
+            if not _catch_up_here(name):
+                st.rerun(scope="app")  # more than this section changed: the whole page applies it
             seen = st.session_state.get(SEEN_KEY)
             if seen and _deviates(seen, st.session_state.get(HERE_KEY, "")):
                 st.session_state[FOLLOWING_KEY] = False
@@ -328,26 +368,33 @@ def fragment(func=None, *, run_every: float | None = None):
             return func(*args, **kwargs)
         finally:
             if alone:
-                publish(st.session_state.get(HERE_KEY, ""))
+                publish(st.session_state.get(HERE_KEY, ""), section=name)
+            if following() and run_every is None:
+                _watch_section(name)
 
     return st.fragment(section, run_every=run_every)
 
 
-def publish(page: str) -> None:
-    """After the lecturer's run: hand the store what the page now shows, if it changed."""
+def publish(page: str, section: str | None = None) -> None:
+    """After the lecturer's run: hand the store what the page now shows, if it changed. A change made by one
+    section rerun alone says so (``moved``): from which version on only that section's controls changed."""
     if role() != "lecturer" or not page:
         return
     now = capture(page)
     if now == st.session_state.get(PUBLISHED_KEY):
         return
+    last, version = st.session_state.get(MOVED_KEY), st.session_state.get(VERSION_KEY)
+    moved = None
+    if section is not None and version is not None:
+        moved = last if last and last["section"] == section else {"section": section, "base": version}
     try:
-        room_store().update(code(), st.session_state.get(KEY_KEY), now)
+        new = room_store().update(code(), st.session_state.get(KEY_KEY), {**now, "moved": moved})
     except RoomUnavailable:
         return  # tried again after the next run
     except RoomError as err:
         _leave((err.reason, code() or ""))
         return
-    st.session_state[PUBLISHED_KEY] = now
+    st.session_state[PUBLISHED_KEY], st.session_state[VERSION_KEY], st.session_state[MOVED_KEY] = now, new, moved
 
 
 def join_url(room_code: str) -> str:
@@ -398,6 +445,15 @@ def _watch() -> None:
             "reconnecting": t("rooms.unavailable"),
         },
         on_news_change=lambda: None,  # the rerun itself is the point: ``begin`` reads the room
+    )
+
+
+def _watch_section(name: str) -> None:
+    """The room's component inside a following section: the lecturer's move within it reruns it alone."""
+    _WATCH(
+        key=f"room-watch-{name}",
+        data={"section": name, "applied": st.session_state.get(APPLIED_KEY, 0)},
+        on_news_change=lambda: None,  # the section's rerun reads the room (``_catch_up_here``)
     )
 
 
