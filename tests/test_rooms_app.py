@@ -581,6 +581,10 @@ def test_a_follower_on_another_replica_watches_the_lecturers_run(monkeypatch, tm
         store.put_run(code, key, status_to_bytes(later))  # the lecturer's replica, a snapshot later
         _run(follower)
         assert "step 5,000" in texts(follower) and "step 4,321" not in texts(follower)
+        server.stop()  # Redis restarts: the follower keeps the run it read, and no traceback
+        _run(follower)
+        assert "step 5,000" in texts(follower)
+        server.start()  # same port, same folder: its append-only file holds the room and its run
         store.put_run(code, key, status_to_bytes(Status(0)))  # the lecturer left the page: no run
         _run(follower)
         assert "The lecturer has not started a run here yet" in texts(follower)
