@@ -476,20 +476,29 @@ def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_the
 
     # Followers on other replicas read the run from the room's store: the lecturer's page puts it there when it
     # changed (``live.share_run``), and says "no run" when it leaves the page.
-    import time
 
     from training.live.protocol import status_from_bytes
 
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 0.0)  # each run here is one of the page's refreshes
     supervisor.lesson = "ae"
     _run(lecturer)
     version, payload = room_store().get_run(code)
     assert status_from_bytes(payload).held and status_from_bytes(payload).snapshot.step == 30
-    time.sleep(live.SHARE_EVERY_S + 0.05)  # past the rate limit: only "unchanged" keeps it from the store
-    _run(lecturer)
+    _run(lecturer)  # no rate limit here: only "unchanged" keeps it from the store
     assert room_store().run_version(code) == version  # the same snapshot: nothing sent again
+    supervisor.lesson = "vae"
+    _run(lecturer)
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 60.0)  # a slow machine's two runs could be 0.3 s apart
+    supervisor.lesson = "course_ae"
+    _run(lecturer)  # changed again within the period: it waits for a later refresh (a few puts a second at most)
+    assert room_store().run_version(code) == version + 1
+    assert status_from_bytes(room_store().get_run(code)[1]).snapshot.lesson == "vae"
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 0.0)
+    _run(lecturer)
+    assert status_from_bytes(room_store().get_run(code)[1]).snapshot.lesson == "course_ae"
     lecturer.switch_page("pages/views/denoising.py")
     _run(lecturer)
-    assert room_store().run_version(code) == version + 1 and not status_from_bytes(room_store().get_run(code)[1]).held
+    assert room_store().run_version(code) == version + 3 and not status_from_bytes(room_store().get_run(code)[1]).held
 
 
 # The lecturer of ``test_a_follower_on_another_replica_watches_the_lecturers_run``: its own process (a replica),
