@@ -465,3 +465,114 @@ def test_peek_shows_a_run_to_a_class_without_a_heartbeat_or_a_spare(fake_supervi
     assert sup.lease("lecturer").seen == seen  # no heartbeat: the run still ends when the lecturer leaves
     sup.peek("nobody")
     assert "nobody" not in sup._visitors and len(FakeWorker.made) == 1
+
+
+# ---------------------------------------------------------------- a run as bytes (class rooms across replicas)
+
+
+def _status_with_run(lesson: str = "vae", state: str = "diverged") -> Status:
+    rng = np.random.default_rng(1)
+    arrays = {
+        "codes": rng.standard_normal((1000, 2)).astype(np.float32),
+        "labels": np.arange(1000) % 10,
+        "originals": rng.uniform(0, 1, (8, 28, 28)).astype(np.float32),
+        "reconstructions": rng.uniform(0, 1, (8, 28, 28)).astype(np.float32),
+    }
+    steps = list(range(10, 9010, 10))  # 900 curve points: a 300 s run at three snapshots a second
+    curves = {"reconstruction": [float(v) for v in rng.uniform(0, 1, 899)] + [float("nan")], "kl": [0.5] * 900}
+    snap = Snapshot(lesson, state, 9000, 15.4, 299.5, 30.1, steps, curves, arrays, "full_data", 900, "restored")
+    return Status(2, "ready", True, None, Failed("crashed", "exit code -9 <b>x</b>"), snap, True)
+
+
+def _same_status(a: Status, b: Status) -> None:
+    assert (a.slots, a.trainer, a.held, a.position, a.error, a.parked) == (
+        b.slots, b.trainer, b.held, b.position, b.error, b.parked,
+    )  # fmt: skip
+    sa, sb = a.snapshot, b.snapshot
+    assert (sa is None) == (sb is None)
+    if sa is None:
+        return
+    fields = ("lesson", "state", "step", "epoch", "elapsed", "steps_per_s", "curve_steps", "note", "seq", "notice")
+    assert [getattr(sa, f) for f in fields] == [getattr(sb, f) for f in fields]
+    assert list(sa.curves) == list(sb.curves)
+    for name in sa.curves:
+        np.testing.assert_array_equal(sa.curves[name], sb.curves[name])  # NaN where NaN: a diverged run's curve
+    assert list(sa.arrays) == list(sb.arrays)
+    for name, array in sa.arrays.items():
+        assert sb.arrays[name].dtype == np.asarray(array).dtype and sb.arrays[name].shape == np.shape(array)
+        np.testing.assert_array_equal(sb.arrays[name], array)
+
+
+def test_a_run_round_trips_through_bytes_exactly():
+    from training.live.protocol import status_from_bytes, status_to_bytes
+
+    for status in (_status_with_run(), Status(1), Status(3, "warming", True, 2), _status_with_run("points", "paused")):
+        data = status_to_bytes(status)
+        assert isinstance(data, bytes)
+        _same_status(status_from_bytes(data), status)
+        assert status_to_bytes(status_from_bytes(data)) == data  # nothing lost or added on the way
+
+
+def test_a_realistic_run_fits_the_rooms_limit():
+    from models.rooms import MAX_RUN_BYTES
+    from training.live.protocol import status_to_bytes
+
+    size = len(status_to_bytes(_status_with_run()))
+    assert 60_000 < size < MAX_RUN_BYTES // 4, size  # the map, 16 pictures and 900-point curves: ~100 KB
+
+
+def test_a_run_payload_holds_no_pickles_and_bad_bytes_are_refused(tmp_path):
+    """A follower decodes what the store holds: an object array (a pickle) is refused before anything runs, and
+    so is a truncated, padded, re-versioned or forged payload."""
+    import io
+    import json
+
+    from training.live.protocol import RUN_MAGIC, status_from_bytes, status_to_bytes
+
+    with pytest.raises(ValueError):  # the writer cannot put a pickle in
+        status_to_bytes(Status(1, snapshot=Snapshot("ae", "idle", arrays={"x": np.array([object()], object)})))
+    from pathlib import Path
+
+    ran = tmp_path / "ran"
+
+    class Payload:  # unpickled, it would touch ``ran``
+        def __reduce__(self):
+            return (Path.touch, (ran,))
+
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([Payload()], object), allow_pickle=True)
+    blob = pickled.getvalue()
+    plain = status_to_bytes(Status(1, snapshot=Snapshot("ae", "idle")))[len(RUN_MAGIC) :]
+    header = json.loads(plain[4 : 4 + int.from_bytes(plain[:4], "big")])
+    header["arrays"] = [["curve_steps", len(blob)]]
+    text = json.dumps(header).encode()
+    with pytest.raises(ValueError):
+        status_from_bytes(RUN_MAGIC + len(text).to_bytes(4, "big") + text + blob)
+    assert not ran.exists()  # the pickle never ran
+    good = status_to_bytes(_status_with_run())
+    bad = (
+        b"",
+        b"garbage",
+        good[:-1],  # truncated
+        good + b"\x00",  # padded
+        good.replace(RUN_MAGIC, b"latent-lab-run/9\n"),  # another version
+        good.replace(b'"lesson":"vae"', b'"lesson":"zzz"'),  # a lesson the page has no catalogue entry for
+        good.replace(b'"state":"diverged"', b'"state":"<b>x"'),
+    )
+    for data in bad:
+        with pytest.raises(ValueError):
+            status_from_bytes(data)
+
+
+def test_the_run_protocol_imports_no_tensorflow():
+    """Followers decode runs in the app, which never imports TensorFlow (README)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, training.live.protocol as p\n"
+        "p.status_from_bytes(p.status_to_bytes(p.Status(1)))\n"
+        "assert not {'tensorflow', 'keras'} & set(sys.modules), sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], check=True, timeout=60)

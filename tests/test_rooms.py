@@ -12,6 +12,7 @@ import pytest
 from models.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    MAX_RUN_BYTES,
     MAX_STATE_BYTES,
     BadRoomState,
     ForgedKey,
@@ -124,6 +125,50 @@ def test_wait_wakes_on_a_change_and_times_out_when_still(store):
     timer.join()
     assert woke is not None and woke.version == 2 and woke.state["section"] == "traversal"
     assert time.monotonic() - start < 2
+
+
+def test_the_lecturers_run_is_published_by_the_key_alone_within_size(store):
+    """Watch it learn's run reaches followers through the store (any replica); only the lecturer's key writes it,
+    it is bounded, and it does not bump the room's version (followers' pages do not rerun for every snapshot)."""
+    room, key = store.create(STATE)
+    other_room, other_key = store.create()
+    assert store.get_run(room.code) is None and store.run_version(room.code) == 0
+    for forged in (None, "", "x" * 40, other_key, key[:-1]):
+        with pytest.raises(ForgedKey):
+            store.put_run(room.code, forged, b"forged run")
+    assert store.get_run(room.code) is None and store.run_version(room.code) == 0
+    payload = bytes(range(256)) * 4  # every byte value: the Redis store must hand back bytes, undecoded
+    assert store.put_run(room.code, key, payload) == 1
+    assert store.get_run(room.code.lower()) == (1, payload) and store.run_version(room.code) == 1
+    assert store.put_run(room.code, key, b"\x00next") == 2 and store.get_run(room.code) == (2, b"\x00next")
+    assert store.version(room.code) == 1  # the room's own state did not change
+    for bad in (b"", "text", None, b"x" * (MAX_RUN_BYTES + 1)):
+        with pytest.raises(BadRoomState):
+            store.put_run(room.code, key, bad)
+    assert store.put_run(room.code, key, b"x" * MAX_RUN_BYTES) == 3
+    assert store.get_run(other_room.code) is None  # one room's run is no other's
+    for code in ("ZZZZZ", "<b>", None):
+        with pytest.raises(RoomNotFound):
+            store.get_run(code)
+        with pytest.raises(RoomNotFound):
+            store.put_run(code, key, payload)
+    store.close(room.code, key)
+    with pytest.raises(RoomClosed):
+        store.put_run(room.code, key, payload)
+
+
+def test_redis_runs_expire_with_their_room(redis_process):
+    from models.rooms.redis_store import RedisRoomStore
+
+    store = RedisRoomStore(redis_process.url, idle_expiry_s=2)
+    room, key = store.create(STATE)
+    store.put_run(room.code, key, b"run")
+    run_key = f"latentlab:room:{room.code}:run"
+    assert 0 < store._client.ttl(run_key) <= 2
+    time.sleep(2.5)
+    assert not store._client.exists(run_key)
+    with pytest.raises(RoomNotFound):
+        store.get_run(room.code)
 
 
 def test_codes_are_normalised():
@@ -270,6 +315,7 @@ def test_every_lecturer_action_is_refused_without_the_key(store):
         "clear": lambda k: store.clear_round(room.code, k),
         "end": lambda k: store.end_activity(room.code, k),
         "list answers": lambda k: store.answers(room.code, k),
+        "publish a run": lambda k: store.put_run(room.code, k, b"a run"),
         "close": lambda k: store.close(room.code, k),
     }
     for name, action in actions.items():
@@ -279,6 +325,7 @@ def test_every_lecturer_action_is_refused_without_the_key(store):
     seen = store.get(room.code)
     assert seen.activity == {"kind": "landing", "round": 1, "revealed": False} and not seen.closed
     assert list(store.answers(room.code, key)) == [ident]
+    assert store.get_run(room.code) is None and store.run_version(room.code) == 0  # no forged run got in
 
 
 def test_answers_carry_only_what_is_expected(store):

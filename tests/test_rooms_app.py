@@ -473,3 +473,129 @@ def test_followers_watch_the_lecturers_run_without_a_heartbeat_or_trainer_of_the
     follower.button(key="room-explore").click()  # exploring: their own page, their own (empty) run
     _run(follower)
     assert follower_session in supervisor.asked and "step 30" not in texts(follower)
+
+    # Followers on other replicas read the run from the room's store: the lecturer's page puts it there when it
+    # changed (``live.share_run``), and says "no run" when it leaves the page.
+
+    from training.live.protocol import status_from_bytes
+
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 0.0)  # each run here is one of the page's refreshes
+    supervisor.lesson = "ae"
+    _run(lecturer)
+    version, payload = room_store().get_run(code)
+    assert status_from_bytes(payload).held and status_from_bytes(payload).snapshot.step == 30
+    _run(lecturer)  # no rate limit here: only "unchanged" keeps it from the store
+    assert room_store().run_version(code) == version  # the same snapshot: nothing sent again
+    supervisor.lesson = "vae"
+    _run(lecturer)
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 60.0)  # a slow machine's two runs could be 0.3 s apart
+    supervisor.lesson = "course_ae"
+    _run(lecturer)  # changed again within the period: it waits for a later refresh (a few puts a second at most)
+    assert room_store().run_version(code) == version + 1
+    assert status_from_bytes(room_store().get_run(code)[1]).snapshot.lesson == "vae"
+    monkeypatch.setattr(live, "SHARE_EVERY_S", 0.0)
+    _run(lecturer)
+    assert status_from_bytes(room_store().get_run(code)[1]).snapshot.lesson == "course_ae"
+    lecturer.switch_page("pages/views/denoising.py")
+    _run(lecturer)
+    assert room_store().run_version(code) == version + 3 and not status_from_bytes(room_store().get_run(code)[1]).held
+
+
+# The lecturer of ``test_a_follower_on_another_replica_watches_the_lecturers_run``: its own process (a replica),
+# a stand-in trainer whose run is at step 4321, rooms in the Redis that LATENT_LAB_REDIS_URL names.
+LECTURER_REPLICA = """
+import time
+import uuid
+from dataclasses import replace
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from models.rooms.store import process_store
+from pages.ui import live
+from tests.test_learn_faults import StandIn, snapshot
+from training.live.protocol import Status
+
+supervisor = StandIn(Status(1, "ready", True, None, None, replace(snapshot("training"), step=4321)))
+live.live_supervisor = lambda: supervisor
+live.session_key = lambda: st.session_state.setdefault(live.PAGE_KEY, uuid.uuid4().hex)
+at = AppTest.from_file("app.py", default_timeout=120)
+at.query_params["room"] = "new"
+at.run()
+at.switch_page("pages/views/learn.py")
+at.run()
+at.run()  # the same run again: nothing new for the store
+assert not at.exception, at.exception
+code = at.session_state["room-code"]
+assert type(process_store()).__name__ == "RedisRoomStore" and process_store().run_version(code) == 1
+print(code, at.session_state["room-key"], flush=True)  # the key: as the lecturer link carries it to any replica
+"""
+
+
+def test_a_follower_on_another_replica_watches_the_lecturers_run(monkeypatch, tmp_path):
+    """``python -m deploy --replicas 2``: the lecturer trains on one replica, a follower's page runs on the other.
+    Two processes share only Redis; the follower's server has no run of the lecturer's to peek at, so what it
+    draws came through the room's store."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from dataclasses import replace
+
+    from models.rooms.redis_store import RedisRoomStore
+    from pages.ui import live, rooms
+    from tests.redis_server import RedisProcess, require_redis_server
+    from tests.test_learn_faults import StandIn, snapshot
+    from training.live.protocol import Status, status_to_bytes
+
+    server = RedisProcess(require_redis_server(), tmp_path)
+    server.start()
+    try:
+        root = Path(APP).parent
+        env = {**os.environ, "LATENT_LAB_REDIS_URL": server.url, "PYTHONPATH": str(root)}
+        lecturer = subprocess.run(
+            [sys.executable, "-c", LECTURER_REPLICA], cwd=root, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert lecturer.returncode == 0, lecturer.stderr[-3000:]
+        code, key = lecturer.stdout.split()[-2:]
+
+        class Elsewhere(StandIn):
+            """This replica's trainer: it holds no run at all, and records who asked."""
+
+            def __init__(self):
+                super().__init__(Status(1))
+                self.asked = []
+
+            def status(self, session: str) -> Status:
+                self.asked.append(session)
+                return super().status(session)
+
+            def peek(self, session: str) -> Status:
+                self.asked.append(session)
+                return Status(1)
+
+        supervisor, store = Elsewhere(), RedisRoomStore(server.url)
+        monkeypatch.setattr(rooms, "room_store", lambda: store)  # this process: the other replica
+        monkeypatch.setattr(live, "live_supervisor", lambda: supervisor)
+        monkeypatch.setattr(live, "session_key", lambda: uuid.uuid4().hex)
+        follower = session(room=code)
+        assert follower.session_state["room-role"] == "follower"
+        shown = texts(follower)
+        assert "step 4,321" in shown, shown  # the lecturer's run, not a follower's own (it has none)
+        assert any("map" in (img.alt or "").lower() for e in follower.get("image") for img in e.proto.imgs)
+        assert supervisor.asked == [] and not supervisor.started  # no peek, no heartbeat, no trainer of its own
+        assert store.run_version(code) == 1  # the follower published nothing
+
+        later = Status(1, "ready", True, None, None, replace(snapshot("paused"), step=5000, seq=4))
+        store.put_run(code, key, status_to_bytes(later))  # the lecturer's replica, a snapshot later
+        _run(follower)
+        assert "step 5,000" in texts(follower) and "step 4,321" not in texts(follower)
+        server.stop()  # Redis restarts: the follower keeps the run it read, and no traceback
+        _run(follower)
+        assert "step 5,000" in texts(follower)
+        server.start()  # same port, same folder: its append-only file holds the room and its run
+        store.put_run(code, key, status_to_bytes(Status(0)))  # the lecturer left the page: no run
+        _run(follower)
+        assert "The lecturer has not started a run here yet" in texts(follower)
+    finally:
+        server.stop()

@@ -25,6 +25,7 @@ from models.rooms.room import (
     Room,
     RoomClosed,
     RoomNotFound,
+    checked_run,
     checked_state,
     key_digest,
     key_matches,
@@ -44,6 +45,8 @@ class _Entry:
     activity: dict[str, Any] | None = None
     rounds: int = 0
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run: bytes | None = None
+    run_version: int = 0
 
 
 class MemoryRoomStore:
@@ -127,6 +130,22 @@ class MemoryRoomStore:
                 if left <= 0:
                     return None
                 self._changed.wait(left)
+
+    def put_run(self, code: str, key: str | None, payload: bytes) -> int:
+        checked = checked_run(payload)
+        with self._changed:
+            entry = self._driven(code, key)
+            entry.run, entry.run_version, entry.touched = checked, entry.run_version + 1, self._clock()
+            return entry.run_version
+
+    def run_version(self, code: str) -> int:
+        with self._changed:
+            return self._entry(code)[1].run_version
+
+    def get_run(self, code: str) -> tuple[int, bytes] | None:
+        with self._changed:
+            entry = self._entry(code)[1]
+            return None if entry.run is None else (entry.run_version, entry.run)
 
     def _changed_activity(self, entry: _Entry, activity: dict[str, Any] | None, bump: bool) -> None:
         entry.activity, entry.touched = activity, self._clock()

@@ -4,8 +4,9 @@ another see one room.
 A room is one hash, ``latentlab:room:<CODE>`` (key digest, state JSON, version, closed), that expires after
 ``IDLE_EXPIRY_S`` without a change. A change is one Lua script (check, write, bump the version, refresh the
 expiry, publish): no replica sees half of it, and ``wait`` sleeps on the room's pub/sub channel instead of
-polling. Any Redis failure (down, restarting, wrong password) becomes ``RoomUnavailable``: the app says
-"reconnecting" and the next call tries again.
+polling. The lecturer's live run (bytes) is a key beside the hash, ``latentlab:room:<CODE>:run``, written with
+the same expiry; its version is the hash's ``run`` field. Any Redis failure (down, restarting, wrong password)
+becomes ``RoomUnavailable``: the app says "reconnecting" and the next call tries again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from models.rooms.room import (
     RoomClosed,
     RoomNotFound,
     RoomUnavailable,
+    checked_run,
     checked_state,
     key_digest,
     key_matches,
@@ -55,6 +57,16 @@ local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 redis.call('PUBLISH', ARGV[3], v)
 return v
+"""
+
+# KEYS[1] the room, KEYS[2] its run; ARGV: the run's bytes, ttl. Returns the run's version, -1 missing, -2 closed.
+# The run lives under a key of its own (binary, read by ``get_run``'s byte client) and expires with the room.
+_RUN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'closed') == '1' then return -2 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', tonumber(ARGV[2]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return redis.call('HINCRBY', KEYS[1], 'run', 1)
 """
 
 # KEYS[1] the room, KEYS[2] its answers; ARGV: new activity JSON ("" ends it), ttl, channel, mode.
@@ -123,10 +135,15 @@ class RedisRoomStore:
         self._client = redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
         )
+        # The run's payload is bytes (``.npy`` blobs): read by a client that leaves replies undecoded.
+        self._bytes = redis.Redis.from_url(
+            url, decode_responses=False, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+        )
         self._ttl = int(idle_expiry_s)
         self._change = self._client.register_script(_CHANGE)
         self._activity = self._client.register_script(_ACTIVITY)
         self._submit = self._client.register_script(_SUBMIT)
+        self._run = self._client.register_script(_RUN)
 
     @staticmethod
     def _key(code: str) -> str:
@@ -135,6 +152,10 @@ class RedisRoomStore:
     @staticmethod
     def _answers_key(code: str) -> str:
         return f"{PREFIX}{code}:answers"
+
+    @staticmethod
+    def _run_key(code: str) -> str:
+        return f"{PREFIX}{code}:run"
 
     @staticmethod
     def _channel(code: str) -> str:
@@ -231,6 +252,36 @@ class RedisRoomStore:
                 pubsub.get_message(timeout=min(left, 1.0))
         finally:
             pubsub.close()
+
+    @_unavailable_on_redis_errors
+    def put_run(self, code: str, key: str | None, payload: bytes) -> int:
+        checked = checked_run(payload)
+        canonical = self._driven(code, key)
+        keys = [self._key(canonical), self._run_key(canonical)]
+        result = int(self._run(keys=keys, args=[checked, self._ttl]))
+        if result == -1:
+            raise RoomNotFound(f"no room {code!r}")
+        if result == -2:
+            raise RoomClosed(f"room {code!r} is closed")
+        return result
+
+    @_unavailable_on_redis_errors
+    def run_version(self, code: str) -> int:
+        version, run = self._client.hmget(self._key(self._canonical(code)), "version", "run")
+        if version is None:
+            raise RoomNotFound(f"no room {code!r}")
+        return int(run or 0)
+
+    @_unavailable_on_redis_errors
+    def get_run(self, code: str) -> tuple[int, bytes] | None:
+        canonical = self._canonical(code)
+        pipe = self._bytes.pipeline()  # MULTI/EXEC: the version and the payload of one ``put_run``
+        pipe.hmget(self._key(canonical), "version", "run")
+        pipe.get(self._run_key(canonical))
+        (version, run), payload = pipe.execute()
+        if version is None:
+            raise RoomNotFound(f"no room {code!r}")
+        return None if payload is None else (int(run or 0), payload)
 
     def _run_activity(self, code: str, key: str | None, value: str, mode: str) -> dict[str, Any] | None:
         canonical = self._driven(code, key)

@@ -27,6 +27,9 @@ STATE_FIELDS = ("page", "section", "dataset", "controls", "moved")
 # ``moved``: the lecturer's last change came from one section rerun alone, its name, and the version since which
 # only that section's controls changed (a follower who has that version reruns only the section).
 SECTION_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+# The lecturer's live run (Watch it learn): a snapshot's maps, pictures and curves are ~100-200 KB; a payload
+# over this is not one, and every follower would fetch it.
+MAX_RUN_BYTES = 1 << 20
 
 
 class RoomError(Exception):
@@ -126,6 +129,16 @@ def checked_state(state: object) -> dict[str, Any]:
     return json.loads(encoded)
 
 
+def checked_run(payload: object) -> bytes:
+    """The lecturer's run as a store keeps it: opaque bytes (``training.live.protocol.status_to_bytes``), within
+    size. Stores never decode it; followers do, without pickles."""
+    if not isinstance(payload, (bytes, bytearray)) or not payload:
+        raise BadRoomState("a run must be non-empty bytes")
+    if len(payload) > MAX_RUN_BYTES:
+        raise BadRoomState(f"run over {MAX_RUN_BYTES} bytes")
+    return bytes(payload)
+
+
 @runtime_checkable
 class RoomStore(Protocol):
     """Where rooms live. Every method raises a ``RoomError`` subclass on bad input, never anything else."""
@@ -156,6 +169,20 @@ class RoomStore(Protocol):
 
     def wait(self, code: str, after: int, timeout: float) -> Room | None:
         """Block until the room's version passes ``after`` (the room then) or ``timeout`` s (None)."""
+        ...
+
+    # The lecturer's live run, for followers on every replica (``pages/ui/live.py``). Not part of the version:
+    # a run changes a few times a second, and followers' pages must not rerun for it.
+    def put_run(self, code: str, key: str | None, payload: bytes) -> int:
+        """Replace the lecturer's run (``checked_run``); its new run version. ``ForgedKey`` without the key."""
+        ...
+
+    def run_version(self, code: str) -> int:
+        """The run's version (0: none yet): what a follower asks before fetching the run itself."""
+        ...
+
+    def get_run(self, code: str) -> tuple[int, bytes] | None:
+        """The run's version and payload, as one read; None before the lecturer published one."""
         ...
 
     # Class activities (``answers.py``): only the key's holder starts, reveals, removes, clears or ends.

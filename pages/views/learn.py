@@ -16,7 +16,7 @@ from pages.ui import rooms
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, language, t
 from pages.ui.layout import draw_sections, page_header
-from pages.ui.live import lecturer_run, live_supervisor, publish_run, session_key
+from pages.ui.live import lecturer_run, live_supervisor, publish_run, session_key, share_run, shared_run
 from pages.ui.pictures import show_image, show_picture
 from pages.ui.rooms import fragment
 from pages.ui.state import lecture_mode
@@ -71,8 +71,8 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
     also the session's heartbeat, the first one as the page opens: a spare trainer starts loading TensorFlow
     then, not when Train is pressed."""
     if rooms.following():  # the lecturer's run, read only: no heartbeat, no trainer of the follower's own
-        watched = lecturer_run()
-        status = supervisor.peek(watched) if watched else None
+        watched = lecturer_run()  # the lecturer trains on this server: its supervisor's latest; else the room's
+        status = supervisor.peek(watched) if watched else shared_run()
         if status is None or not status.held or status.snapshot is None:
             st.markdown(t("rooms.lecturer_not_training"))
             return None
@@ -81,6 +81,7 @@ def _status(lessons: tuple[str, ...], settings: Settings) -> Snapshot | None:
             return None
         return _drawn(status, lessons, settings)
     status = supervisor.status(session)
+    share_run(status)  # a lecturer's: its class, on any replica, watches it
     if not status.held:
         st.markdown(
             t(

@@ -5,7 +5,10 @@ is what the supervisor tells the page about one session.
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -174,3 +177,110 @@ class Status:
     error: Failed | None = None  # the session's trainer died: what the page says, with Restart
     snapshot: Snapshot | None = None  # the run's latest (a parked run's last, until a trainer restores it)
     parked: bool = False  # paused long enough to give its trainer back
+
+
+# ---------------------------------------------------------------- a run as bytes (class rooms across replicas)
+
+RUN_MAGIC = b"latent-lab-run/1\n"  # what a class room's store holds of the lecturer's run (``pages/ui/live.py``)
+_ARRAY_DTYPES = "biuf"  # booleans, integers and floats: never objects (``np.load(allow_pickle=False)`` refuses them)
+_WORD = re.compile(r"[a-z0-9_]{0,64}")  # catalogue keys: a state, a note, a notice, an error
+
+
+def _word(value: object, allowed: tuple[str, ...] | None = None) -> str:
+    if not isinstance(value, str) or not _WORD.fullmatch(value) or (allowed is not None and value not in allowed):
+        raise ValueError(f"not a run field: {value!r}")
+    return value
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)  # raises on object arrays: nothing to unpickle later
+    return buffer.getvalue()
+
+
+def status_to_bytes(status: Status) -> bytes:
+    """``status`` (the lecturer's run as its page sees it) as bytes another process reads with
+    ``status_from_bytes``: a JSON header for the scalars, then one ``.npy`` blob per array, curves included. No
+    pickles: a reader runs nothing the writer chose."""
+    snap, blobs = status.snapshot, []
+    header: dict[str, object] = {
+        "slots": status.slots,
+        "trainer": status.trainer,
+        "held": status.held,
+        "position": status.position,
+        "error": None if status.error is None else [status.error.key, status.error.detail],
+        "parked": status.parked,
+        "snapshot": None,
+        "arrays": [],
+    }
+    if snap is not None:
+        named = {"curve_steps": np.asarray(snap.curve_steps, np.int64)}
+        named |= {f"curve:{k}": np.asarray(v, np.float64) for k, v in snap.curves.items()}
+        named |= {f"array:{k}": v for k, v in snap.arrays.items()}
+        blobs = [(name, _npy(array)) for name, array in named.items()]
+        header["arrays"] = [[name, len(blob)] for name, blob in blobs]
+        header["snapshot"] = {
+            "lesson": snap.lesson,
+            "state": snap.state,
+            "step": int(snap.step),
+            "epoch": float(snap.epoch),
+            "elapsed": float(snap.elapsed),
+            "steps_per_s": float(snap.steps_per_s),
+            "note": snap.note,
+            "seq": int(snap.seq),
+            "notice": snap.notice,
+        }
+    text = json.dumps(header, separators=(",", ":")).encode()
+    return b"".join([RUN_MAGIC, len(text).to_bytes(4, "big"), text, *(blob for _, blob in blobs)])
+
+
+def status_from_bytes(data: bytes) -> Status:
+    """The ``Status`` that ``status_to_bytes`` wrote; ``ValueError`` for anything else (a truncated, forged or
+    other-version payload), never an unpickled object."""
+    try:
+        if not data.startswith(RUN_MAGIC):
+            raise ValueError("not a run payload")
+        at = len(RUN_MAGIC) + 4
+        length = int.from_bytes(data[len(RUN_MAGIC) : at], "big")
+        header = json.loads(data[at : at + length])
+        at += length
+        arrays: dict[str, np.ndarray] = {}
+        for name, size in header["arrays"]:
+            if not isinstance(name, str) or not isinstance(size, int) or size < 0 or at + size > len(data):
+                raise ValueError("a run payload's array does not fit it")
+            array = np.load(io.BytesIO(data[at : at + size]), allow_pickle=False)
+            if array.dtype.kind not in _ARRAY_DTYPES:
+                raise ValueError(f"a run payload's array of {array.dtype}")
+            arrays[name] = array
+            at += size
+        if at != len(data):
+            raise ValueError("a run payload with bytes left over")
+        snapshot = None
+        if (s := header["snapshot"]) is not None:
+            snapshot = Snapshot(
+                _word(s["lesson"], LESSONS),
+                _word(s["state"], STATES),
+                int(s["step"]),
+                float(s["epoch"]),
+                float(s["elapsed"]),
+                float(s["steps_per_s"]),
+                [int(v) for v in arrays.pop("curve_steps")],
+                {k[6:]: [float(v) for v in a] for k, a in arrays.items() if k.startswith("curve:")},
+                {k[6:]: a for k, a in arrays.items() if k.startswith("array:")},
+                _word(s["note"]),
+                int(s["seq"]),
+                _word(s["notice"]),
+            )
+        error = header["error"]
+        position = header["position"]
+        return Status(
+            int(header["slots"]),
+            _word(header["trainer"], ("none", "warming", "ready")),
+            bool(header["held"]),
+            None if position is None else int(position),
+            None if error is None else Failed(_word(error[0]), str(error[1])),
+            snapshot,
+            bool(header["parked"]),
+        )
+    except (KeyError, TypeError, IndexError, EOFError, OSError) as err:  # a malformed header or blob
+        raise ValueError(f"not a run payload: {type(err).__name__}") from err
