@@ -125,3 +125,31 @@ def test_the_blocker_blocks():
         [sys.executable, "-c", BLOCKER + "import models.nets.vae\n"], capture_output=True, text=True, cwd=ROOT
     )
     assert out.returncode != 0 and "blocked for the app: models.nets" in out.stderr
+
+
+def test_the_background_pandas_import_never_overlaps_a_run():
+    """Plotly reads ``sys.modules["pandas"]`` without importing it: a figure built while another thread imported
+    pandas met it half initialised. The import waits for a moment without runs; a run that starts meanwhile
+    waits for the import."""
+    import threading
+    import time
+
+    from pages.ui.layout import _RunsAndImport
+
+    runs, log = _RunsAndImport(), []
+    with runs.run():
+        assert runs.alone(lambda: log.append("import"), timeout=0.2) is False  # a run is under way: not now
+    assert log == []
+
+    def slow_import() -> None:
+        log.append("import starts")
+        time.sleep(0.3)
+        log.append("import ends")
+
+    importer = threading.Thread(target=runs.alone, args=(slow_import, 5.0))
+    importer.start()
+    time.sleep(0.1)
+    with runs.run():  # started during the import
+        log.append("run")
+    importer.join()
+    assert log == ["import starts", "import ends", "run"]

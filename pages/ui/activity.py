@@ -24,7 +24,7 @@ from models.rooms.answers import pack_image, unpack_image
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import labeler, language, t
 from pages.ui.inputs import drawn_input, uploaded_input
-from pages.ui.layout import get_model, require_sample, weights_of
+from pages.ui.layout import RUNS, get_model, require_sample, weights_of
 from pages.ui.pictures import show_image, show_row
 
 DATASET, MODEL = "mnist", "vae_conv_2d"  # the 2-D VAE: a code is a point on a map
@@ -161,6 +161,7 @@ def _quiz(code: str, round_: int, weights: tuple) -> realfake.Quiz:
 
 
 @st.fragment(run_every=REFRESH_S)
+@RUNS.guarded
 def _lecturer_votes(store, code: str, key: str, revealed: bool, round_: int) -> None:
     try:
         ballots = [a["votes"] for a in store.answers(code, key).values() if "votes" in a]
@@ -205,6 +206,7 @@ def _act(action) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
+@RUNS.guarded
 def _lecturer_live(store, code: str, key: str, revealed: bool, round_: int) -> None:
     try:
         answers = store.answers(code, key)

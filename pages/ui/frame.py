@@ -29,7 +29,7 @@ from models.registry import APP_DATASETS, DATASET_TITLES
 from pages.ui import rooms, state
 from pages.ui.document import set_document_language
 from pages.ui.i18n import LANGUAGES, language, t
-from pages.ui.layout import apply_style, prepare_tables
+from pages.ui.layout import RUNS, apply_style, prepare_tables_alone
 from pages.ui.live import left_the_page
 from pages.ui.loaders import model_store
 
@@ -58,7 +58,7 @@ URL_PATHS = {
 
 def run() -> None:
     """Build the frame for this run and draw the chosen page (a following class's pages take turns)."""
-    with rooms.turn():
+    with rooms.turn(), RUNS.run():
         _run()
 
 
@@ -123,7 +123,7 @@ def _run() -> None:
 @functools.cache
 def _prepare_tables_in_background() -> None:
     """Once per process, once the browser has had time to paint the first page (pandas takes ~0.8 s of a core)."""
-    timer = threading.Timer(BACKGROUND_DELAY_S, prepare_tables)
+    timer = threading.Timer(BACKGROUND_DELAY_S, prepare_tables_alone)
     timer.daemon = True
     timer.start()
 

@@ -3,7 +3,11 @@ a missing model or sample is reported (one way everywhere: a translated warning 
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import sys
 import threading
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -62,15 +66,77 @@ _NORMAL_CSS = f"<style>{_PICTURE_CSS}\n    {_NORMAL_CONTRAST}</style>"
 _TABLES_LOCK = threading.Lock()
 
 
+class _RunsAndImport:
+    """Script runs and the background import of pandas never overlap. Plotly reads ``sys.modules["pandas"]``
+    without importing it, so a figure built while another thread imports pandas met it half initialised
+    ("partially initialized module 'pandas' has no attribute 'Series'"); the import waits for a moment no
+    run is under way, and runs that start meanwhile wait for it (≈ 0.8 s, once per process)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._runs = 0
+        self._importing = False
+
+    @contextlib.contextmanager
+    def run(self) -> Iterator[None]:
+        with self._changed:
+            while self._importing:
+                self._changed.wait()
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._runs -= 1
+                self._changed.notify_all()
+
+    def guarded(self, func: Callable) -> Callable:
+        """For a fragment's function: its reruns alone are runs too."""
+
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with self.run():
+                return func(*args, **kwargs)
+
+        return run
+
+    def alone(self, work: Callable[[], None], timeout: float) -> bool:
+        """Do ``work`` while no run is under way; False if none stopped within ``timeout`` s (try again)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._runs == 0, timeout):
+                return False
+            self._importing = True
+        try:
+            work()
+        finally:
+            with self._changed:
+                self._importing = False
+                self._changed.notify_all()
+        return True
+
+
+RUNS = _RunsAndImport()
+
+
+def _import_pandas() -> None:
+    with _TABLES_LOCK:
+        import pandas  # noqa: F401
+
+
 def prepare_tables() -> None:
     """Import pandas, which Streamlit's tables need, once per process and under one lock.
 
     Nothing else on a page needs it, so no page's first picture waits for its ~0.8 s import (the frame runs
-    this in the background once the first page has drawn). The lock matters: two sessions importing pandas at
-    the same moment saw it half initialised ("partially initialized module 'pandas' has no attribute 'Series'").
+    ``prepare_tables_alone`` in the background once the first page has drawn). A table drawn before then
+    imports it in its own run.
     """
-    with _TABLES_LOCK:
-        import pandas  # noqa: F401
+    _import_pandas()
+
+
+def prepare_tables_alone() -> None:
+    """The background import: between runs (``RUNS``), retried until a moment comes."""
+    while "pandas" not in sys.modules and not RUNS.alone(_import_pandas, timeout=2.0):
+        pass
 
 
 def table(rows: Any, **kwargs) -> None:

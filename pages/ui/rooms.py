@@ -31,6 +31,7 @@ from models.rooms.push import SEND_INTERVAL_MS, activity_signature
 from models.rooms.store import process_store
 from pages.ui import state
 from pages.ui.i18n import LANGUAGES, t
+from pages.ui.layout import RUNS
 
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
@@ -352,7 +353,7 @@ def fragment(func=None, *, run_every: float | None = None):
     def section(*args, **kwargs):
         if st.session_state.get(FULL_RUN_KEY, False):
             return _section(*args, **kwargs)
-        with turn():  # a class's section reruns take turns too
+        with turn(), RUNS.run():  # a class's section reruns take turns too
             return _section(*args, **kwargs)
 
     def _section(*args, **kwargs):

@@ -10,7 +10,7 @@ from models.registry import specs_for
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
 from pages.ui.latent_play import latent_scrub
-from pages.ui.layout import draw_sections, get_model, page_header, require_sample, weights_of
+from pages.ui.layout import RUNS, draw_sections, get_model, page_header, require_sample, weights_of
 from pages.ui.loaders import get_sample, model_status
 from pages.ui.pictures import gif_download, show_grid, show_image
 from pages.ui.rooms import fragment
@@ -258,6 +258,7 @@ def cyclegan() -> None:
 
 
 @st.fragment
+@RUNS.guarded
 def paired() -> None:
     """Pairs vs no pairs: pix2pix, trained on (digit, its bold twin) pairs, beside the CycleGAN that had none."""
     st.header(t("gan.p2p_title"))

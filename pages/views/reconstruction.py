@@ -11,7 +11,16 @@ from models.runtime.inference import LoadedModel
 from pages.ui.colours import CLASS_COLOURS
 from pages.ui.i18n import class_names, labeler, model_title, t
 from pages.ui.inputs import image_input
-from pages.ui.layout import draw_sections, get_model, models_or_warn, page_header, require_sample, table, weights_of
+from pages.ui.layout import (
+    RUNS,
+    draw_sections,
+    get_model,
+    models_or_warn,
+    page_header,
+    require_sample,
+    table,
+    weights_of,
+)
 from pages.ui.loaders import get_sample, pretraining_curve, tsne_map
 from pages.ui.pictures import download_grid, show_image, show_row
 from pages.ui.rooms import fragment
@@ -331,6 +340,7 @@ def pretraining() -> None:
 
 
 @st.fragment
+@RUNS.guarded
 def overcomplete() -> None:
     """HOML 17.2: a code wider than the image copies, noise included; noise or sparsity in training stops that."""
     st.header(t("rec.oc_title"))
@@ -376,6 +386,7 @@ def _copy_scores(dataset: str, names: tuple, weights: tuple):
 
 
 @st.fragment
+@RUNS.guarded
 def layerwise() -> None:
     """HOML 17.3.5: the stacked AE trained one shallow autoencoder at a time, beside the one trained end to end."""
     st.header(t("rec.lw_title"))
