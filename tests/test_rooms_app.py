@@ -599,3 +599,26 @@ def test_a_follower_on_another_replica_watches_the_lecturers_run(monkeypatch, tm
         assert "The lecturer has not started a run here yet" in texts(follower)
     finally:
         server.stop()
+
+
+def test_a_student_who_joins_while_the_store_is_away_follows_once_it_answers(lecturer, monkeypatch):
+    """A crowd joining (or Redis restarting) can make the store miss a join's lookup: the student joins anyway,
+    is told it is reconnecting, and follows the lecturer at the next run, not sent home with the sentence."""
+    from models.rooms import RoomUnavailable
+
+    store = room_store()
+    code = lecturer.session_state["room-code"]
+    real_version, real_get = store.version, store.get
+
+    def away(*_args, **_kwargs):
+        raise RoomUnavailable("the room store is unreachable: TimeoutError")
+
+    monkeypatch.setattr(store, "version", away)
+    monkeypatch.setattr(store, "get", away)
+    student = session(room=code)
+    assert student.session_state["room-role"] == "follower" and param(student, "room") == code
+    monkeypatch.setattr(store, "version", real_version)
+    monkeypatch.setattr(store, "get", real_get)
+    _run(student)
+    assert student.session_state["room-applied"] == store.version(code)
+    assert "room-explore" in [b.key for b in student.button]  # following

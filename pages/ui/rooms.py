@@ -177,6 +177,8 @@ def join_room(text: object) -> None:
         if canonical is None:
             raise RoomNotFound(str(text))
         room_store().version(canonical)
+    except RoomUnavailable:
+        pass  # the store is away a moment (Redis restarting, a crowd joining): join; the page catches up after
     except RoomError as err:
         _leave((err.reason, str(text)[:12]))
         return
