@@ -6,7 +6,7 @@
 // (pages/ui/rooms.py checks again, and falls back to the page).
 const WATCH = (window.__latentLabRoomWatch = window.__latentLabRoomWatch || {
   source: null, code: null, data: null, trigger: null, note: null, last: null, asked: null, mounted: 0,
-  applied: 0, sections: new Map(),
+  applied: 0, sections: new Map(), stats: { page: 0, section: 0 },  // reruns asked, for the browser tests
 });
 
 function hear(news) {
@@ -20,6 +20,7 @@ function hear(news) {
   WATCH.asked = stamp;
   const section = d.following && !news.closed && !news.gone && news.f && news.a === d.activity &&
     WATCH.applied >= news.b ? WATCH.sections.get(news.f) : null;
+  WATCH.stats[section ? "section" : "page"] += 1;
   (section || WATCH.trigger)("news", stamp);
 }
 
