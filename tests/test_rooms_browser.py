@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 
-from bench.harness import chromium_available, open_tab, streamlit_server, wait_idle
+from bench.harness import PHONE, chromium_available, open_tab, streamlit_server, touch_stroke, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
@@ -129,3 +130,123 @@ def test_the_pad_drag_moves_the_followers_canvas_during_the_drag(browser):
         _until(lambda: _readout(student) == _readout(lecturer), 10, "the student's pad landed on the lecturer's point")
         assert student.evaluate("() => window.__latentLab.stats.releases") == 0  # the student touched nothing
         assert student.get_by_text("Following the lecturer").count() >= 1
+
+
+# --- class activities on a phone: one server, one lecturer and one student's phone for the three tests below ---
+
+MAP_TITLE = "Where the class's digits landed"
+
+
+@pytest.fixture(scope="module")
+def classroom(browser):
+    """A lecturer's tab leading a room on the home page, and a student's phone (touch) following it."""
+    with streamlit_server(log_name="rooms-activity-server.log") as (url, _):
+        lecturer_context = browser.new_context(viewport={"width": 1400, "height": 1100})
+        phone_context = browser.new_context(**PHONE)
+        try:
+            lecturer = lecturer_context.new_page()
+            lecturer.goto(url + "/?room=new")
+            panel = lecturer.locator('[data-testid="stExpander"] summary:has-text("Class room")').first
+            panel.wait_for(timeout=90_000)
+            code = re.search(r"Class room ([A-Z]{5})", panel.inner_text()).group(1)
+            phone = phone_context.new_page()
+            phone.goto(f"{url}/?room={code}")  # what the QR code opens
+            phone.get_by_text("Following the lecturer").first.wait_for(timeout=90_000)
+            yield SimpleNamespace(url=url, code=code, lecturer=lecturer, phone=phone)
+        finally:
+            lecturer_context.close()
+            phone_context.close()
+
+
+def _start_activity(lecturer, label: str) -> None:
+    """The lecturer ends the running activity, if any, and starts ``label``."""
+    end = lecturer.get_by_role("button", name="End the activity")
+    if end.count():
+        end.click()
+    lecturer.get_by_role("button", name=label).click(timeout=30_000)
+
+
+def _send(phone, done: str) -> None:
+    """Tap Send until the page says ``done`` (a send within 2 s of the student's last one is asked to wait)."""
+    for _ in range(3):
+        wait_idle(phone)
+        phone.get_by_role("button", name="Send", exact=True).tap()
+        said = phone.get_by_text(done).or_(phone.get_by_text("Wait a moment before sending again"))
+        said.first.wait_for(timeout=30_000)
+        if phone.get_by_text(done).count():
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"the phone never said {done!r}")
+
+
+def _answers_on_the_map(page) -> list[dict]:
+    return page.evaluate(
+        "title => [...document.querySelectorAll('.js-plotly-plot')].flatMap(d => (d.data || [])"
+        ".filter(t => t.name === title).map(t => ({x: Array.from(t.x), y: Array.from(t.y), colour: t.marker.color})))",
+        MAP_TITLE,
+    )
+
+
+def test_a_drawing_made_by_touch_lands_on_the_lecturers_map(classroom):
+    """The student draws a "1" with a finger on the canvas (touch events only: the phone has no mouse), says it
+    is a 1 and sends it; the lecturer's map shows one answer, coloured as a 1, where the student's page says it
+    landed, within a few seconds."""
+    from pages.ui.colours import CLASS_COLOURS
+
+    lecturer, phone = classroom.lecturer, classroom.phone
+    _start_activity(lecturer, "Start: Where does your digit land?")
+    phone.get_by_text("Which digit is it?").first.wait_for(timeout=30_000)
+    canvas = phone.locator('[data-testid="stBidiComponentIsolated"] canvas').last  # fabric.js's upper canvas
+    canvas.wait_for(timeout=60_000)
+    wait_idle(phone)
+    touch_stroke(phone, canvas, [(0.5 - 0.05 * s / 11, 0.2 + 0.6 * s / 11) for s in range(12)])
+    phone.get_by_text("your drawing (original)").first.wait_for(timeout=30_000)  # the drawing became the input
+    wait_idle(phone)
+    phone.get_by_role("radio", name="1", exact=True).tap()
+    _send(phone, "Sent. Your 1 landed")
+    sent = time.time()
+    z1, z2 = map(
+        float, re.search(r"landed at \((\S+), (\S+)\)", phone.get_by_text("Sent. Your 1").first.inner_text()).groups()
+    )
+
+    lecturer.get_by_text(re.compile(r"Answers in round \d+: 1$")).first.wait_for(timeout=10_000)
+    _until(lambda: _answers_on_the_map(lecturer), 10, "the answer on the lecturer's map")
+    arrived = time.time() - sent
+    (answer,) = _answers_on_the_map(lecturer)
+    assert len(answer["x"]) == 1 and answer["colour"] == [CLASS_COLOURS[1]]
+    assert abs(answer["x"][0] - z1) <= 0.006 and abs(answer["y"][0] - z2) <= 0.006  # the student's own point
+    assert arrived <= 5, f"the answer took {arrived:.1f} s to reach the lecturer's map"
+    assert phone.get_by_text(MAP_TITLE).count() == 0  # the student sees their own point, not the class's
+
+
+def test_a_tapped_vote_is_counted_on_the_lecturers_page(classroom):
+    """Real or fake?: the student taps "Real" on image 1 and sends; the lecturer's page counts one ballot, and
+    on reveal, image 1 has one vote (every other image none)."""
+    lecturer, phone = classroom.lecturer, classroom.phone
+    _start_activity(lecturer, "Start: Real or fake?")
+    ballots = re.compile(r"Ballots in round \d+: (\d+)$")
+    lecturer.get_by_text(ballots).first.wait_for(timeout=30_000)
+    assert ballots.search(lecturer.get_by_text(ballots).first.inner_text()).group(1) == "0"
+    phone.get_by_text("For each image, vote whether").first.wait_for(timeout=30_000)
+    wait_idle(phone)
+    phone.get_by_role("radiogroup", name="#1", exact=True).get_by_role("radio", name="Real").tap()
+    _send(phone, "Votes sent")
+    lecturer.get_by_text(re.compile(r"Ballots in round \d+: 1$")).first.wait_for(timeout=10_000)
+    lecturer.get_by_text("Show the drawings").first.click()
+    lecturer.get_by_text(re.compile(r"^#1: (real|fake) · class right (100|0)% of 1 ")).first.wait_for(timeout=15_000)
+    assert lecturer.get_by_text(re.compile(r"· class right no votes of 0 ·")).count() == 7
+
+
+def test_a_forged_lecturer_link_on_the_students_phone_is_refused(classroom):
+    """The student opens the room's address with a made-up lecturer key on their phone: the page says the link
+    is not valid, the key leaves the address bar, and the student follows: no room panel, no lecturer control."""
+    phone = classroom.phone.context.new_page()
+    phone.goto(f"{classroom.url}/?room={classroom.code}&lecturer=not-the-key-at-all-xxxxxxxxxxxx")
+    phone.get_by_text(f"That lecturer link is not valid for room {classroom.code}").first.wait_for(timeout=90_000)
+    phone.get_by_text("Following the lecturer").first.wait_for(timeout=30_000)
+    wait_idle(phone)
+    assert "lecturer=" not in phone.url
+    assert phone.locator('[data-testid="stExpander"] summary:has-text("Class room")').count() == 0
+    for control in ("Close the room", "End the activity", "New round", "Start: Real or fake?"):
+        assert phone.get_by_role("button", name=control).count() == 0, control
+    assert phone.get_by_text("You lead room").count() == 0
