@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from bench.harness import PHONE, chromium_available, open_tab, streamlit_server, touch_stroke, wait_idle
+from bench.harness import OUTPUT, PHONE, chromium_available, open_tab, streamlit_server, touch_stroke, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
@@ -26,6 +28,16 @@ def _until(predicate, timeout: float = 20.0, what: str = "") -> None:
             return
         time.sleep(0.25)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def _url_has(page, part: str, timeout: float, what: str) -> None:
+    """Wait until the page's address holds ``part``. The page's waits let Playwright hear the address changes
+    (``page.url`` is only as fresh as the last call into the browser; a bare sleep would not refresh it)."""
+    deadline = time.time() + timeout
+    while part not in page.url:
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what} ({page.url})")
+        page.wait_for_timeout(250)
 
 
 def _slider(page, label: str):
@@ -54,7 +66,7 @@ def test_a_phone_follows_the_lecturer(browser):
         ).new_page()
         phone.goto(f"{url}/?room={code}")  # what the QR code opens
         phone.get_by_text("Following the lecturer").first.wait_for(timeout=90_000)
-        _until(lambda: "/Denoising" in phone.url, what="the phone switched to the lecturer's page")
+        _url_has(phone, "/Denoising", 20, "the phone switched to the lecturer's page")
         phone.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
 
         thumb = _slider(lecturer, "Noise level")
@@ -69,16 +81,16 @@ def test_a_phone_follows_the_lecturer(browser):
         _until(lambda: _slider_value(phone, "Noise level") == moved, 15, f"the phone's slider reached {moved}")
 
         open_tab(lecturer, "PSNR curve")
-        _until(lambda: "section=curve" in phone.url, 15, "the phone opened the lecturer's section")
+        _url_has(phone, "section=curve", 15, "the phone opened the lecturer's section")
 
         phone.get_by_role("button", name="Explore on my own").tap()
         phone.get_by_text("Exploring on your own").first.wait_for(timeout=30_000)
         open_tab(lecturer, "Denoise an image")
-        time.sleep(3)
+        phone.wait_for_timeout(3000)  # (not a bare sleep: page.url must hear any change meanwhile)
         assert "section=curve" in phone.url  # an explorer keeps their own view
         phone.get_by_role("button", name="Back to the lecturer").tap()
         phone.get_by_text("Following the lecturer").first.wait_for(timeout=30_000)
-        _until(lambda: "section=one" in phone.url, 15, "back with the lecturer's section")
+        _url_has(phone, "section=one", 15, "back with the lecturer's section")
 
         forged = browser.new_context().new_page()
         forged.goto(f"{url}/?room={code}&lecturer=not-the-key-at-all-xxxxxxxxxxxx")
@@ -250,3 +262,87 @@ def test_a_forged_lecturer_link_on_the_students_phone_is_refused(classroom):
     for control in ("Close the room", "End the activity", "New round", "Start: Real or fake?"):
         assert phone.get_by_role("button", name=control).count() == 0, control
     assert phone.get_by_text("You lead room").count() == 0
+
+
+# --- the same pair through `python -m deploy --replicas 2` (HAProxy + Redis) -----------------------------------
+
+
+@pytest.mark.skipif(
+    (shutil.which("haproxy") is None or shutil.which("redis-server") is None) and not os.environ.get("CI"),
+    reason="HAProxy and Redis are not installed (apt-get install haproxy redis-server); CI requires them",
+)
+def test_a_phone_on_another_replica_follows_the_lecturer_and_again_after_redis_restarts(browser, tmp_path):
+    """``python -m deploy --replicas 2``: the lecturer's tab is pinned to replica 0 and the student's phone to
+    replica 1 by the balancer's affinity cookie, so the room reaches the phone only through Redis. Page and slider
+    are followed; Redis is killed (the launcher restarts it from its append-only file); no page shows a traceback,
+    and the next slider move and section change reach the phone again."""
+    from bench.class_server import deployed, wait_for
+    from deploy.haproxy import COOKIE
+
+    with deployed(2, tmp_path) as server:
+        contexts = [
+            browser.new_context(viewport={"width": 1400, "height": 1100}),
+            browser.new_context(**PHONE),
+        ]
+        try:
+            for replica, context in enumerate(contexts):
+                context.add_cookies([{"name": COOKIE, "value": f"r{replica}", "url": server.url}])
+            lecturer, phone = (context.new_page() for context in contexts)
+            lecturer.goto(server.url + "/Denoising?room=new")
+            panel = lecturer.locator('[data-testid="stExpander"] summary:has-text("Class room")').first
+            panel.wait_for(timeout=90_000)
+            code = re.search(r"Class room ([A-Z]{5})", panel.inner_text()).group(1)
+            lecturer.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
+            wait_idle(lecturer)
+
+            phone.goto(f"{server.url}/?room={code}")
+            phone.get_by_text("Following the lecturer").first.wait_for(timeout=90_000)
+            _url_has(phone, "/Denoising", 30, "the phone on replica 1 switched to the lecturer's page")
+
+            def move_and_follow(what: str) -> None:
+                before = _slider_value(lecturer, "Noise level")
+                _slider(lecturer, "Noise level").focus()
+                lecturer.keyboard.press("ArrowRight")
+                _until(lambda: _slider_value(lecturer, "Noise level") != before, 10, "the lecturer's slider moved")
+                wait_idle(lecturer)
+                moved = _slider_value(lecturer, "Noise level")
+                _until(lambda: _slider_value(phone, "Noise level") == moved, 20, f"{what}: the phone's slider {moved}")
+
+            phone.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
+            move_and_follow("one Redis")
+            open_tab(lecturer, "PSNR curve")
+            _url_has(phone, "section=curve", 20, "the phone opened the lecturer's section")
+
+            status = server.status()
+            os.kill(status["redis"]["pid"], signal.SIGKILL)
+            wait_for(lambda: server.status()["redis"]["restarts"] >= 1, 30, "Redis was not restarted")
+            open_tab(lecturer, "Denoise an image")
+            try:
+                _url_has(phone, "section=one", 30, "after the restart: the phone opened the section")
+            except AssertionError as err:  # which side lost it: the lecturer's write, or the phone's following
+                said = phone.locator('[data-testid="stMain"]').inner_text()[:300]
+                phone.screenshot(path=OUTPUT / "rooms-replicas-phone.png", full_page=True)
+                raise AssertionError(
+                    f"{err}; the room in Redis: {_room_in_redis(tmp_path, code)}; the phone ({phone.url}) said: {said}"
+                ) from None
+            lecturer.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
+            phone.locator('[data-testid="stSlider"]:has-text("Noise level")').first.wait_for(timeout=60_000)
+            move_and_follow("after the restart")
+            assert phone.get_by_text("Following the lecturer").count() >= 1
+            for page in (lecturer, phone):
+                assert page.locator('[data-testid="stException"]').count() == 0
+            pinned = [{c["name"]: c["value"] for c in context.cookies()}.get(COOKIE) for context in contexts]
+            assert pinned == ["r0", "r1"]  # the balancer kept each on its replica (it rewrites the cookie if not)
+        finally:
+            for context in contexts:
+                context.close()
+
+
+def _room_in_redis(log_dir, code: str) -> str:
+    from models.rooms.redis_store import RedisRoomStore
+
+    conf = (log_dir / "redis" / "redis.conf").read_text()
+    password = next(line.split()[1] for line in conf.splitlines() if line.startswith("requirepass "))
+    port = next(line.split()[1] for line in conf.splitlines() if line.startswith("port "))
+    room = RedisRoomStore(f"redis://:{password}@127.0.0.1:{port}/0").get(code)
+    return f"version {room.version}, page {room.state.get('page')}, section {room.state.get('section')}"
