@@ -1,6 +1,8 @@
 """A class room in Debian's Chromium: a lecturer's tab and a student's phone (390×844, touch) on one server.
 The student joins by the room's link, follows page, section and slider, explores and comes back; a forged
-lecturer link is refused."""
+lecturer link is refused; the lecturer's pad drag streams to the student's canvas. In the class activities the
+student draws a digit by touch and it lands on the lecturer's map, and a tapped vote is counted. Last, the same
+pair through ``python -m deploy --replicas 2`` on different replicas, before and after Redis restarts."""
 
 from __future__ import annotations
 
