@@ -759,12 +759,13 @@ def main(argv: list[str] | None = None) -> int:
     gans = gan_rows()
     audit_rows = serving = None
     if chromium_available():
-        from bench.a11y_audit import audit
+        from bench.a11y_audit import ROOM_MODES, audit, audit_room
         from bench.harness import chromium_browser, streamlit_server
 
         print("[bench] accessibility audit", flush=True)
         with streamlit_server(log_name="a11y-server.log") as (url, _), chromium_browser() as browser:
             audit_rows = audit(browser.new_page(viewport={"width": 1400, "height": 1000}), url)
+            audit_rows += [row for lang, lecture in ROOM_MODES for row in audit_room(browser, url, lang, lecture)]
     if not args.skip_load and shutil.which("haproxy"):
         from bench.class_server import serving as serve_a_class
 
@@ -1082,7 +1083,9 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "`python -m bench.a11y_audit`: axe-core's WCAG 2.1 A/AA rules and best practices (and AAA contrast, 7:1, "
             "in lecture mode) on every section tab of every page in English and in Korean lecture mode, and on "
-            "each page's first tab in the other two combinations; violations (elements) counted by impact "
+            "each page's first tab in the other two combinations, and (page `room`) a class room in both: the "
+            "lecturer's room panel, a student's phone following and exploring, and both activities from each side; "
+            "violations (elements) counted by impact "
             "(goal: no critical or serious one, which the browser tests fail on).",
             "",
             table(

@@ -155,3 +155,23 @@ def shown(key: str) -> str:
     from pages.ui.i18n import catalogue
 
     return max(re.split(r"\{[^}]*\}", catalogue("en")[key]), key=len).strip()
+
+
+# A student's phone, as the room tests and the room audit open it (students join by the QR code).
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def touch_stroke(page, target, path: list[tuple[float, float]]) -> None:
+    """Draw with one finger on ``target`` (a locator) along ``path`` (fractions of its box): real touch events
+    through the DevTools protocol (touchstart, touchmove…, touchend), since Playwright's touchscreen only taps."""
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    points = [{"x": box["x"] + box["width"] * fx, "y": box["y"] + box["height"] * fy} for fx, fy in path]
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points[:1]})
+        for point in points[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()

@@ -1,6 +1,7 @@
 """Accessibility in Chromium: axe-core finds no critical or serious violation on any page or section tab, in
 English and Korean, in normal and lecture mode (AAA contrast there), Watch it learn's sections while a model
-trains included; ``<html lang>`` follows the language.
+trains included, and a class room from the lecturer's tab and a student's phone (banner, room panel, both
+activities); ``<html lang>`` follows the language.
 
 Without Chromium these are skipped, except in CI, like the other browser tests. Every picture's alternative
 text is also checked without a browser (AppTest), and the pad's keyboard use in ``test_latent_play.py``.
@@ -15,10 +16,13 @@ import pytest
 from bench.a11y_audit import (
     LIVE_PAGE,
     LIVE_PICTURES,
+    ROOM_MODES,
+    ROOM_VIEWS,
     SHAPES_QUERY,
     SHAPES_SECTIONS,
     NoLivePicture,
     View,
+    audit_room,
     audit_view,
     sections,
     views,
@@ -88,6 +92,20 @@ def test_no_critical_or_serious_axe_violation_while_a_model_trains_live(browser)
         assert not failures, failures
     finally:
         context.close()
+
+
+@browser_only
+def test_no_critical_or_serious_axe_violation_in_a_class_room(app_url, browser):
+    """A room run as a class would (bench/a11y_audit.py's audit_room): the lecturer's room panel (QR code, join
+    text, activity controls), the student's banner following and exploring (on a phone), and both activities
+    from each side: a touch-drawn digit sent and its map, the lecturer's map revealed with an answer picked, a
+    Real or fake? ballot sent and revealed. Here in Korean lecture mode (AAA contrast, the longer words), ~35 s;
+    ``python -m bench.a11y_audit --rooms`` (and BENCHMARKS.md) audits English normal mode too."""
+    lang, lecture = ROOM_MODES[-1]
+    rows = audit_room(browser, app_url, lang, lecture)
+    assert [row["section"] for row in rows] == list(ROOM_VIEWS)
+    failures = [(row["section"], row["details"]) for row in rows if row["critical"] or row["serious"]]
+    assert not failures, failures
 
 
 @browser_only

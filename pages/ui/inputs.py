@@ -52,8 +52,14 @@ def _show_preprocessed(result: Preprocessed, what: str) -> tuple[np.ndarray, str
     for note in result.notes:
         st.info(t(f"preprocess.{note.key}", **note.values), icon="ℹ️")
     c1, c2 = st.columns(2)
-    c1.image(result.original, caption=t("input.original", what=what), width=140)
-    c2.image(imaging.upscale(result.image, 5), caption=t("input.as_model_sees"), width=140, output_format="PNG")
+    c1.image(result.original, caption=t("input.original", what=what), width=140, alt=t("alt.input_original", what=what))
+    c2.image(
+        imaging.upscale(result.image, 5),
+        caption=t("input.as_model_sees"),
+        width=140,
+        output_format="PNG",
+        alt=t("alt.input_model_view", what=what),
+    )
     return result.image, what
 
 
