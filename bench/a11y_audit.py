@@ -241,7 +241,7 @@ def audit_room(browser, base: str, lang: str, lecture: bool) -> list[dict]:
         see(phone, "activity.votes_sent")
         check(phone, "realfake-student")
         see(lecturer, "activity.votes_count", count=1)
-        lecturer.get_by_text(words["activity.reveal"]).click()
+        lecturer.get_by_text(words["activity.reveal_votes"]).click()
         see(lecturer, "activity.verdict", number=1, count=1)
         check(lecturer, "realfake-lecturer")
     except Exception as err:  # which step, and what each side's page said then, in the failure's message

@@ -81,6 +81,8 @@ def test_a_phone_follows_the_lecturer(browser):
         moved = _slider_value(lecturer, "Noise level")
         assert moved != before
         _until(lambda: _slider_value(phone, "Noise level") == moved, 15, f"the phone's slider reached {moved}")
+        reruns = phone.evaluate("window.__latentLabRoomWatch.stats")
+        assert reruns["section"] >= 1, reruns  # the slider's section reran alone on the phone, not the whole page
 
         open_tab(lecturer, "PSNR curve")
         _url_has(phone, "section=curve", 15, "the phone opened the lecturer's section")
@@ -246,7 +248,7 @@ def test_a_tapped_vote_is_counted_on_the_lecturers_page(classroom):
     phone.get_by_role("radiogroup", name="#1", exact=True).get_by_role("radio", name="Real").tap()
     _send(phone, "Votes sent")
     lecturer.get_by_text(re.compile(r"Ballots in round \d+: 1$")).first.wait_for(timeout=10_000)
-    lecturer.get_by_text("Show the drawings").first.click()
+    lecturer.get_by_text("Show the class's votes").first.click()
     lecturer.get_by_text(re.compile(r"^#1: (real|fake) · class right (100|0)% of 1 ")).first.wait_for(timeout=15_000)
     assert lecturer.get_by_text(re.compile(r"· class right no votes of 0 ·")).count() == 7
 

@@ -132,7 +132,7 @@ def lecturer_panel(store, code: str, key: str, activity: dict | None) -> None:
         return
     c1, c2, c3 = st.columns(3)
     c1.toggle(
-        t("activity.reveal"),
+        t("activity.reveal" if kind == "landing" else "activity.reveal_votes"),
         value=bool(activity.get("revealed")),
         key="room-act-reveal",
         on_change=lambda: _act(lambda: store.reveal(code, key, bool(st.session_state["room-act-reveal"]))),
