@@ -190,6 +190,14 @@ class GestureRelay:
             loop.call_soon_threadsafe(self._hub.publish, code, ident, value, False)
 
 
+def _in_loop(loop: asyncio.AbstractEventLoop, func: Callable[..., None], *args: Any) -> None:
+    """``func(*args)`` in the server's event loop, unless the server has stopped meanwhile."""
+    try:
+        loop.call_soon_threadsafe(func, *args)
+    except RuntimeError:  # the loop closed (the server is stopping): no one is left to tell
+        pass
+
+
 def activity_signature(activity: dict[str, Any] | None) -> str:
     """A short name for the room's activity as it stands (kind, round, revealed): an explorer's page reruns only
     when it changes."""
@@ -279,14 +287,13 @@ class RoomWatch:
             if room is not None:
                 after = room.version
             if news is not None:
-                loop.call_soon_threadsafe(self._tell, watched, news)
+                _in_loop(loop, self._tell, watched, news)
             if news is not None and news.get("gone"):
                 break
             idle = idle + 1 if watched.listeners <= 0 else 0
             if idle >= 2:
                 break
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(self._ended, code, watched, loop)
+        _in_loop(loop, self._ended, code, watched, loop)
 
 
 def routes(store: Callable[[], RoomStore]) -> list:

@@ -4,8 +4,9 @@ One store per process (``models/rooms``: memory, or Redis under ``python -m depl
 in the session only (the address bar shows ``?room=CODE``); the lecturer link that carries it is read once and
 taken out of the URL. After each of the lecturer's runs the frame publishes the page, its open section, the
 dataset and the page's controls (``capture``); a follower's small component (``room_watch.js``) hears the
-room's news pushed by the server (``models/rooms/push.py``) and reruns the page only when it is new to the page:
-nothing runs while the room is still. At the start of a follower's run
+room's news pushed by the server (``models/rooms/push.py``) and reruns only what is new to the page (the open
+section when the lecturer moved a control inside it, else the page): nothing runs while the room is still, and
+a class's reruns take turns (``turn``). At the start of a follower's run
 the lecturer's state is applied (widget values through session state, then ``st.switch_page``); a follower
 who changed anything since is exploring, until "Back to the lecturer". Language and lecture mode are never
 part of a room.
