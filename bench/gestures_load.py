@@ -21,33 +21,18 @@ import time
 from urllib.parse import urlsplit
 
 from bench.rooms_load import _percentile, cpu_seconds
-from bench.st_client import StreamlitSession
+from bench.st_client import StreamlitSession, event_stream
 
 CODE = re.compile(r"room=([A-Z]{5})&lecturer=([A-Za-z0-9_-]+)")
 
 
-async def _stream(host: str, port: int, code: str, arrivals: list[tuple[int, float]], ready: asyncio.Event,
+async def _stream(url: str, code: str, arrivals: list[tuple[int, float]], ready: asyncio.Event,
                   stop: asyncio.Event) -> None:  # fmt: skip
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(
-        f"GET /api/rooms/{code}/gestures HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode()
-    )
-    await writer.drain()
-    try:
-        while not stop.is_set():
-            try:
-                line = await asyncio.wait_for(reader.readline(), 0.5)
-            except TimeoutError:
-                continue
-            if not line:
-                break
-            if line.startswith(b"retry:"):
-                ready.set()
-            elif line.startswith(b"data: "):
-                value = json.loads(line[6:])["value"]
-                arrivals.append((round(value[0] * 100), time.perf_counter()))
-    finally:
-        writer.close()
+    async for gesture in event_stream(url, f"/api/rooms/{code}/gestures", stop):
+        if gesture is None:
+            ready.set()  # open (and, later, still open)
+        else:
+            arrivals.append((round(gesture["value"][0] * 100), time.perf_counter()))
 
 
 async def _post(reader, writer, host: str, code: str, body: bytes) -> int:
@@ -80,7 +65,7 @@ async def gesture_test(url: str, followers: int = 100, seconds: float = 5.0, rat
     stop = asyncio.Event()
     arrivals: list[list[tuple[int, float]]] = [[] for _ in range(followers)]
     readies = [asyncio.Event() for _ in range(followers)]
-    streams = [asyncio.create_task(_stream(host, port, code, arrivals[i], readies[i], stop)) for i in range(followers)]
+    streams = [asyncio.create_task(_stream(url, code, arrivals[i], readies[i], stop)) for i in range(followers)]
     out: dict = {"followers": followers, "seconds": seconds, "rate_per_s": rate}
     try:
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)

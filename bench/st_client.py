@@ -182,29 +182,10 @@ class StreamlitSession:
         fired.json_trigger_value = json.dumps([{"event": event, "value": value}])
         return await self._run(msg)
 
-    async def listen(self, path: str, stop: asyncio.Event) -> AsyncIterator[dict | None]:
+    def listen(self, path: str, stop: asyncio.Event) -> AsyncIterator[dict | None]:
         """A server-sent-events stream of this server, as the page's ``EventSource`` holds it (with this tab's
-        cookies, so a balancer keeps it on the same replica): each event's JSON, ``None`` for a heartbeat."""
-        split = urlsplit(self.base_url)
-        host, port = split.hostname or "127.0.0.1", split.port or 80
-        reader, writer = await asyncio.open_connection(host, port)
-        head = {"Host": split.netloc, "Accept": "text/event-stream", **self._cookie_header()}
-        writer.write((f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
-        await writer.drain()
-        try:
-            while not stop.is_set():
-                try:
-                    line = await asyncio.wait_for(reader.readline(), 0.5)
-                except TimeoutError:
-                    continue
-                if not line:
-                    return  # the server went away: the browser would reconnect; the caller decides
-                if line.startswith(b"data: "):  # chunk-size lines of the chunked body are skipped
-                    yield json.loads(line[6:])
-                elif line.startswith(b": "):
-                    yield None
-        finally:
-            writer.close()
+        cookies, so a balancer keeps it on the same replica)."""
+        return event_stream(self.base_url, path, stop, self._cookie_header())
 
     async def tick(self, fragment_id: str | None = None) -> RunResult | None:
         """What the browser's timer does for an ``st.fragment(run_every=…)``: rerun that fragment (the first
@@ -277,6 +258,33 @@ class StreamlitSession:
                 key = widget_id.split("-", 2)[2]
                 self.widgets[key] = Widget(key, widget_id, kind, fragment_id, getattr(element, kind))
                 keys.append(key)
+
+
+async def event_stream(
+    base_url: str, path: str, stop: asyncio.Event, headers: dict[str, str] | None = None
+) -> AsyncIterator[dict | None]:
+    """A server-sent-events stream (``models/rooms/push.py``) until ``stop`` or the server ends it: each event's
+    JSON, and ``None`` once the stream is open (its ``retry:`` line) and at each heartbeat."""
+    split = urlsplit(base_url)
+    host, port = split.hostname or "127.0.0.1", split.port or 80
+    reader, writer = await asyncio.open_connection(host, port)
+    head = {"Host": split.netloc, "Accept": "text/event-stream", **(headers or {})}
+    writer.write((f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+    await writer.drain()
+    try:
+        while not stop.is_set():
+            try:
+                line = await asyncio.wait_for(reader.readline(), 0.5)
+            except TimeoutError:
+                continue
+            if not line:
+                return  # the server went away: a browser would reconnect; the caller decides
+            if line.startswith(b"data: "):  # chunk-size lines of the chunked body are skipped
+                yield json.loads(line[6:])
+            elif line.startswith((b": ", b"retry:")):
+                yield None
+    finally:
+        writer.close()
 
 
 def _text_of(element) -> list[str]:
