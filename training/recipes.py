@@ -262,6 +262,40 @@ def _unpaired_batches(regular: np.ndarray, bold: np.ndarray, batch_size: int, se
     return tf.data.Dataset.zip(tuple(halves)).batch(batch_size).prefetch(2).with_options(options)
 
 
+def _translation_epochs(
+    spec: ModelSpec,
+    trainer: keras.Model,
+    epochs: int,
+    steps: int | None,
+    verbose: int,
+    run_dir: Path | None,
+    resume: bool,
+    stop_after: int | None,
+    steps_per_epoch: int,
+    batches: Callable[[int], tf.data.Dataset],
+) -> tuple[dict[str, list[float]], float]:
+    """The CycleGAN's and pix2pix's resumable epochs: ``batches(epoch)`` is that epoch's seeded data; the full
+    state is saved after each; a loss point every fifth of an epoch. The history and the seconds of earlier calls."""
+    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
+    saved = state.load(trainer) if (state is not None and resume) else None
+    start_epoch, history, _, seconds_before = saved if saved else (0, {}, [], 0.0)
+    if saved and verbose:
+        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
+    call_start = time.perf_counter()
+    points = 1 if steps else CURVE_POINTS_PER_EPOCH
+    for epoch in range(start_epoch, epochs):
+        if stop_after is not None and epoch - start_epoch >= stop_after:
+            break
+        logs = trainer.fit(
+            batches(epoch).repeat(), epochs=points, steps_per_epoch=max(1, steps_per_epoch // points), verbose=verbose
+        )
+        for key, values in logs.history.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+        if state is not None:
+            state.save(trainer, epoch + 1, history, [], seconds_before + time.perf_counter() - call_start)
+    return history, seconds_before
+
+
 def fit_cyclegan(
     spec: ModelSpec,
     x: np.ndarray,
@@ -293,22 +327,10 @@ def fit_cyclegan(
     trainer.compile(adam(), adam())
     trainer.g_optimizer.build(trainer.to_bold.trainable_variables + trainer.to_regular.trainable_variables)
     trainer.d_optimizer.build(trainer.critic_regular.trainable_variables + trainer.critic_bold.trainable_variables)
-    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
-    saved = state.load(trainer) if (state is not None and resume) else None
-    start_epoch, history, _, seconds_before = saved if saved else (0, {}, [], 0.0)
-    if saved and verbose:
-        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
-    call_start = time.perf_counter()
-    points = 1 if steps else CURVE_POINTS_PER_EPOCH
-    for epoch in range(start_epoch, epochs):
-        if stop_after is not None and epoch - start_epoch >= stop_after:
-            break
-        data = _unpaired_batches(regular, bold, recipe.batch_size, recipe.seed + 2 * epoch).repeat()
-        logs = trainer.fit(data, epochs=points, steps_per_epoch=max(1, steps_per_epoch // points), verbose=verbose)
-        for key, values in logs.history.items():
-            history.setdefault(key, []).extend(float(v) for v in values)
-        if state is not None:
-            state.save(trainer, epoch + 1, history, [], seconds_before + time.perf_counter() - call_start)
+    history, seconds_before = _translation_epochs(
+        spec, trainer, epochs, steps, verbose, run_dir, resume, stop_after, steps_per_epoch,
+        lambda epoch: _unpaired_batches(regular, bold, recipe.batch_size, recipe.seed + 2 * epoch),
+    )  # fmt: skip
     return FitResult(translation_bundle(trainer.to_bold, trainer.to_regular), history, seconds_before=seconds_before)
 
 
@@ -350,22 +372,10 @@ def fit_pix2pix(
     trainer.compile(adam(), adam())
     trainer.g_optimizer.build(trainer.to_bold.trainable_variables + trainer.to_regular.trainable_variables)
     trainer.d_optimizer.build(trainer.critic_bold.trainable_variables + trainer.critic_regular.trainable_variables)
-    state = RunState(run_dir, spec, epochs, steps) if run_dir is not None else None
-    saved = state.load(trainer) if (state is not None and resume) else None
-    start_epoch, history, _, seconds_before = saved if saved else (0, {}, [], 0.0)
-    if saved and verbose:
-        print(f"[resume] {spec.name}: continuing after epoch {start_epoch} of {epochs} ({run_dir})", flush=True)
-    call_start = time.perf_counter()
-    points = 1 if steps else CURVE_POINTS_PER_EPOCH
-    for epoch in range(start_epoch, epochs):
-        if stop_after is not None and epoch - start_epoch >= stop_after:
-            break
-        data = _paired_batches(regular, bold, recipe.batch_size, recipe.seed + epoch).repeat()
-        logs = trainer.fit(data, epochs=points, steps_per_epoch=max(1, steps_per_epoch // points), verbose=verbose)
-        for key, values in logs.history.items():
-            history.setdefault(key, []).extend(float(v) for v in values)
-        if state is not None:
-            state.save(trainer, epoch + 1, history, [], seconds_before + time.perf_counter() - call_start)
+    history, seconds_before = _translation_epochs(
+        spec, trainer, epochs, steps, verbose, run_dir, resume, stop_after, steps_per_epoch,
+        lambda epoch: _paired_batches(regular, bold, recipe.batch_size, recipe.seed + epoch),
+    )  # fmt: skip
     bundle = translation_bundle(trainer.to_bold, trainer.to_regular, name=spec.name)
     return FitResult(bundle, history, seconds_before=seconds_before)
 
